@@ -1,0 +1,59 @@
+"""Request-wide context: a request id, staff-only panel access, and the audit context."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from pghistory.middleware import HistoryMiddleware
+
+from connex import request_context
+
+# Paths that are not staff panel pages: they have their own authentication or none.
+PUBLIC_PREFIXES = ("/login/", "/logout/", "/static/", "/media/", "/portal/", "/api/", "/healthz")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (from X-Request-ID when a proxy set one) and echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming[:64] if incoming else uuid.uuid4().hex
+        token = request_context.set_request_id(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset_request_id(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class StaffRequiredMiddleware:
+    """Every panel page requires a signed-in staff member; the portal and API guard themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES) or path.startswith("/admin/"):
+            return self.get_response(request)
+        user = request.user
+        if not (user.is_authenticated and user.is_staff):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class AuditContextMiddleware(HistoryMiddleware):
+    """Attaches actor and request id to every change the request writes (django-pghistory)."""
+
+    def get_context(self, request):
+        context = super().get_context(request)
+        context["request_id"] = getattr(request, "request_id", None)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            context["actor"] = user.get_username()
+            context["actor_type"] = "staff"
+        return context

@@ -1,0 +1,92 @@
+"""Extension points through which apps add to shared pages without the core importing them.
+
+Each app registers its pieces in its AppConfig.ready():
+- navigation entries of the panel's top bar;
+- tabs of the customer card, and sections of the card's Main tab;
+- sections of the Settings page;
+- guards that refuse deleting a customer (financial history);
+- demo data loaders run by `manage.py seed_demo`, in order.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    order: int = 100
+    icon: str = ""
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class CardTab:
+    key: str
+    label: str
+    template: str
+    order: int = 100
+    context: object = None  # callable(request, customer) -> dict, run only for the shown tab
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class CardSection:
+    key: str
+    template: str
+    order: int = 100
+    context: object = None  # callable(request, customer) -> dict
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    label: str
+    url_name: str
+    description: str = ""
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    nav: list = field(default_factory=list)
+    card_tabs: list = field(default_factory=list)
+    main_sections: list = field(default_factory=list)
+    settings_sections: list = field(default_factory=list)
+    delete_guards: list = field(default_factory=list)
+    demo_loaders: list = field(default_factory=list)
+
+
+registry = Registry()
+
+
+def _add(items, item, key):
+    if all(key(existing) != key(item) for existing in items):
+        items.append(item)
+        items.sort(key=lambda x: getattr(x, "order", 100) if not isinstance(x, tuple) else x[0])
+
+
+def register_nav(item: NavItem):
+    _add(registry.nav, item, lambda x: x.url_name)
+
+
+def register_card_tab(tab: CardTab):
+    _add(registry.card_tabs, tab, lambda x: x.key)
+
+
+def register_main_section(section: CardSection):
+    _add(registry.main_sections, section, lambda x: x.key)
+
+
+def register_settings_section(section: SettingsSection):
+    _add(registry.settings_sections, section, lambda x: x.url_name)
+
+
+def register_delete_guard(guard):
+    """guard(customer_ids) -> dict {customer_id: reason}; a reason refuses the delete."""
+    if guard not in registry.delete_guards:
+        registry.delete_guards.append(guard)
+
+
+def register_demo_loader(order: int, loader):
+    """loader(stdout) fills demo data; lower order runs first (customers are 10)."""
+    _add(registry.demo_loaders, (order, loader), lambda x: x[1])

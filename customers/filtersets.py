@@ -1,0 +1,32 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from connex.iso import currency_choices
+
+from .models import Customer, ResellerGroup, Tag
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Customer.Status.choices,
+                                                 widget=forms.CheckboxSelectMultiple)
+    currency = django_filters.MultipleChoiceFilter(choices=currency_choices(),
+                                                   widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm"}))
+    tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), distinct=True,
+                                                    widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm"}))
+    reseller = django_filters.ModelChoiceFilter(queryset=ResellerGroup.objects.all(),
+                                                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    account_manager = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    balance = django_filters.RangeFilter(label="Balance between",
+                                         widget=django_filters.widgets.RangeWidget(
+                                             attrs={"class": "form-control form-control-sm", "step": "any",
+                                                    "type": "number"}))
+    created = django_filters.DateFromToRangeFilter(
+        label="Created between",
+        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+
+    class Meta:
+        model = Customer
+        fields = ["status", "currency", "tags", "reseller", "account_manager", "balance", "created"]

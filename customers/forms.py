@@ -1,0 +1,114 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+
+from connex.iso import currency_choices
+
+from .models import AllowedWindow, Customer, PortalSection, ResellerGroup, Tag, timezone_choices
+
+TABS = [
+    ("basic", "Basic", ["name", "channels", "flow_speed", "status", "debit_limit", "minimum_payment",
+                        "topup_currencies", "tax_percent", "currency"]),
+    ("config", "Config", ["paypal_email", "website", "p_asserted_id", "portal_access", "tag_names", "vars",
+                          "reseller", "account_manager", "invoice_schedule", "create_invoice_on_payment",
+                          "invoice_due_days", "invoice_template", "external_accounting_id", "rtp_firewall",
+                          "recording_retention_days", "domain", "daily_spend_limit",
+                          "stir_shaken_attestation"]),
+    ("address", "Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
+    ("verification", "Verification", ["approved_clis_only", "email_verification_required",
+                                      "mobile_verification_required"]),
+    ("notes", "Notes", ["notes"]),
+    ("daytime", "Day/Time Restrict", ["timezone"]),
+]
+
+
+class CustomerForm(forms.ModelForm):
+    tag_names = forms.CharField(label="Tags", required=False,
+                                help_text="Comma-separated; new tags are created.",
+                                widget=forms.TextInput(attrs={"list": "tag-suggestions"}))
+    topup_currencies = forms.MultipleChoiceField(label="Restrict top-up currencies", required=False,
+                                                 choices=currency_choices(),
+                                                 help_text="Other currencies accepted for top-ups.")
+    portal_access = forms.MultipleChoiceField(choices=PortalSection.choices, required=False,
+                                              widget=forms.CheckboxSelectMultiple,
+                                              help_text="Sections shown in the customer portal.")
+    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Customer
+        fields = [name for _, _, names in TABS for name in names if name != "tag_names"]
+        widgets = {
+            "vars": forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"}),
+            "notes": forms.Textarea(attrs={"rows": 8}),
+            "domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")
+        self.fields["account_manager"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["reseller"].queryset = ResellerGroup.objects.all()
+        if self.instance.pk:
+            self.fields["currency"].disabled = True
+            self.fields["currency"].help_text = "The account currency cannot change after creation."
+            self.initial["tag_names"] = ", ".join(tag.name for tag in self.instance.tags.all())
+        else:
+            self.initial.setdefault("portal_access", [s.value for s in PortalSection])
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " form-control").strip()
+            if name in self.errors:
+                widget.attrs["class"] += " is-invalid"
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_tag_names(self):
+        names = [part.strip() for part in self.cleaned_data.get("tag_names", "").split(",")]
+        names = [name for name in names if name]
+        too_long = [name for name in names if len(name) > 50]
+        if too_long:
+            raise forms.ValidationError(f"Tags are at most 50 characters: {', '.join(too_long)}")
+        unique = {}
+        for name in names:
+            unique.setdefault(name.lower(), name)
+        return list(unique.values())
+
+    def tags_to_set(self):
+        """Existing tags matched case-insensitively; missing ones are created."""
+        names = self.cleaned_data.get("tag_names", [])
+        existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name"))
+                    .filter(lname__in=[n.lower() for n in names])}
+        return [existing.get(name.lower()) or Tag.objects.create(name=name) for name in names]
+
+    def tabs(self):
+        """The form's fields grouped by tab, with whether the tab holds an error."""
+        errors = set(self.errors)
+        return [
+            {"key": key, "label": label, "fields": [self[name] for name in names],
+             "has_error": bool(errors.intersection(names))}
+            for key, label, names in TABS
+        ]
+
+
+class AllowedWindowForm(forms.ModelForm):
+    class Meta:
+        model = AllowedWindow
+        fields = ["start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M"),
+        }
+
+
+AllowedWindowFormSet = forms.inlineformset_factory(
+    Customer, AllowedWindow, form=AllowedWindowForm, extra=1, can_delete=True,
+)

@@ -1,0 +1,318 @@
+import zoneinfo
+from datetime import datetime, time
+from decimal import Decimal
+from functools import cache
+
+import pghistory
+import tomlkit
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from tomlkit.exceptions import ParseError
+
+from connex.iso import country_choices, country_codes, currency_choices, currency_codes
+from connex.models import TimeStampedModel
+
+from .querysets import CustomerQuerySet
+
+ZERO = Decimal("0")
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class PortalSection(models.TextChoices):
+    BALANCE = "balance", "Balance"
+    CDRS = "cdrs", "CDRs"
+    SUMMARIES = "summaries", "Summaries"
+    INVOICES = "invoices", "Invoices"
+    PAYMENTS = "payments", "Payments"
+    RATES = "rates", "Rates / breakout"
+
+
+def default_portal_access():
+    return [section.value for section in PortalSection]
+
+
+@cache
+def timezone_choices():
+    return sorted((name, name) for name in zoneinfo.available_timezones())
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not an IANA timezone name (e.g. Europe/London).")
+
+
+def validate_currency(value):
+    if value not in currency_codes():
+        raise ValidationError(f"“{value}” is not an ISO 4217 currency code.")
+
+
+def validate_country(value):
+    if value and value not in country_codes():
+        raise ValidationError(f"“{value}” is not an ISO 3166 country code.")
+
+
+def validate_toml(value):
+    """Vars must parse as TOML; the error names the line and column."""
+    if not value:
+        return
+    try:
+        tomlkit.parse(value)
+    except ParseError as exc:
+        raise ValidationError(
+            f"Invalid TOML at line {exc.line}, column {exc.col}: {exc.args[0] if exc.args else exc}"
+        )
+
+
+class ResellerGroup(TimeStampedModel):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="resellergroup_name_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(TimeStampedModel):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+@pghistory.track(
+    pghistory.InsertEvent("customer.created"),
+    pghistory.UpdateEvent("customer.updated"),
+    pghistory.DeleteEvent("customer.deleted"),
+    exclude=["updated"],
+)
+class Customer(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        PENALTY = "penalty", "Penalty"
+        PENDING_APPROVAL = "pending_approval", "Pending approval"
+
+    class InvoiceSchedule(models.TextChoices):
+        NONE = "none", "None"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (Monday–Sunday)"
+        MONTHLY = "monthly", "Monthly"
+
+    class RtpFirewall(models.TextChoices):
+        LOCKED = "locked", "Locked"
+        UNLOCKED = "unlocked", "Unlocked"
+
+    class Attestation(models.TextChoices):
+        A = "A", "A — full"
+        B = "B", "B — partial"
+        C = "C", "C — gateway"
+
+    # Basic
+    name = models.CharField(max_length=120)
+    channels = models.PositiveIntegerField(default=0, help_text="Maximum concurrent calls; 0 blocks calls.")
+    flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=0, help_text="Calls per second.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    debit_limit = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)],
+                                      help_text="How far below zero the balance may go.")
+    minimum_payment = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)],
+                                          help_text="Smallest top-up the customer may make.")
+    topup_currencies = ArrayField(models.CharField(max_length=3, validators=[validate_currency]),
+                                  default=list, blank=True, verbose_name="restrict top-up currencies",
+                                  help_text="Currencies accepted for top-ups besides the account currency.")
+    tax_percent = models.DecimalField("tax %", max_digits=5, decimal_places=2, default=ZERO,
+                                      validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
+    currency = models.CharField(max_length=3, choices=currency_choices(), validators=[validate_currency],
+                                help_text="Fixed once the customer exists.")
+
+    # Config
+    paypal_email = models.EmailField("PayPal email", blank=True)
+    website = models.URLField(blank=True)
+    p_asserted_id = models.CharField("P-Asserted-ID", max_length=120, blank=True)
+    portal_access = ArrayField(models.CharField(max_length=20, choices=PortalSection.choices),
+                               default=default_portal_access, blank=True,
+                               help_text="Portal sections shown to the customer's contacts.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    vars = models.TextField("vars (TOML)", blank=True, validators=[validate_toml])
+    reseller = models.ForeignKey(ResellerGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="customers")
+    account_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="managed_customers",
+                                        limit_choices_to={"is_staff": True})
+    invoice_schedule = models.CharField(max_length=10, choices=InvoiceSchedule.choices,
+                                        default=InvoiceSchedule.NONE)
+    create_invoice_on_payment = models.BooleanField(default=False)
+    invoice_due_days = models.PositiveSmallIntegerField(default=14, validators=[MaxValueValidator(365)])
+    invoice_template = models.ForeignKey("invoicing.InvoiceTemplate", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="customers")
+    external_accounting_id = models.CharField("ext. accounting ID", max_length=64, blank=True, db_index=True)
+    rtp_firewall = models.CharField("RTP firewall", max_length=10, choices=RtpFirewall.choices,
+                                    default=RtpFirewall.LOCKED)
+    recording_retention_days = models.PositiveSmallIntegerField("call recording retention days", default=0,
+                                                                validators=[MaxValueValidator(3650)])
+    domain = models.CharField("portal domain", max_length=253, blank=True)
+    daily_spend_limit = models.DecimalField(**MONEY, null=True, blank=True,
+                                            validators=[MinValueValidator(ZERO)],
+                                            help_text="Blank for no limit. The day runs 00:00–24:00 UTC.")
+    stir_shaken_attestation = models.CharField("default STIR/SHAKEN attestation", max_length=1,
+                                               choices=Attestation.choices, default=Attestation.B)
+
+    # Address
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, choices=country_choices(),
+                               validators=[validate_country])
+
+    # Verification
+    approved_clis_only = models.BooleanField("approved CLIs only", default=False)
+    email_verification_required = models.BooleanField(default=False)
+    mobile_verification_required = models.BooleanField(default=False)
+
+    # Notes (staff only)
+    notes = models.TextField(blank=True)
+
+    # Day/Time restrict
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    # Live figures
+    balance = models.DecimalField(max_digits=20, decimal_places=6, default=ZERO)
+    channels_in_use = models.PositiveIntegerField(default=0)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="customer_name_ci_unique",
+                                    violation_error_message="A customer with this name already exists."),
+            models.CheckConstraint(condition=Q(tax_percent__gte=0) & Q(tax_percent__lte=100),
+                                   name="customer_tax_percent_range"),
+            models.CheckConstraint(condition=Q(debit_limit__gte=0), name="customer_debit_limit_non_negative"),
+            models.CheckConstraint(condition=Q(minimum_payment__gte=0),
+                                   name="customer_minimum_payment_non_negative"),
+            models.CheckConstraint(condition=Q(daily_spend_limit__isnull=True) | Q(daily_spend_limit__gte=0),
+                                   name="customer_daily_spend_limit_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "balance"], name="customer_status_balance"),
+            models.Index(fields=["balance"], name="customer_balance"),
+        ]
+        permissions = [("portal_login", "Can open the portal as a contact (Portal Login)")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:customer_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.pk:
+            stored = type(self).objects.filter(pk=self.pk).values_list("currency", flat=True).first()
+            if stored is not None and stored != self.currency:
+                errors["currency"] = "The account currency cannot change after the customer is created."
+        if self.currency and self.currency in (self.topup_currencies or []):
+            errors["topup_currencies"] = "List only currencies other than the account currency."
+        if self.name and type(self).objects.exclude(pk=self.pk).filter(name__iexact=self.name.strip()).exists():
+            errors["name"] = "A customer with this name already exists."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The model layer refuses a currency change however it is attempted (form, shell, API).
+        if self.pk and not kwargs.get("force_insert"):
+            stored = type(self).objects.filter(pk=self.pk).values_list("currency", flat=True).first()
+            if stored is not None and stored != self.currency:
+                raise ValidationError({"currency": "The account currency cannot change after creation."})
+        self.name = self.name.strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def available_credit(self):
+        return self.balance + self.debit_limit
+
+    @property
+    def address_lines(self):
+        country = dict(country_choices()).get(self.country, "")
+        lines = [self.address_line1, self.address_line2,
+                 " ".join(part for part in [self.postcode, self.city] if part), self.region, country]
+        return [line for line in lines if line]
+
+    def shows_in_portal(self, section):
+        return section in (self.portal_access or [])
+
+    def is_within_allowed_time(self, at: datetime) -> bool:
+        """True when `at` falls in one of the allowed windows, read in the customer's timezone.
+
+        No windows means no restriction. A window whose end is not after its start crosses
+        midnight (22:00–06:00). Wall-clock times are compared after conversion, so DST shifts
+        move the windows with local time, as a person in that zone would expect.
+        """
+        windows = list(self.allowed_windows.all())
+        if not windows:
+            return True
+        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone)).time().replace(tzinfo=None)
+        return any(window.contains(local) for window in windows)
+
+
+class AllowedWindow(models.Model):
+    """A daily interval in the customer's timezone during which calls are admitted."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="allowed_windows")
+    start = models.TimeField()
+    end = models.TimeField(help_text="An end at or before the start crosses midnight; 00:00–00:00 is all day.")
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self):
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def crosses_midnight(self):
+        return self.end <= self.start
+
+    def contains(self, moment: time) -> bool:
+        if self.crosses_midnight:
+            return moment >= self.start or moment < self.end
+        return self.start <= moment < self.end
+
+
+@pghistory.track(
+    pghistory.InsertEvent("approved_cli.created"),
+    pghistory.UpdateEvent("approved_cli.updated"),
+    pghistory.DeleteEvent("approved_cli.deleted"),
+)
+class ApprovedCLI(TimeStampedModel):
+    """A caller ID the customer proved it owns; only these may call when approved_clis_only is on."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="approved_clis")
+    number = models.CharField(max_length=20, help_text="E.164, e.g. +442071838750")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["customer", "number"], name="approvedcli_unique")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_active(self):
+        return self.approved_at is not None and self.revoked_at is None

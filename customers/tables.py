@@ -1,0 +1,75 @@
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+
+from .models import Customer
+
+
+class MoneyColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        css = "negative" if value < 0 else ""
+        return format_html('<span class="{}">{}</span>', css, f"{value:,.2f}")
+
+    def value(self, value):
+        return f"{value:.2f}"
+
+
+class CustomerTable(tables.Table):
+    preference_key = "customers"
+    fixed_columns = ("selection", "name")
+    default_columns = ("status", "currency", "balance", "debit_limit", "channels", "flow_speed", "tags",
+                       "account_manager", "reseller", "created")
+
+    selection = tables.CheckBoxColumn(accessor="pk", attrs={
+        "th__input": {"class": "form-check-input cx-select-all", "aria-label": "Select all on this page",
+                      "form": "selection-form"},
+        "td__input": {"class": "form-check-input", "name": "pk", "form": "selection-form"},
+    }, orderable=False)
+    name = tables.Column(linkify=True, attrs={"td": {"class": "fw-semibold"}})
+    status = tables.Column()
+    currency = tables.Column()
+    balance = MoneyColumn()
+    debit_limit = MoneyColumn()
+    channels = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    flow_speed = tables.Column(verbose_name="CPS", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    tags = tables.Column(empty_values=(), orderable=False)
+    account_manager = tables.Column(order_by=("account_manager__username",))
+    reseller = tables.Column(order_by=("reseller__name",))
+    created = tables.DateTimeColumn(format="Y-m-d H:i")
+    channels_in_use = tables.Column(verbose_name="Channels in use", attrs={"td": {"class": "num"}})
+    minimum_payment = MoneyColumn()
+    daily_spend_limit = MoneyColumn()
+    tax_percent = tables.Column(verbose_name="Tax %", attrs={"td": {"class": "num"}})
+    invoice_schedule = tables.Column()
+    external_accounting_id = tables.Column(verbose_name="Ext. accounting ID")
+    paypal_email = tables.Column(verbose_name="PayPal email")
+    website = tables.Column()
+    country = tables.Column()
+    timezone = tables.Column()
+    updated = tables.DateTimeColumn(format="Y-m-d H:i")
+
+    class Meta:
+        model = Customer
+        fields = ()
+        order_by = ("name",)
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "customer-table"}
+        empty_text = "No customers match."
+
+    def render_status(self, record):
+        return format_html('<span class="cx-status cx-status-{}">{}</span>', record.status,
+                           record.get_status_display())
+
+    def render_tags(self, record):
+        return format_html_join("", '<span class="cx-tag">{}</span>', ((t.name,) for t in record.tags.all()))
+
+    def value_tags(self, record):
+        return ", ".join(tag.name for tag in record.tags.all())
+
+    def render_account_manager(self, value):
+        return value.get_full_name() or value.get_username()
+
+    def value_status(self, record):
+        return record.get_status_display()

@@ -1,0 +1,72 @@
+/* Small behaviours shared by every panel page. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // Column chooser: tick, reorder, save for this staff member, reload.
+  document.addEventListener("click", function (event) {
+    const chooser = event.target.closest(".cx-column-chooser");
+    if (!chooser) return;
+    const item = event.target.closest("li[data-column]");
+    if (event.target.closest(".cx-col-up") && item && item.previousElementSibling) {
+      item.parentNode.insertBefore(item, item.previousElementSibling);
+    } else if (event.target.closest(".cx-col-down") && item && item.nextElementSibling) {
+      item.parentNode.insertBefore(item.nextElementSibling, item);
+    } else if (event.target.closest(".cx-col-save") || event.target.closest(".cx-col-reset")) {
+      const reset = !!event.target.closest(".cx-col-reset");
+      const columns = reset ? [] : Array.from(chooser.querySelectorAll("li[data-column]"))
+        .filter(li => li.querySelector("input").checked).map(li => li.dataset.column);
+      fetch(chooser.dataset.saveUrl, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+        body: JSON.stringify(columns),
+      }).then(() => window.location.reload());
+    }
+  });
+
+  // Row selection: "select all" box, and the count shown on bulk-action buttons.
+  // Checkboxes may sit outside the form (form="…" attribute), so read form.elements.
+  function selectionBoxes(form) {
+    return Array.from(form.elements).filter(el => el.name === "pk" && el.type === "checkbox");
+  }
+  function refreshSelection(form) {
+    const boxes = selectionBoxes(form);
+    const checked = boxes.filter(box => box.checked).length;
+    const matching = Array.from(form.elements).some(el => el.name === "select_all_matching" && el.checked);
+    document.querySelectorAll(`[data-selection-count="${form.id}"]`).forEach(el => { el.textContent = checked; });
+    Array.from(form.elements).filter(el => el.hasAttribute("data-needs-selection")).forEach(el => {
+      el.disabled = checked === 0 && !matching;
+    });
+    Array.from(form.elements).filter(el => el.classList && el.classList.contains("cx-select-all")).forEach(all => {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    const form = event.target.form;
+    if (!form || !form.classList.contains("cx-selection")) return;
+    if (event.target.classList.contains("cx-select-all")) {
+      selectionBoxes(form).forEach(box => { box.checked = event.target.checked; });
+    }
+    refreshSelection(form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.cx-selection").forEach(refreshSelection);
+  });
+
+  // Tabbed forms: a field the browser finds invalid opens its tab and marks the tab header.
+  document.addEventListener("invalid", function (event) {
+    const pane = event.target.closest(".tab-pane");
+    if (!pane) return;
+    const trigger = document.querySelector(`[data-bs-target="#${pane.id}"]`);
+    if (!trigger) return;
+    trigger.classList.add("cx-tab-error");
+    if (!pane.classList.contains("active")) {
+      const first = document.querySelector(".tab-pane:has(:invalid)");
+      if (first === pane) bootstrap.Tab.getOrCreateInstance(trigger).show();
+    }
+  }, true);
+})();
