@@ -3,7 +3,7 @@
 Each app registers its pieces in its AppConfig.ready():
 - navigation entries of the panel's top bar;
 - tabs of the customer card, and sections of the card's Main tab;
-- sections of the Settings page;
+- sections of the Settings page, and entries of the customer portal's menu;
 - guards that refuse deleting a customer (financial history);
 - demo data loaders run by `manage.py seed_demo`, in order.
 """
@@ -46,6 +46,16 @@ class SettingsSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PortalNavItem:
+    """A portal menu entry; `section` is a customers.PortalSection value ('' for always shown)."""
+
+    section: str
+    label: str
+    url_name: str
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list = field(default_factory=list)
@@ -54,6 +64,7 @@ class Registry:
     settings_sections: list = field(default_factory=list)
     delete_guards: list = field(default_factory=list)
     demo_loaders: list = field(default_factory=list)
+    portal_nav: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -79,6 +90,10 @@ def register_main_section(section: CardSection):
 
 def register_settings_section(section: SettingsSection):
     _add(registry.settings_sections, section, lambda x: x.url_name)
+
+
+def register_portal_nav(item: PortalNavItem):
+    _add(registry.portal_nav, item, lambda x: x.url_name)
 
 
 def register_delete_guard(guard):

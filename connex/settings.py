@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "summaries",
     "invoicing",
     "messaging",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "connex.middleware.StaffRequiredMiddleware",
     "connex.middleware.AuditContextMiddleware",
+    "portal.middleware.PortalMiddleware",
 ]
 
 ROOT_URLCONF = "connex.urls"
@@ -72,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "connex.context_processors.navigation",
+                "portal.context_processors.portal_navigation",
             ],
         },
     }

@@ -1,4 +1,5 @@
 import pghistory
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
@@ -50,3 +51,17 @@ class Contact(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.customer_id])
+
+    def set_password(self, raw_password):
+        self.password = make_password(raw_password)
+
+    def check_password(self, raw_password):
+        def upgrade(raw):
+            self.set_password(raw)
+            self.save(update_fields=["password"])
+
+        return bool(self.password) and check_password(raw_password, self.password, upgrade)
+
+    @property
+    def has_password(self):
+        return bool(self.password)

@@ -57,3 +57,17 @@ def staff_page(browser, live_server, transactional_db):
     page.wait_for_url("**/customers/")
     yield page
     context.close()
+
+
+@pytest.fixture
+def portal_login():
+    """Signs a test client in to the portal as a contact (setting a known password)."""
+
+    def login(client, contact, password="portal-pass-1234"):
+        contact.set_password(password)
+        contact.save(update_fields=["password"])
+        response = client.post("/portal/login/", {"email": contact.email, "password": password})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return login

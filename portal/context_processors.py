@@ -1,0 +1,10 @@
+from connex.registry import registry
+
+
+def portal_navigation(request):
+    contact = getattr(request, "portal_contact", None)
+    if not request.path.startswith("/portal/") or not contact:
+        return {}
+    customer = contact.customer
+    items = [item for item in registry.portal_nav if not item.section or customer.shows_in_portal(item.section)]
+    return {"portal_nav_items": items}
