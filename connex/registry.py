@@ -65,6 +65,7 @@ class Registry:
     delete_guards: list = field(default_factory=list)
     demo_loaders: list = field(default_factory=list)
     portal_nav: list = field(default_factory=list)
+    summary_actions: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -94,6 +95,15 @@ def register_settings_section(section: SettingsSection):
 
 def register_portal_nav(item: PortalNavItem):
     _add(registry.portal_nav, item, lambda x: x.url_name)
+
+
+def register_summary_action(template: str):
+    """A template rendered in the toolbar of the card's Summary section (e.g. Generate Invoice).
+
+    It can act on the selected summary rows with a button carrying form="summary-selection".
+    """
+    if template not in registry.summary_actions:
+        registry.summary_actions.append(template)
 
 
 def register_delete_guard(guard):

@@ -14,3 +14,18 @@ def customer_list(*, filters=None, search=""):
 
 def customer_get(*, pk):
     return Customer.objects.select_related("account_manager", "reseller", "invoice_template").get(pk=pk)
+
+
+def customer_selection(*, data):
+    """The customers a bulk action applies to, from the board's selection form.
+
+    Either the ticked rows (`pk`), or — with `select_all_matching` — every customer matching
+    the filter and search the board showed (`filter_query`, the board's query string).
+    """
+    from django.http import QueryDict
+
+    if data.get("select_all_matching"):
+        board = QueryDict(data.get("filter_query", ""))
+        return customer_list(filters=board, search=board.get("q", ""))
+    ids = [int(pk) for pk in data.getlist("pk") if str(pk).isdigit()]
+    return Customer.objects.filter(pk__in=ids)

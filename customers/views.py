@@ -31,6 +31,10 @@ class CustomerListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         context["statuses"] = Customer.Status.choices
         context["current_status"] = self.request.GET.getlist("status")
+        board = self.request.GET.copy()
+        for key in ("page", "_export", "per_page"):
+            board.pop(key, None)
+        context["filter_query"] = board.urlencode()
         return context
 
 
@@ -124,8 +128,7 @@ class CustomerBulkDeleteView(View):
     template_name = "customers/customer_bulk_delete.html"
 
     def post(self, request):
-        ids = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
-        customers = list(Customer.objects.filter(pk__in=ids).order_by("name"))
+        customers = list(selectors.customer_selection(data=request.POST).order_by("name"))
         if not customers:
             messages.warning(request, "Select at least one customer to delete.")
             return redirect("customers:customer_list")
@@ -134,6 +137,7 @@ class CustomerBulkDeleteView(View):
             count = services.customer_delete(customer_ids=[c.pk for c in customers])
             messages.success(request, f"Deleted {count} customer{'s' if count != 1 else ''}.")
             return redirect("customers:customer_list")
-        rows = [{"customer": c, "refusal": refusals.get(c.pk)} for c in customers]
+        rows = [{"customer": c, "refusal": refusals.get(c.pk)} for c in customers[:500]]
         return render(request, self.template_name, {"rows": rows, "refused": bool(refusals),
+                                                    "total": len(customers), "hidden": len(customers) - len(rows),
                                                     "cancel_url": reverse("customers:customer_list")})
