@@ -25,7 +25,7 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
 
     template_name = "connex/object_list.html"
     export_formats = ("csv",)
-    paginate_by = 50
+    table_per_page = 50
     title = ""
     search_placeholder = "Search"
 
@@ -36,20 +36,24 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
             queryset = queryset.search(query)
         return queryset
 
-    def get_paginate_by(self, table_data):
+    def get_table_pagination(self, table):
+        # Only the table paginates (ListView's own pagination would count the rows a second time).
         try:
-            per_page = int(self.request.GET.get("per_page", self.paginate_by))
+            per_page = int(self.request.GET.get("per_page", self.table_per_page))
         except ValueError:
-            return self.paginate_by
-        return per_page if per_page in PER_PAGE_CHOICES else self.paginate_by
+            per_page = self.table_per_page
+        return {"per_page": per_page if per_page in PER_PAGE_CHOICES else self.table_per_page}
 
     def get_export_filename(self, export_format):
         return f"{self.table_class.preference_key}.{export_format}"
 
     def chosen_columns(self):
-        key = self.table_class.preference_key
-        preference = StaffPreference.objects.filter(user=self.request.user).first()
-        return (preference.table_columns.get(key) if preference else None) or list(self.table_class.default_columns)
+        if not hasattr(self, "_chosen_columns"):
+            key = self.table_class.preference_key
+            preference = StaffPreference.objects.filter(user=self.request.user).first()
+            self._chosen_columns = (preference.table_columns.get(key) if preference else None) or list(
+                self.table_class.default_columns)
+        return self._chosen_columns
 
     def get_table_kwargs(self):
         chosen = [name for name in self.chosen_columns() if name in self.table_class.base_columns]
@@ -78,7 +82,7 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
                 for name in ordered
             ],
             preference_key=table_class.preference_key,
-            filtered_count=self.object_list.count() if hasattr(self.object_list, "count") else None,
+            filtered_count=context["table"].paginator.count if context["table"].page else None,
         )
         return context
 

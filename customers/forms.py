@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 
-from connex.iso import currency_choices
+from connex.iso import country_choices, currency_choices
 
 from .models import AllowedWindow, Customer, PortalSection, ResellerGroup, Tag, timezone_choices
 
@@ -34,6 +34,8 @@ class CustomerForm(forms.ModelForm):
                                               help_text="Sections shown in the customer portal.")
     timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
     website = forms.URLField(required=False, assume_scheme="https")
+    currency = forms.ChoiceField(choices=currency_choices(), help_text="Fixed once the customer exists.")
+    country = forms.ChoiceField(choices=[("", "—"), *country_choices()], required=False)
 
     class Meta:
         model = Customer

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from tomlkit.exceptions import ParseError
 
-from connex.iso import country_choices, country_codes, currency_choices, currency_codes
+from connex.iso import country_choices, country_codes, currency_codes
 from connex.models import TimeStampedModel
 
 from .querysets import CustomerQuerySet
@@ -133,7 +133,9 @@ class Customer(TimeStampedModel):
                                   help_text="Currencies accepted for top-ups besides the account currency.")
     tax_percent = models.DecimalField("tax %", max_digits=5, decimal_places=2, default=ZERO,
                                       validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
-    currency = models.CharField(max_length=3, choices=currency_choices(), validators=[validate_currency],
+    # Codes are checked by validators rather than model choices: a 160-entry choices list would be
+    # flattened for every table cell that shows the currency.
+    currency = models.CharField(max_length=3, validators=[validate_currency],
                                 help_text="Fixed once the customer exists.")
 
     # Config
@@ -174,8 +176,8 @@ class Customer(TimeStampedModel):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField("state / region", max_length=100, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, blank=True, choices=country_choices(),
-                               validators=[validate_country])
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country],
+                               help_text="ISO 3166 alpha-2 code.")
 
     # Verification
     approved_clis_only = models.BooleanField("approved CLIs only", default=False)

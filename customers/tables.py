@@ -71,5 +71,11 @@ class CustomerTable(tables.Table):
     def render_account_manager(self, value):
         return value.get_full_name() or value.get_username()
 
+    def render_currency(self, record):
+        return record.currency
+
+    def value_currency(self, record):
+        return record.currency
+
     def value_status(self, record):
         return record.get_status_display()

@@ -1,0 +1,125 @@
+from datetime import time
+from decimal import Decimal
+
+import pytest
+
+from customers.models import Customer
+from tests.factories import CustomerFactory, StaffFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "name": "Nova Telecom", "channels": "40", "flow_speed": "15", "status": "active",
+        "debit_limit": "250.00", "minimum_payment": "20.00", "tax_percent": "20", "currency": "GBP",
+        "portal_access": ["balance", "cdrs", "invoices"], "tag_names": "wholesale, Premium",
+        "invoice_schedule": "monthly", "invoice_due_days": "14", "rtp_firewall": "locked",
+        "recording_retention_days": "30", "stir_shaken_attestation": "A", "timezone": "Europe/London",
+        "vars": '[routing]\nprofile = "gold"\n', "country": "GB", "city": "London",
+        "windows-TOTAL_FORMS": "1", "windows-INITIAL_FORMS": "0", "windows-MIN_NUM_FORMS": "0",
+        "windows-MAX_NUM_FORMS": "1000", "windows-0-start": "22:00", "windows-0-end": "06:00",
+        "action": "continue",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_saves_every_tab_and_goes_to_the_card(staff_client):
+    TagFactory(name="premium")
+    response = staff_client.post("/customers/new/", form_data())
+    customer = Customer.objects.get(name="Nova Telecom")
+    assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
+    assert customer.currency == "GBP" and customer.tax_percent == Decimal("20.00")
+    assert sorted(t.name for t in customer.tags.all()) == ["premium", "wholesale"]
+    assert customer.portal_access == ["balance", "cdrs", "invoices"]
+    window = customer.allowed_windows.get()
+    assert (window.start, window.end) == (time(22), time(6)) and window.crosses_midnight
+
+
+def test_save_and_stay_returns_to_the_form(staff_client):
+    response = staff_client.post("/customers/new/", form_data(action="stay"))
+    customer = Customer.objects.get(name="Nova Telecom")
+    assert response["Location"] == f"/customers/{customer.pk}/edit/"
+
+
+def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
+    response = staff_client.post("/customers/new/", form_data(vars="[broken"))
+    assert response.status_code == 422
+    assert not Customer.objects.exists()
+    tabs = {tab["key"]: tab for tab in response.context["tabs"]}
+    assert tabs["config"]["has_error"] and not tabs["basic"]["has_error"]
+    assert response.context["active_tab"] == "config"
+    content = response.content.decode()
+    assert "Invalid TOML at line 1" in content
+    assert 'class="nav-link cx-tab-error active" id="tab-config"' in content
+
+
+def test_window_error_marks_the_day_time_tab(staff_client):
+    response = staff_client.post("/customers/new/", form_data(**{"windows-0-start": "25:99"}))
+    assert response.status_code == 422
+    assert response.context["active_tab"] == "daytime"
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("name", "", "This field is required."),
+    ("channels", "-1", "greater than or equal to 0"),
+    ("tax_percent", "101", "less than or equal to 100"),
+    ("debit_limit", "abc", "Enter a number."),
+    ("currency", "ZZZ", "Select a valid choice"),
+    ("paypal_email", "nope", "Enter a valid email address."),
+    ("timezone", "Mars/Base", "Select a valid choice"),
+])
+def test_each_bad_value_is_reported_beside_its_field_and_nothing_saved(staff_client, field, value, message):
+    response = staff_client.post("/customers/new/", form_data(**{field: value}))
+    assert response.status_code == 422
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Customer.objects.exists()
+
+
+def test_duplicate_name_is_refused_case_insensitively(staff_client):
+    CustomerFactory(name="Nova Telecom")
+    response = staff_client.post("/customers/new/", form_data(name="  NOVA telecom "))
+    assert "already exists" in response.context["form"].errors["name"][0]
+    assert Customer.objects.count() == 1
+
+
+def test_edit_shows_currency_read_only_and_ignores_a_posted_change(staff_client):
+    customer = CustomerFactory(name="Fixed Currency", currency="USD")
+    page = staff_client.get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert 'name="currency"' in page and "disabled" in page.split('name="currency"')[1].split(">")[0]
+    staff_client.post(f"/customers/{customer.pk}/edit/", form_data(name="Fixed Currency", currency="EUR"))
+    customer.refresh_from_db()
+    assert customer.currency == "USD"
+
+
+def test_edit_replaces_tags_and_windows(staff_client):
+    customer = CustomerFactory(name="Retag")
+    customer.tags.add(TagFactory(name="old"))
+    staff_client.post(f"/customers/{customer.pk}/edit/",
+                      form_data(name="Retag", currency="USD", tag_names="new", **{"windows-0-start": "",
+                                                                                  "windows-0-end": ""}))
+    customer.refresh_from_db()
+    assert [t.name for t in customer.tags.all()] == ["new"]
+    assert not customer.allowed_windows.exists()
+
+
+def test_account_manager_must_be_staff(staff_client):
+    outsider = StaffFactory(username="notstaff", is_staff=False)
+    response = staff_client.post("/customers/new/", form_data(account_manager=outsider.pk))
+    assert "account_manager" in response.context["form"].errors
+
+
+def test_card_shows_header_figures_and_main_tab(staff_client):
+    customer = CustomerFactory(name="Card Co", balance=Decimal("-3.25"), debit_limit=Decimal("10"),
+                               channels=20, channels_in_use=4)
+    content = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "Card Co" in content and "-3.25 USD" in content and "10.00 USD" in content and "4 / 20" in content
+    assert 'data-tab="main"' in content
+
+
+def test_card_of_missing_customer_is_404(staff_client):
+    assert staff_client.get("/customers/999999/").status_code == 404
+    customer = CustomerFactory()
+    assert staff_client.get(f"/customers/{customer.pk}/tab/nope/").status_code == 404
