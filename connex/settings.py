@@ -117,6 +117,11 @@ STORAGES = {
     },
 }
 
+# `make run` serves assets straight from the app folders (no collectstatic step); production
+# collects them once into STATIC_ROOT with compressed, hashed names.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=DEBUG)
+
 # Email: SMTP in production, configured by EMAIL_URL (smtp://user:pass@host:587/?tls=True).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Connex <noreply@connex.local>")

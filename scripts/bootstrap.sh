@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 DB_NAME=${DB_NAME:-connex}
-APT_PACKAGES="chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core postgresql-client redis-tools"
-
+# Debian packages: Chromium for browser tests, Pango for WeasyPrint, poppler for reading PDFs back,
+# and the PostgreSQL/Redis clients. A package counts as present when its command or library is.
 missing=()
-for pkg in $APT_PACKAGES; do
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

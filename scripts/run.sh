@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/connex}
+export STATICFILES_STORAGE=${STATICFILES_STORAGE:-django.contrib.staticfiles.storage.StaticFilesStorage}
+export WHITENOISE_USE_FINDERS=${WHITENOISE_USE_FINDERS:-true}
 M=".venv/bin/python manage.py"
 $M migrate --noinput -v0
-$M collectstatic --noinput -v0
 $M setup_periodic_tasks
 $M seed_demo
 $M ensure_staff --reset

@@ -1,0 +1,13 @@
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir .
+COPY . .
+RUN pip install --no-cache-dir --no-deps -e . \
+ && DEBUG=false python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["gunicorn", "connex.wsgi", "--bind", "0.0.0.0:8000"]
