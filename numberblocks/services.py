@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from connex.models import AccountOptions
 
@@ -7,9 +7,11 @@ from .blocks import first_free_block
 from .models import NumberBlock
 from .usage import numbers_in_use
 
-# Each failed attempt means another assignment committed a block in the meantime, and the next
+# Each failed attempt means another writer committed a block in the meantime, and the next
 # attempt sees it; the bound only stops a pathological loop.
-MAX_ATTEMPTS = 100
+MAX_ATTEMPTS = 20
+# Transaction-scoped advisory lock taken by every assignment (any constant unique to this use).
+ASSIGN_LOCK_KEY = 0x6E626C6B  # "nblk"
 
 
 class OptionsUndefined(ValidationError):
@@ -24,16 +26,26 @@ def number_range_options() -> tuple[int, int] | None:
     return options.number_range_start, options.block_size
 
 
+def _is_retryable(exc) -> bool:
+    sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    return "numberblock_no_overlap" in str(exc) or sqlstate in ("40P01", "40001")
+
+
+@transaction.atomic
 def block_assign_next(*, customer) -> NumberBlock:
     """Give the customer the lowest free aligned block under the current options.
 
-    Concurrent callers may pick the same candidate; the exclusion constraint lets only one
-    insert succeed and the others retry against the blocks committed since.
+    Assignments queue on an advisory lock held to the end of the transaction, so each one sees
+    the blocks committed before it: without it, concurrent inserts of the same candidate keep
+    colliding (and can deadlock on the exclusion check). The exclusion constraint stays the
+    guarantee against any other writer; losing to one means retrying with fresh data.
     """
     options = number_range_options()
     if options is None:
         raise OptionsUndefined("Set Number Range Start and Block Size in Settings → Options first.")
     range_start, block_size = options
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ASSIGN_LOCK_KEY])
     for _attempt in range(MAX_ATTEMPTS):
         taken = NumberBlock.objects.filter(end__gte=range_start).values_list("start", "end")
         block = first_free_block(range_start, block_size, taken)
@@ -42,8 +54,8 @@ def block_assign_next(*, customer) -> NumberBlock:
         try:
             with transaction.atomic():
                 return NumberBlock.objects.create(customer=customer, start=block[0], end=block[1])
-        except IntegrityError as exc:
-            if "numberblock_no_overlap" not in str(exc):
+        except (IntegrityError, OperationalError) as exc:
+            if not _is_retryable(exc):
                 raise
     raise ValidationError("Could not assign a block: too many simultaneous assignments, try again.")
 

@@ -103,7 +103,7 @@ def test_database_refuses_overlapping_blocks_even_bypassing_services():
 @pytest.mark.django_db(transaction=True)
 def test_parallel_assignments_in_separate_transactions_never_overlap():
     set_options(1000, 10)
-    customers = [CustomerFactory() for _ in range(8)]
+    customers = [CustomerFactory() for _ in range(10)]
     per_worker = 6
     barrier = threading.Barrier(len(customers))
     errors, backends = [], set()
@@ -136,3 +136,24 @@ def test_parallel_assignments_in_separate_transactions_never_overlap():
     assert starts == [1000 + 10 * i for i in range(len(customers) * per_worker)]
     for customer in customers:
         assert customer.number_blocks.count() == per_worker
+
+
+@pytest.mark.django_db
+def test_assignment_retries_when_its_candidate_was_taken_by_another_writer(monkeypatch):
+    from numberblocks import services
+    from numberblocks.blocks import first_free_block
+
+    set_options(1000, 100)
+    NumberBlockFactory(start=1000, end=1099)  # committed by someone outside block_assign_next
+    calls = []
+
+    def stale_then_fresh(range_start, block_size, taken):
+        calls.append(1)
+        # The first look misses the other writer's block, as a read racing its commit would.
+        return first_free_block(range_start, block_size, [] if len(calls) == 1 else taken)
+
+    monkeypatch.setattr(services, "first_free_block", stale_then_fresh)
+    block = block_assign_next(customer=CustomerFactory())
+    assert str(block) == "1100–1199"
+    assert len(calls) == 2
+    assert NumberBlock.objects.count() == 2
