@@ -14,8 +14,8 @@ def auth_tab_context(request, customer):
             "ip_entries": IpAuthEntry.objects.filter(customer=customer)}
 
 
-def _section(request, customer, template, *, notice="", error=""):
-    context = {"customer": customer, "notice": notice, "error": error, **auth_tab_context(request, customer)}
+def _section(request, customer, template, *, notice="", password=""):
+    context = {"customer": customer, "notice": notice, "password": password, **auth_tab_context(request, customer)}
     response = render(request, template, context)
     # A form posted in place answers with the whole refreshed section.
     response["HX-Retarget"] = "#" + template.rsplit("/", 1)[1].removesuffix(".html").replace("_", "-")
@@ -63,10 +63,8 @@ class SipUserFormView(View):
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
-                notice = f"SIP user {sip_user} saved."
-                if password:
-                    notice += f" Password: {password} (shown once; only its digest is stored)."
-                return _section(request, customer, self.section, notice=notice)
+                return _section(request, customer, self.section, notice=f"SIP user {sip_user} saved.",
+                                password=password)
         return self.render_form(request, form, customer)
 
 
