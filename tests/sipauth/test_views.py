@@ -126,3 +126,13 @@ def test_auth_pages_require_staff(client):
     response = client.post(f"/sipauth/customer/{customer.pk}/ip-entries/new/", ip_form())
     assert response["Location"].startswith("/login/")
     assert not IpAuthEntry.objects.exists()
+
+
+def test_signed_in_non_staff_user_cannot_delete_sip_users(client):
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(username="bob", is_staff=False))
+    sip_user = SipUserFactory(extension=1500)
+    response = client.post(f"/sipauth/sip-users/{sip_user.pk}/delete/", **HTMX)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert SipUser.objects.filter(pk=sip_user.pk).exists()
