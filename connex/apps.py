@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ConnexConfig(AppConfig):
     name = "connex"
     verbose_name = "Connex core"
+
+    def ready(self):
+        from connex.registry import SettingsSection, register_settings_section
+
+        register_settings_section(SettingsSection(
+            "Options", "options", "Company identity, internal number range start and block size.", order=10))

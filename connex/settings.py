@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "invoicing",
     "messaging",
     "portal",
+    "sipauth",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from connex import views
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging"]
+API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
+    path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
     path("contacts/", include("contacts.urls")),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("invoicing/", include("invoicing.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/", include("portal.urls")),
+    path("sipauth/", include("sipauth.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

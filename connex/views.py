@@ -2,14 +2,17 @@
 
 import json
 
+from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from connex.models import StaffPreference
+from connex.forms import AccountOptionsForm
+from connex.models import AccountOptions, StaffPreference
 from connex.registry import registry
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
@@ -117,3 +120,20 @@ class SettingsIndexView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(sections=registry.settings_sections, **kwargs)
+
+
+class AccountOptionsView(View):
+    """Settings → Options; saving is audited through AccountOptions' change history."""
+
+    template_name = "connex/options.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": AccountOptionsForm(instance=AccountOptions.get())})
+
+    def post(self, request):
+        form = AccountOptionsForm(request.POST, instance=AccountOptions.get())
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Options saved.")
+            return redirect("options")
+        return render(request, self.template_name, {"form": form}, status=422)

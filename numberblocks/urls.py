@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "numberblocks"
 
-urlpatterns = []
+urlpatterns = [
+    path("customer/<int:pk>/assign/", views.BlockAssignView.as_view(), name="block_assign"),
+    path("<int:pk>/release/", views.BlockReleaseView.as_view(), name="block_release"),
+]

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 
 from contacts.models import Contact
 from customers.models import AllowedWindow, ApprovedCLI, Customer, ResellerGroup, Tag
+from numberblocks.models import NumberBlock
+from sipauth.models import IpAuthEntry, SipUser
 from summaries.models import CallDetailRecord, HourlySummary
 
 
@@ -108,3 +110,38 @@ class HourlySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class NumberBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NumberBlock
+
+    customer = factory.SubFactory(CustomerFactory)
+    start = factory.Sequence(lambda n: 900000 + n * 100)
+    end = factory.LazyAttribute(lambda o: o.start + 99)
+
+
+class SipUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SipUser
+        skip_postgeneration_save = True
+
+    customer = factory.SubFactory(CustomerFactory)
+    extension = factory.Sequence(lambda n: 700000 + n)
+    channels = 2
+    flow_speed = 1
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or "sip-secret-123")
+        if create:
+            obj.save(update_fields=["ha1", "password_changed"])
+
+
+class IpAuthEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IpAuthEntry
+
+    customer = factory.SubFactory(CustomerFactory)
+    address = factory.Sequence(lambda n: f"192.0.2.{n % 250 + 1}")
+    port = 5060
