@@ -118,7 +118,8 @@ RESULT_FIELDS = ["state", "error", "provider_message_id", "sent_at", "updated"]
 def message_deliver(*, message_id) -> Message:
     """Send one queued message. Claiming the row first means two workers never send it twice.
 
-    Raises TransportError after recording a transient failure, so the task retries with backoff.
+    Raises TransportError (with `attempts` set) after recording a transient failure, so the
+    caller schedules the next try with backoff.
     """
     claimed = Message.objects.filter(pk=message_id, state=Message.State.QUEUED).update(
         state=Message.State.SENDING, attempts=F("attempts") + 1
@@ -133,7 +134,8 @@ def message_deliver(*, message_id) -> Message:
         retry = _record_result(message, exc=exc)
         message.save(update_fields=RESULT_FIELDS)
         if retry:
-            raise
+            exc.attempts = message.attempts
+            raise exc
         return message
     _record_result(message, provider_id=provider_id)
     message.save(update_fields=RESULT_FIELDS)
@@ -248,7 +250,7 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
     """Send a broadcast's queued messages in batches, at the SMS rate where it applies.
 
     First attempts happen here, over one provider connection; a message failing transiently
-    is handed to `schedule_retry(message_id, countdown)` for retries with backoff. Returns True
+    is handed to `schedule_retry(message_id, attempts)` for retries with backoff. Returns True
     when the time budget ran out with messages left, so the caller continues in a new task.
     """
     broadcast = Broadcast.objects.get(pk=broadcast_id)
@@ -286,7 +288,7 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
             Message.objects.bulk_update(batch, RESULT_FIELDS)
             for message in retries:
                 if schedule_retry:
-                    schedule_retry(message.pk, backoff_seconds(message.attempts))
+                    schedule_retry(message.pk, message.attempts)
 
 
 def broadcast_progress(*, broadcast) -> dict:

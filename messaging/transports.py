@@ -17,6 +17,7 @@ class TransportError(Exception):
     def __init__(self, message, *, transient):
         super().__init__(message)
         self.transient = transient
+        self.attempts = 0  # set by the outbox when it hands the error on for a retry
 
 
 class NotConfigured(Exception):
@@ -80,9 +81,6 @@ class EmailTransport(Transport):
             self.connection = get_connection(**(self.connection_kwargs or {}))
         return self.connection
 
-    def open(self):
-        self._connection()
-
     def close(self):
         if self.connection is not None:
             try:
@@ -102,6 +100,8 @@ class EmailTransport(Transport):
             finally:
                 message.attachment.close()
         try:
+            # Opened here, not by send(), so one session carries every message of a batch.
+            self.connection.open()
             email.send(fail_silently=False)
         except smtplib.SMTPException as exc:  # before OSError: smtplib's errors subclass it
             self.close()  # the session may be half-way through a transaction; start clean

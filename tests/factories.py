@@ -108,3 +108,23 @@ class HourlySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Message"
+
+    channel = "email"
+    to = factory.Sequence(lambda n: f"recipient{n}@example.test")
+    subject = "Hello"
+    body = "Body"
+    kind = "general"
+
+
+class BroadcastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Broadcast"
+
+    channel = "email"
+    subject = "News"
+    body = "Hello {{ contact.name }}"
