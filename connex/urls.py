@@ -20,6 +20,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
+    path("settings/", include("messaging.settings_urls")),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
     path("contacts/", include("contacts.urls")),

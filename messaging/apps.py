@@ -14,6 +14,6 @@ class MessagingConfig(AppConfig):
 
         register_nav(NavItem("Messages", "messaging:message_list", order=70, icon="envelope"))
         register_settings_section(SettingsSection(
-            "Email", "messaging:settings_email", "From address and SMTP server for every email sent.", order=40))
+            "Email", "messaging_settings:email", "From address and SMTP server for every email sent.", order=40))
         register_settings_section(SettingsSection(
-            "SMS", "messaging:settings_sms", "Twilio account, sender and sending rate.", order=41))
+            "SMS", "messaging_settings:sms", "Twilio account, sender and sending rate.", order=41))

@@ -24,7 +24,7 @@ class SecretOptionsForm(forms.ModelForm):
                 **TEXT, "autocomplete": "new-password",
                 "placeholder": "•••••••• (stored; leave blank to keep)" if stored else "Not set"})
             self.fields[f"clear_{name}"] = forms.BooleanField(
-                required=False, label=f"Clear the stored {field.label.lower()}",
+                required=False, label=f"Clear the stored {field.label if field.label[:2].isupper() else field.label.lower()}",
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput | forms.PasswordInput):
@@ -52,8 +52,9 @@ class EmailSettingsForm(SecretOptionsForm):
             "email_from": "e.g. Connex Billing <billing@example.com>. Blank uses DEFAULT_FROM_EMAIL.",
             "smtp_host": "Blank uses EMAIL_URL from the environment.",
             "smtp_port": "Blank: 587 with TLS, 25 without.",
-            "smtp_use_tls": "STARTTLS after connecting.",
         }
+        labels = {"smtp_host": "SMTP host", "smtp_port": "SMTP port", "smtp_use_tls": "Use TLS (STARTTLS)",
+                  "smtp_username": "SMTP username", "smtp_password": "SMTP password"}
         widgets = {"smtp_use_tls": forms.CheckboxInput(attrs={"class": "form-check-input"})}
 
     def clean_email_from(self):
@@ -85,7 +86,10 @@ class SmsSettingsForm(SecretOptionsForm):
         help_texts = {
             "sms_account_sid": "Twilio account SID (AC…). Blank uses TWILIO_ACCOUNT_SID from the environment.",
             "sms_rate_per_second": "Broadcasts send at most this many SMS per second.",
+            "sms_sender": "A number in E.164 (+14155550123) or a messaging service SID (MG…). "
+                          "Blank uses TWILIO_FROM from the environment.",
         }
+        labels = {"sms_account_sid": "Account SID", "sms_auth_token": "Auth token"}
 
     def clean_sms_account_sid(self):
         value = self.cleaned_data["sms_account_sid"].strip()

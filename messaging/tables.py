@@ -20,7 +20,7 @@ class MessageTable(tables.Table):
     contact = tables.Column(order_by=("contact__name",))
     state = tables.Column()
     attempts = tables.Column(attrs=NUM)
-    error = tables.Column(attrs={"td": {"class": "small text-danger text-truncate cx-error-cell"}})
+    error = tables.Column(default="", attrs={"td": {"class": "small text-danger text-truncate cx-error-cell"}})
     provider_message_id = tables.Column(verbose_name="Provider ID")
     sent_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
     broadcast = tables.Column(linkify=True)

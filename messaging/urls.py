@@ -11,6 +11,4 @@ urlpatterns = [
     path("broadcasts/", views.BroadcastListView.as_view(), name="broadcast_list"),
     path("broadcasts/new/", views.BroadcastComposeView.as_view(), name="broadcast_compose"),
     path("broadcasts/<int:pk>/", views.BroadcastDetailView.as_view(), name="broadcast_detail"),
-    path("settings/email/", views.EmailSettingsView.as_view(), name="settings_email"),
-    path("settings/sms/", views.SmsSettingsView.as_view(), name="settings_sms"),
 ]

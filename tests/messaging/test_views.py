@@ -131,8 +131,8 @@ def test_failed_message_detail_offers_resend_and_sent_one_does_not(staff_client,
     assert sent.attempts == 0  # a sent message is never sent twice by mistake
 
 
-@pytest.mark.parametrize("url", ["/messaging/", "/messaging/broadcasts/", "/messaging/settings/email/",
-                                 "/messaging/settings/sms/"])
+@pytest.mark.parametrize("url", ["/messaging/", "/messaging/broadcasts/", "/settings/email/",
+                                 "/settings/sms/"])
 def test_pages_need_a_staff_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
@@ -151,21 +151,21 @@ def test_smtp_password_is_write_only(staff_client):
     options = AccountOptions.get()
     options.smtp_host, options.smtp_password = "mail.example.test", "s3cret-pass"
     options.save()
-    page = staff_client.get("/messaging/settings/email/").content.decode()
+    page = staff_client.get("/settings/email/").content.decode()
     assert "s3cret-pass" not in page and "stored; leave blank to keep" in page
 
     data = {"email_from": "Billing <billing@example.test>", "smtp_host": "smtp.example.test", "smtp_port": "2525",
             "smtp_username": "user", "smtp_password": ""}
-    assert staff_client.post("/messaging/settings/email/", data).status_code == 302
+    assert staff_client.post("/settings/email/", data).status_code == 302
     options.refresh_from_db()
     assert (options.smtp_host, options.smtp_port, options.smtp_password) == ("smtp.example.test", 2525, "s3cret-pass")
     assert options.smtp_use_tls is False
 
-    staff_client.post("/messaging/settings/email/", {**data, "smtp_password": "new-pass"})
+    staff_client.post("/settings/email/", {**data, "smtp_password": "new-pass"})
     options.refresh_from_db()
     assert options.smtp_password == "new-pass"
 
-    staff_client.post("/messaging/settings/email/", {**data, "clear_smtp_password": "on"})
+    staff_client.post("/settings/email/", {**data, "clear_smtp_password": "on"})
     options.refresh_from_db()
     assert options.smtp_password == ""
 
@@ -173,7 +173,7 @@ def test_smtp_password_is_write_only(staff_client):
 def test_secret_changes_are_not_written_to_the_audit_history(staff_client):
     import pghistory.models
 
-    staff_client.post("/messaging/settings/sms/", {"sms_account_sid": "AC" + "1" * 32, "sms_auth_token": "tok-123",
+    staff_client.post("/settings/sms/", {"sms_account_sid": "AC" + "1" * 32, "sms_auth_token": "tok-123",
                                                    "sms_sender": "+14155550100", "sms_rate_per_second": "5"})
     assert AccountOptions.get().sms_auth_token == "tok-123"
     events = pghistory.models.Events.objects.all()
@@ -189,7 +189,7 @@ def test_secret_changes_are_not_written_to_the_audit_history(staff_client):
 ])
 def test_sms_settings_refuse_bad_input(staff_client, data, field, error):
     valid = {"sms_account_sid": "", "sms_auth_token": "", "sms_sender": "", "sms_rate_per_second": "5"}
-    response = staff_client.post("/messaging/settings/sms/", {**valid, **data})
+    response = staff_client.post("/settings/sms/", {**valid, **data})
     assert response.status_code == 422
     page = response.content.decode()
     assert error in page[page.index(f'id="field-{field}"'):]
@@ -197,11 +197,11 @@ def test_sms_settings_refuse_bad_input(staff_client, data, field, error):
 
 
 def test_sms_sender_is_normalised_to_e164(staff_client):
-    staff_client.post("/messaging/settings/sms/", {"sms_sender": "+1 (415) 555-0100", "sms_rate_per_second": "3"})
+    staff_client.post("/settings/sms/", {"sms_sender": "+1 (415) 555-0100", "sms_rate_per_second": "3"})
     options = AccountOptions.get()
     assert (options.sms_sender, options.sms_rate_per_second) == ("+14155550100", 3)
 
 
 def test_settings_page_lists_email_and_sms(staff_client):
     page = staff_client.get("/settings/").content.decode()
-    assert "/messaging/settings/email/" in page and "/messaging/settings/sms/" in page
+    assert "/settings/email/" in page and "/settings/sms/" in page
