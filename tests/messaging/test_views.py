@@ -205,3 +205,12 @@ def test_sms_sender_is_normalised_to_e164(staff_client):
 def test_settings_page_lists_email_and_sms(staff_client):
     page = staff_client.get("/settings/").content.decode()
     assert "/settings/email/" in page and "/settings/sms/" in page
+
+
+def test_customer_card_has_a_messages_tab_with_that_customers_messages(staff_client):
+    acme, other = CustomerFactory(), CustomerFactory()
+    MessageFactory(customer=acme, to="ann@acme.test", kind="invoice", state=Message.State.FAILED, error="550 Gone")
+    MessageFactory(customer=other, to="zed@other.test")
+    page = staff_client.get(f"/customers/{acme.pk}/tab/messages/", headers={"HX-Request": "true",
+                                                                           "HX-Target": "card-tab"}).content.decode()
+    assert "ann@acme.test" in page and "550 Gone" in page and "zed@other.test" not in page
