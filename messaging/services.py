@@ -1,6 +1,7 @@
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -142,6 +143,22 @@ def message_deliver(*, message_id) -> Message:
     _record_result(message, provider_id=provider_id)
     message.save(update_fields=RESULT_FIELDS)
     return message
+
+
+STALE_SENDING_MINUTES = 15
+
+
+def message_fail_stale(*, older_than_minutes=STALE_SENDING_MINUTES) -> int:
+    """Mark messages stuck in "sending" (their worker died mid-send) as failed, visibly.
+
+    They are not retried automatically: the provider may have accepted them before the worker
+    stopped, and a duplicate is worse than a failure someone can resend.
+    """
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    return Message.objects.filter(state=Message.State.SENDING, updated__lt=cutoff).update(
+        state=Message.State.FAILED, updated=timezone.now(),
+        error="Delivery was interrupted (the worker stopped while sending); it may or may not have "
+              "arrived. Resend if needed.")
 
 
 # Broadcasts ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import pghistory
 from celery import shared_task
 
-from .services import backoff_seconds, broadcast_deliver, message_deliver
+from .services import backoff_seconds, broadcast_deliver, message_deliver, message_fail_stale
 from .transports import TransportError
 
 
@@ -27,3 +27,9 @@ def broadcast_deliver_task(self, broadcast_id):
         more = broadcast_deliver(broadcast_id=broadcast_id, schedule_retry=message_retry_schedule)
     if more:
         broadcast_deliver_task.delay(broadcast_id)
+
+
+@shared_task(bind=True)
+def message_fail_stale_task(self):
+    with pghistory.context(actor="system", actor_type="system", task_id=self.request.id):
+        return message_fail_stale()

@@ -1,6 +1,7 @@
 """Delivery through real loopback servers: SMTP (aiosmtpd) and an HTTP server answering as Twilio."""
 
 import base64
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -251,3 +252,22 @@ def test_smtp_server_down_is_retried_until_the_attempts_run_out(db, django_captu
     assert message.attempts == 5
     assert "refused" in message.error.lower()
     assert not Broadcast.objects.exists()
+
+
+def test_message_stuck_in_sending_is_failed_visibly_not_resent(smtp_server):
+    import time_machine
+    from django.utils import timezone
+
+    from messaging.tasks import message_fail_stale_task
+
+    with time_machine.travel(timezone.now() - timedelta(minutes=20)):
+        stuck = Message.objects.create(channel="email", to="ann@example.test", subject="Hi",
+                                       state=Message.State.SENDING, attempts=1)
+    recent = Message.objects.create(channel="email", to="bob@example.test", state=Message.State.SENDING,
+                                    attempts=1)
+    message_fail_stale_task.delay()
+    stuck.refresh_from_db()
+    recent.refresh_from_db()
+    assert stuck.state == Message.State.FAILED and "interrupted" in stuck.error
+    assert recent.state == Message.State.SENDING
+    assert smtp_server.mails == []
