@@ -290,12 +290,17 @@ def _save_results(batch):
                                                   sent_at=now if sent else None, updated=now)
 
 
-def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) -> bool:
+PROVIDER_DOWN_PAUSE = 30  # seconds before a broadcast tries a provider that refused to connect
+
+
+def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) -> int | None:
     """Send a broadcast's queued messages in batches, at the SMS rate where it applies.
 
     First attempts happen here, over one provider connection; a message failing transiently
-    is handed to `schedule_retry(message_id, attempts)` for retries with backoff. Returns True
-    when the time budget ran out with messages left, so the caller continues in a new task.
+    is handed to `schedule_retry(message_id, attempts)` for retries with backoff. Returns None
+    when nothing is left for this task, else the seconds after which to continue in a new task:
+    0 when the time budget ran out, a pause when the provider could not be reached at all (the
+    rest of the batch goes back to the queue rather than each message starting its own retries).
     """
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     options = AccountOptions.get()
@@ -304,7 +309,7 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
     except NotConfigured as exc:
         Message.objects.filter(broadcast=broadcast, state=Message.State.QUEUED, attempts=0).update(
             state=Message.State.NOT_SENT, error=str(exc), updated=timezone.now())
-        return False
+        return None
     sms = broadcast.channel == Message.Channel.SMS
     rate = max(options.sms_rate_per_second or 1, 1) if sms else None
     size = rate if sms else EMAIL_BATCH_SIZE
@@ -313,12 +318,12 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
     with transport:
         while True:
             if time.monotonic() > deadline:
-                return True
+                return 0
             batch = _claim_batch(broadcast_id=broadcast_id, size=size)
             if not batch:
-                return False
-            retries = []
-            for message in batch:
+                return None
+            retries, unsent = [], []
+            for index, message in enumerate(batch):
                 if sms:
                     pause = next_send - time.monotonic()
                     if pause > 0:
@@ -329,10 +334,19 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
                 except TransportError as exc:
                     if _record_result(message, exc=exc):
                         retries.append(message)
-            _save_results(batch)
+                    if exc.unreachable:
+                        unsent = batch[index + 1:]
+                        break
+            unsent_ids = {m.pk for m in unsent}
+            _save_results([m for m in batch if m.pk not in unsent_ids])
+            if unsent:
+                Message.objects.filter(pk__in=unsent_ids).update(
+                    state=Message.State.QUEUED, attempts=F("attempts") - 1)
             for message in retries:
                 if schedule_retry:
                     schedule_retry(message.pk, message.attempts)
+            if unsent:
+                return PROVIDER_DOWN_PAUSE
 
 
 def broadcast_progress(*, broadcast) -> dict:

@@ -24,9 +24,9 @@ def message_deliver_task(self, message_id):
 def broadcast_deliver_task(self, broadcast_id):
     """Send a broadcast in batches; continues in a fresh task so one task never runs for long."""
     with pghistory.context(actor="system", actor_type="system", task_id=self.request.id):
-        more = broadcast_deliver(broadcast_id=broadcast_id, schedule_retry=message_retry_schedule)
-    if more:
-        broadcast_deliver_task.delay(broadcast_id)
+        countdown = broadcast_deliver(broadcast_id=broadcast_id, schedule_retry=message_retry_schedule)
+    if countdown is not None:
+        broadcast_deliver_task.apply_async((broadcast_id,), countdown=countdown)
 
 
 @shared_task(bind=True)

@@ -14,9 +14,11 @@ from django.utils.module_loading import import_string
 class TransportError(Exception):
     """Delivery failed. `transient` errors are retried with backoff; permanent ones are final."""
 
-    def __init__(self, message, *, transient):
+    def __init__(self, message, *, transient, unreachable=False):
         super().__init__(message)
         self.transient = transient
+        # The provider could not be reached at all: not this message's fault, so a batch pauses.
+        self.unreachable = unreachable
         self.attempts = 0  # set by the outbox when it hands the error on for a retry
 
 
@@ -55,8 +57,8 @@ def _smtp_error(exc):
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return TransportError(f"SMTP {exc.smtp_code}: {text}", transient=400 <= exc.smtp_code < 500)
-    transient = isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
-    return TransportError(str(exc) or exc.__class__.__name__, transient=transient)
+    unreachable = isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
+    return TransportError(str(exc) or exc.__class__.__name__, transient=unreachable, unreachable=unreachable)
 
 
 class EmailTransport(Transport):
@@ -108,7 +110,7 @@ class EmailTransport(Transport):
             raise _smtp_error(exc)
         except OSError as exc:
             self.close()
-            raise TransportError(str(exc) or exc.__class__.__name__, transient=True)
+            raise TransportError(str(exc) or exc.__class__.__name__, transient=True, unreachable=True)
         return ""
 
 
@@ -142,7 +144,7 @@ class TwilioSmsTransport(Transport):
             code = f" (error {exc.code})" if exc.code else ""
             raise TransportError(f"Twilio {exc.status}{code}: {exc.msg}", transient=transient)
         except OSError as exc:  # requests' connection errors and timeouts
-            raise TransportError(str(exc) or exc.__class__.__name__, transient=True)
+            raise TransportError(str(exc) or exc.__class__.__name__, transient=True, unreachable=True)
         return result.sid
 
 

@@ -271,3 +271,33 @@ def test_message_stuck_in_sending_is_failed_visibly_not_resent(smtp_server):
     assert stuck.state == Message.State.FAILED and "interrupted" in stuck.error
     assert recent.state == Message.State.SENDING
     assert smtp_server.mails == []
+
+
+def test_broadcast_pauses_while_the_mail_server_is_unreachable_then_resumes(db):
+    from messaging.services import PROVIDER_DOWN_PAUSE, broadcast_deliver
+    from tests.messaging.loopback import SmtpServer
+
+    server = SmtpServer()
+    options = AccountOptions.get()
+    options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", server.port, False
+    options.save()
+    customer = CustomerFactory()
+    for n in range(4):
+        ContactFactory(customer=customer, name=f"P{n}", email=f"p{n}@example.test")
+    broadcast = broadcast_create(channel="email", customers=[customer], subject="News", body="Hi")  # not committed
+    retried = []
+
+    countdown = broadcast_deliver(broadcast_id=broadcast.pk, schedule_retry=lambda pk, n: retried.append((pk, n)))
+
+    # One message found the server down and goes on with its own backoff; the rest wait, untried.
+    assert countdown == PROVIDER_DOWN_PAUSE
+    first = broadcast.messages.get(attempts=1)
+    assert first.state == Message.State.QUEUED and "refused" in first.error.lower()
+    assert retried == [(first.pk, 1)]
+    assert broadcast.messages.filter(attempts=0, state=Message.State.QUEUED).count() == 3
+
+    with server:
+        assert broadcast_deliver(broadcast_id=broadcast.pk, schedule_retry=None) is None
+        assert sorted(server.handler.to_addresses()) == sorted(
+            broadcast.messages.exclude(pk=first.pk).values_list("to", flat=True))
+    assert broadcast.messages.filter(state=Message.State.SENT).count() == 3
