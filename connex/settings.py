@@ -139,7 +139,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
 PERIODIC_TASKS = {}
-PERIODIC_TASKS["messaging-fail-stale"] = {"task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300}
+PERIODIC_TASKS["messaging-fail-stale"] = {
+    "task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300,
+    "description": "Outbox messages stuck in sending for 15 minutes are marked failed."}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
