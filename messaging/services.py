@@ -6,7 +6,7 @@ from datetime import timedelta
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.template import Context
 from django.utils import timezone
@@ -311,6 +311,32 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
             state=Message.State.NOT_SENT, error=str(exc), updated=timezone.now())
         return None
     sms = broadcast.channel == Message.Channel.SMS
+    if sms and not _sms_sender_lock_acquire():
+        return SMS_LOCK_WAIT  # another SMS broadcast is sending: the rate is per account, not per broadcast
+    try:
+        return _broadcast_send_batches(broadcast, transport, options, sms, time_budget, schedule_retry)
+    finally:
+        if sms:
+            _sms_sender_lock_release()
+
+
+SMS_LOCK_KEY = 0x636E5853  # an arbitrary constant naming "the SMS sender" among advisory locks
+SMS_LOCK_WAIT = 5
+
+
+def _sms_sender_lock_acquire():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SMS_LOCK_KEY])
+        return cursor.fetchone()[0]
+
+
+def _sms_sender_lock_release():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [SMS_LOCK_KEY])
+
+
+def _broadcast_send_batches(broadcast, transport, options, sms, time_budget, schedule_retry):
+    broadcast_id = broadcast.pk
     rate = max(options.sms_rate_per_second or 1, 1) if sms else None
     size = rate if sms else EMAIL_BATCH_SIZE
     deadline = time.monotonic() + time_budget

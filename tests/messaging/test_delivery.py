@@ -301,3 +301,26 @@ def test_broadcast_pauses_while_the_mail_server_is_unreachable_then_resumes(db):
         assert sorted(server.handler.to_addresses()) == sorted(
             broadcast.messages.exclude(pk=first.pk).values_list("to", flat=True))
     assert broadcast.messages.filter(state=Message.State.SENT).count() == 3
+
+
+def test_two_sms_broadcasts_share_the_account_rate_rather_than_doubling_it(twilio_api):
+    from django.db import connections
+
+    from messaging.services import SMS_LOCK_KEY, SMS_LOCK_WAIT, broadcast_deliver
+
+    customer = CustomerFactory(country="US")
+    ContactFactory(customer=customer, mobile="+14155550123")
+    broadcast = broadcast_create(channel="sms", customers=[customer], subject="", body="Hi")
+    # Another worker holds the SMS sender (a second connection, as another process would).
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SMS_LOCK_KEY])
+        assert broadcast_deliver(broadcast_id=broadcast.pk) == SMS_LOCK_WAIT
+        assert twilio_api.requests == [] and broadcast.messages.get().state == Message.State.QUEUED
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SMS_LOCK_KEY])
+        assert broadcast_deliver(broadcast_id=broadcast.pk) is None
+    finally:
+        other.close()
+    assert broadcast.messages.get().state == Message.State.SENT and len(twilio_api.requests) == 1
