@@ -2,6 +2,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -34,7 +35,7 @@ def mobile_normalise(raw, *, region=None) -> str:
     try:
         number = phonenumbers.parse(raw.strip(), (region or "").upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"Invalid mobile number {raw!r}: {exc._msg}")
+        raise ValidationError(f"Invalid mobile number {raw!r}: {exc._msg}")  # _msg: the reason without its code
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(f"Invalid mobile number {raw!r}: not a valid number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -46,7 +47,7 @@ def address_check(*, channel, to, region=None) -> str:
         return mobile_normalise(to, region=region)
     to = (to or "").strip()
     try:
-        validate_email(to)
+        validate_email(parseaddr(to)[1])  # "Name <address>" is fine too
     except ValidationError:
         raise ValidationError(f"Invalid email address {to!r}.")
     return to

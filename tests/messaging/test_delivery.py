@@ -324,3 +324,15 @@ def test_two_sms_broadcasts_share_the_account_rate_rather_than_doubling_it(twili
     finally:
         other.close()
     assert broadcast.messages.get().state == Message.State.SENT and len(twilio_api.requests) == 1
+
+
+@pytest.mark.parametrize("to, delivered", [("Ann Archer <ann@example.test>", True), ("ann@", False), ("", False)])
+def test_email_addresses_are_checked_before_queueing(smtp_server, django_capture_on_commit_callbacks, to, delivered):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_queue(channel="email", to=to, subject="Hi", body="Hello", kind="password")
+    message.refresh_from_db()
+    if delivered:
+        assert message.state == Message.State.SENT and smtp_server.to_addresses() == ["ann@example.test"]
+    else:
+        assert message.state == Message.State.FAILED and "Invalid email address" in message.error
+        assert smtp_server.mails == []
