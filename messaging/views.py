@@ -10,7 +10,7 @@ from connex.models import AccountOptions
 from connex.views import ObjectListView
 from customers.selectors import customer_selection
 
-from . import services
+from . import merge, services
 from .filtersets import BroadcastFilterSet, MessageFilterSet
 from .forms import BroadcastForm, EmailSettingsForm, SmsSettingsForm
 from .merge import MERGE_FIELDS
@@ -128,8 +128,9 @@ class BroadcastComposeView(View):
         if not recipients:
             return None
         try:
-            services.broadcast_validate(channel=channel, subject=subject or ("-" if channel == "sms" else ""),
-                                        body=body or "-")
+            # Only the merge fields are checked here: an empty subject is fine while composing.
+            merge.check(subject, field="subject")
+            merge.check(body, field="body")
             subject, body = services.broadcast_render(subject=subject, body=body, recipient=recipients[0])
         except ValidationError as exc:
             self.add_errors(form, exc)
