@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 
 _engine = Engine(debug=False, loaders=[], libraries={}, autoescape=False)
 
@@ -51,12 +51,23 @@ def compile_template(source, *, field="body"):
 
 
 def render(source, context, *, field="body"):
-    return compile_template(source, field=field).render(Context(context))
+    try:
+        return compile_template(source, field=field).render(Context(context))
+    except TemplateDoesNotExist as exc:  # {% include %}: there is nothing to include
+        raise ValidationError({field: f"Merge fields: no template {exc} can be included."})
+
+
+SAMPLE_CONTEXT = {
+    "customer": {"id": 1, "name": "Sample", "balance": Decimal("0.00"), "available_credit": Decimal("0.00"),
+                 "debit_limit": Decimal("0.00"), "currency": "USD", "status": "Active"},
+    "contact": {"name": "Sample", "email": "sample@example.com", "mobile": "+14155550100"},
+    "company": {"name": "Sample", "email": "sample@example.com"},
+}
 
 
 def check(source, *, field="body"):
     """Refuse unknown merge fields: a typo would otherwise print blank to every recipient."""
-    compile_template(source, field=field)
+    render(source, SAMPLE_CONTEXT, field=field)  # errors that only show when rendering, too
     known = {name for name, _ in MERGE_FIELDS}
     unknown = sorted({name for name in re.findall(r"{{\s*([\w.]+)", source) if name not in known})
     if unknown:

@@ -65,6 +65,8 @@ def test_send_creates_a_broadcast_and_redirects_to_its_progress(staff_client, dj
     ({"subject": "News", "body": "Hi {{ contact.nmae }}"}, "Unknown merge field: {{ contact.nmae }}."),
     ({"subject": "News {% if %}", "body": "Hi"}, "Merge fields:"),
     ({"subject": "News", "body": "{% load static %}{% static 'x' %}"}, "Merge fields:"),
+    ({"subject": "News", "body": "{{ customer.contacts.all }}"}, "Unknown merge field: {{ customer.contacts.all }}."),
+    ({"subject": "News", "body": "{% include 'base.html' %}"}, "Merge fields:"),
 ])
 def test_bad_broadcast_input_is_shown_next_to_the_field_and_nothing_is_sent(staff_client, fields, error):
     acme = CustomerFactory()
