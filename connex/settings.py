@@ -131,6 +131,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Connex <noreply@conn
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")
+# Optional dotted path to a twilio.http.HttpClient subclass (proxies, custom TLS, tests).
+TWILIO_HTTP_CLIENT = env.str("TWILIO_HTTP_CLIENT", default="")
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
@@ -143,6 +145,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
 PERIODIC_TASKS = {}
+PERIODIC_TASKS["messaging-fail-stale"] = {
+    "task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300,
+    "description": "Outbox messages stuck in sending for 15 minutes are marked failed."}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
+    path("settings/", include("messaging.settings_urls")),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
     path("contacts/", include("contacts.urls")),

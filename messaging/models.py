@@ -1,8 +1,50 @@
+import pghistory
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from connex.models import TimeStampedModel
 
+from .querysets import BroadcastQuerySet, MessageQuerySet
 
+
+@pghistory.track(
+    pghistory.InsertEvent("broadcast.created"),
+    pghistory.UpdateEvent("broadcast.updated"),
+    pghistory.DeleteEvent("broadcast.deleted"),
+    exclude=["updated"],
+)
+class Broadcast(TimeStampedModel):
+    """One email or SMS sent by staff to the contacts of many customers; a Message per recipient."""
+
+    channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="broadcasts")
+    customer_count = models.PositiveIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    objects = BroadcastQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} broadcast #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("messaging:broadcast_detail", args=[self.pk])
+
+
+# The outbox row is itself the record of what was queued; history keeps who changed its state
+# (resends, deliveries) without copying every body into the event table.
+@pghistory.track(
+    pghistory.UpdateEvent("message.state_changed", condition=pghistory.AnyChange("state")),
+    pghistory.DeleteEvent("message.deleted"),
+    fields=["state", "attempts", "error", "provider_message_id", "to", "channel", "kind"],
+    model_name="MessageEvent",
+)
 class Message(TimeStampedModel):
     """One outbound email or SMS to one recipient: the outbox every message passes through."""
 
@@ -33,10 +75,24 @@ class Message(TimeStampedModel):
                                  related_name="messages")
     contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="messages")
+    broadcast = models.ForeignKey(Broadcast, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="messages")
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["customer", "-created"], name="message_customer_created")]
+        indexes = [
+            models.Index(fields=["customer", "-created"], name="message_customer_created"),
+            models.Index(fields=["broadcast", "state"], name="message_broadcast_state"),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} to {self.to}"
+
+    def get_absolute_url(self):
+        return reverse("messaging:message_detail", args=[self.pk])
+
+    @property
+    def can_resend(self):
+        return self.state in (self.State.FAILED, self.State.NOT_SENT)

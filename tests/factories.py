@@ -145,3 +145,23 @@ class IpAuthEntryFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     address = factory.Sequence(lambda n: f"192.0.2.{n % 250 + 1}")
     port = 5060
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Message"
+
+    channel = "email"
+    to = factory.Sequence(lambda n: f"recipient{n}@example.test")
+    subject = "Hello"
+    body = "Body"
+    kind = "general"
+
+
+class BroadcastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Broadcast"
+
+    channel = "email"
+    subject = "News"
+    body = "Hello {{ contact.name }}"
