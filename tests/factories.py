@@ -108,3 +108,18 @@ class HourlySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class PortalStaffFactory(StaffFactory):
+    """A staff member holding the Portal Login permission."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def portal_login(obj, create, extracted, **kwargs):
+        from django.contrib.auth.models import Permission
+
+        if create:
+            obj.user_permissions.add(Permission.objects.get(codename="portal_login",
+                                                            content_type__app_label="customers"))
