@@ -61,9 +61,8 @@ class ContactForm(PasswordChoiceMixin, forms.ModelForm):
             del self.fields["customer"]
         else:
             self.fields["customer"].queryset = Customer.objects.order_by("name")
-        if self.instance.pk:
-            self.initial["ip_whitelist"] = "\n".join(self.instance.ip_whitelist or [])
-        else:
+        self.initial["ip_whitelist"] = "\n".join(self.instance.ip_whitelist or [])
+        if not self.instance.pk:
             self.add_password_fields()
         for field in self.fields.values():
             widget = field.widget

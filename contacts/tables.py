@@ -10,6 +10,9 @@ class BooleanIconColumn(tables.BooleanColumn):
         kwargs.setdefault("attrs", {"td": {"class": "text-center"}, "th": {"class": "text-center"}})
         super().__init__(*args, yesno="✔,–", **kwargs)
 
+    def value(self, value, **kwargs):
+        return "yes" if value else "no"
+
 
 class ContactTable(tables.Table):
     preference_key = "contacts"

@@ -31,11 +31,11 @@ class PasswordResetForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(label="Code", max_length=6, min_length=6,
-                           widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric",
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "inputmode": "numeric",
                                                          "autocomplete": "one-time-code", "pattern": "[0-9]{6}",
                                                          "placeholder": "123456"}))
 
 
 class CLIForm(forms.Form):
     number = forms.CharField(label="Number you call from", max_length=30,
-                             widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "+442071838750"}))
+                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "+442071838750"}))

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from customers.models import ApprovedCLI, Customer
 
 from . import services
+from .net import client_ip
 
 
 def clis_section_context(request, customer):
@@ -21,5 +22,5 @@ def render_clis_section(request, customer, **extra):
 def cli_revoke(request, customer_pk, pk):
     customer = get_object_or_404(Customer, pk=customer_pk)
     cli = get_object_or_404(ApprovedCLI, pk=pk, customer=customer)
-    services.cli_revoke(cli=cli, user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    services.cli_revoke(cli=cli, user=request.user, ip=client_ip(request))
     return render_clis_section(request, customer, notice=f"{cli.number} revoked: calls from it are refused.")

@@ -15,10 +15,7 @@ from . import auth, services
 from .access import portal_customer, portal_login_required
 from .forms import CLIForm, CodeForm, PasswordResetForm, PasswordResetRequestForm, PortalLoginForm
 from .models import PortalEvent
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+from .net import client_ip
 
 
 def login(request):
@@ -39,8 +36,10 @@ def login(request):
 
 @require_POST
 def logout(request):
+    if request.impersonator:
+        return impersonate_end(request)
     contact = request.portal_contact
-    if contact and not request.impersonator:
+    if contact:
         services.event_record(kind=PortalEvent.Kind.LOGOUT, contact=contact, ip=client_ip(request))
     auth.contact_logout(request)
     return redirect("portal:login")

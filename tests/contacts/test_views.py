@@ -192,3 +192,9 @@ def test_contact_pages_need_staff(client):
     for url in ("/contacts/", f"/contacts/{contact.pk}/edit/", f"/contacts/{contact.pk}/password/"):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_empty_whitelist_renders_as_an_empty_box(staff_client):
+    customer = CustomerFactory()
+    html = staff_client.get(f"/contacts/customer/{customer.pk}/new/", **HTMX).content.decode()
+    assert re.search(r'name="ip_whitelist"[^>]*>\s*</textarea>', html)

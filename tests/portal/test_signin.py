@@ -125,3 +125,17 @@ def test_tampered_reset_link_is_refused(client, contact):
 
     token = password_reset_token(contact)
     assert client.get(f"/portal/password-reset/{token[:-2]}xx/").status_code == 400
+
+
+def test_client_address_read_behind_trusted_proxy(client, contact, settings):
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    contact.ip_whitelist = ["198.51.100.7"]
+    contact.save()
+    # The client forged the first entry; the proxy appended the real address last.
+    forged = client.post(
+        "/portal/login/", {"email": contact.email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    assert "(203.0.113.9) is not allowed" in forged.content.decode()
+    response = client.post("/portal/login/", {"email": contact.email, "password": PASSWORD},
+                           REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == 302
