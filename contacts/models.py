@@ -16,6 +16,8 @@ from .validators import normalise_ip_whitelist, phone_to_e164
     pghistory.InsertEvent("contact.created"),
     pghistory.UpdateEvent("contact.updated"),
     pghistory.DeleteEvent("contact.deleted"),
+    # The password itself is never copied into history; that it changed, and by whom, is.
+    pghistory.ManualEvent("contact.password_set"),
     exclude=["password", "updated", "last_login"],
 )
 class Contact(TimeStampedModel):

@@ -1,6 +1,7 @@
 import secrets
 import string
 
+import pghistory
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +45,7 @@ def contact_password_set(*, contact, password=None, portal_url="") -> bool:
         validate_password(password, user=contact)
     contact.set_password(password)
     contact.save(update_fields=["password", "updated"])
+    pghistory.create_event(contact, label="contact.password_set")
     if generated:
         where = f" at {portal_url}" if portal_url else ""
         message_queue(
@@ -56,10 +58,25 @@ def contact_password_set(*, contact, password=None, portal_url="") -> bool:
     return generated
 
 
+def _reset_verification_on_change(contact):
+    """A changed email or mobile is unverified again, unless staff tick the flag in the same save."""
+    if contact.pk is None:
+        return
+    stored = Contact.objects.filter(pk=contact.pk).values("email", "email_verified", "mobile",
+                                                          "mobile_verified").first()
+    if stored is None:
+        return
+    if contact.email.lower() != stored["email"].lower() and stored["email_verified"] and contact.email_verified:
+        contact.email_verified = False
+    if contact.mobile != stored["mobile"] and stored["mobile_verified"] and contact.mobile_verified:
+        contact.mobile_verified = False
+
+
 @transaction.atomic
 def contact_save(*, contact, password=None, auto_password=False, portal_url="") -> list[str]:
     """Validate and save a contact, then set its password if asked; returns warnings to show."""
     contact.full_clean(exclude=["password", "last_login"])
+    _reset_verification_on_change(contact)
     if password is not None:
         # Validate before writing anything so a weak password leaves nothing half-saved.
         validate_password(password, user=contact)

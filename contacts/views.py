@@ -6,7 +6,6 @@ from django.views import View
 
 from connex.views import ObjectListView
 from customers.models import Customer
-from portal.services import can_portal_login
 
 from . import selectors, services
 from .filtersets import ContactFilterSet
@@ -26,7 +25,7 @@ class ContactListView(ObjectListView):
 
 def section_context(request, customer):
     return {"contacts": selectors.contact_list_for_customer(customer=customer),
-            "can_portal_login": can_portal_login(request.user)}
+            "can_portal_login": request.user.has_perm("customers.portal_login")}
 
 
 def render_section(request, customer, **extra):

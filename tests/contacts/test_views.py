@@ -198,3 +198,40 @@ def test_empty_whitelist_renders_as_an_empty_box(staff_client):
     customer = CustomerFactory()
     html = staff_client.get(f"/contacts/customer/{customer.pk}/new/", **HTMX).content.decode()
     assert re.search(r'name="ip_whitelist"[^>]*>\s*</textarea>', html)
+
+
+def test_changed_email_and_mobile_need_verifying_again(staff_client):
+    contact = ContactFactory(email="a@acme.test", mobile="+447911123456", email_verified=True, mobile_verified=True)
+    staff_client.post(f"/contacts/{contact.pk}/edit/", contact_data(
+        name=contact.name, email="b@acme.test", mobile="+447911123457", email_verified="on", mobile_verified="on",
+        phone=""), **HTMX)
+    contact.refresh_from_db()
+    assert contact.email == "b@acme.test" and not contact.email_verified and not contact.mobile_verified
+
+
+def test_unchanged_details_keep_their_verification(staff_client):
+    contact = ContactFactory(email="a@acme.test", mobile="+447911123456", email_verified=True, mobile_verified=True)
+    staff_client.post(f"/contacts/{contact.pk}/edit/", contact_data(
+        name="Renamed", email="A@acme.test", mobile="+447911123456", email_verified="on", mobile_verified="on",
+        phone=""), **HTMX)
+    contact.refresh_from_db()
+    assert contact.name == "Renamed" and contact.email_verified and contact.mobile_verified
+
+
+def test_password_change_is_in_history_without_the_password(staff_client):
+    contact = ContactFactory()
+    staff_client.post(f"/contacts/{contact.pk}/password/", {"password": "Velvet-Compass-808"}, **HTMX)
+    event = Contact.pgh_event_model.objects.get(pgh_obj=contact, pgh_label="contact.password_set")
+    assert event.pgh_context.metadata["actor"] == "alice"
+    assert not hasattr(event, "password")
+
+
+def test_add_from_global_page_chooses_the_customer(staff_client):
+    customer = CustomerFactory(name="Chosen Co")
+    page = staff_client.get("/contacts/new/").content.decode()
+    assert 'name="customer"' in page and "Chosen Co" in page
+    response = staff_client.post("/contacts/new/", contact_data(customer=customer.pk))
+    assert response.status_code == 302
+    assert Contact.objects.get().customer == customer
+    missing = staff_client.post("/contacts/new/", contact_data(email="x@acme.test"))
+    assert missing.status_code == 422 and Contact.objects.count() == 1
