@@ -134,6 +134,12 @@ TWILIO_FROM = env.str("TWILIO_FROM", default="")
 # Optional dotted path to a twilio.http.HttpClient subclass (proxies, custom TLS, tests).
 TWILIO_HTTP_CLIENT = env.str("TWILIO_HTTP_CLIENT", default="")
 
+# Customer portal: failed sign-ins per email and address within the window lock that pair out;
+# behind N reverse proxies appending X-Forwarded-For, set the proxy count to read the client address.
+PORTAL_LOGIN_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=900)
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

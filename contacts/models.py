@@ -1,17 +1,23 @@
 import pghistory
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from connex.models import TimeStampedModel
 
+from .querysets import ContactQuerySet
+from .validators import normalise_ip_whitelist, phone_to_e164
+
 
 @pghistory.track(
     pghistory.InsertEvent("contact.created"),
     pghistory.UpdateEvent("contact.updated"),
     pghistory.DeleteEvent("contact.deleted"),
+    # The password itself is never copied into history; that it changed, and by whom, is.
+    pghistory.ManualEvent("contact.password_set"),
     exclude=["password", "updated", "last_login"],
 )
 class Contact(TimeStampedModel):
@@ -39,6 +45,8 @@ class Contact(TimeStampedModel):
     password = models.CharField(max_length=128, blank=True, editable=False)
     last_login = models.DateTimeField(null=True, blank=True, editable=False)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -51,6 +59,29 @@ class Contact(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.customer_id])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        self.email = (self.email or "").strip()
+        region = getattr(self.customer, "country", "") or None if self.customer_id else None
+        for name in ("phone", "mobile"):
+            try:
+                setattr(self, name, phone_to_e164(getattr(self, name), region))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        try:
+            self.ip_whitelist = normalise_ip_whitelist(self.ip_whitelist)
+        except ValidationError as exc:
+            errors["ip_whitelist"] = exc.messages
+        if self.email and type(self).objects.exclude(pk=self.pk).filter(email__iexact=self.email).exists():
+            errors["email"] = "Another contact already uses this email; each contact's email is its portal login."
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # The case-insensitive email rule is reported next to the field by clean().
+        super().validate_constraints(exclude=set(exclude or ()) | {"email"})
 
     def set_password(self, raw_password):
         self.password = make_password(raw_password)

@@ -44,6 +44,9 @@ def get_portal_contact(request):
         return None
     if not constant_time_compare(request.session.get(SESSION_HASH_KEY, ""), _session_hash(contact)):
         return None
+    if SESSION_IMPERSONATOR_KEY in request.session and get_impersonator(request) is None:
+        # A Portal Login session outlives neither the staff login nor the permission behind it.
+        return None
     return contact
 
 
@@ -54,4 +57,7 @@ def get_impersonator(request):
     user_id = request.session.get(SESSION_IMPERSONATOR_KEY)
     if not user_id or not request.user.is_authenticated or request.user.pk != user_id:
         return None
-    return get_user_model().objects.filter(pk=user_id, is_staff=True).first()
+    user = get_user_model().objects.filter(pk=user_id, is_staff=True, is_active=True).first()
+    if user is None or not user.has_perm("customers.portal_login"):
+        return None
+    return user

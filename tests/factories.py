@@ -165,3 +165,18 @@ class BroadcastFactory(factory.django.DjangoModelFactory):
     channel = "email"
     subject = "News"
     body = "Hello {{ contact.name }}"
+
+
+class PortalStaffFactory(StaffFactory):
+    """A staff member holding the Portal Login permission."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def portal_login(obj, create, extracted, **kwargs):
+        from django.contrib.auth.models import Permission
+
+        if create:
+            obj.user_permissions.add(Permission.objects.get(codename="portal_login",
+                                                            content_type__app_label="customers"))

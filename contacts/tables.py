@@ -1,0 +1,57 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Contact
+
+
+class BooleanIconColumn(tables.BooleanColumn):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-center"}, "th": {"class": "text-center"}})
+        super().__init__(*args, yesno="✔,–", **kwargs)
+
+    def value(self, value, **kwargs):
+        return "yes" if value else "no"
+
+
+class ContactTable(tables.Table):
+    preference_key = "contacts"
+    fixed_columns = ("name",)
+    default_columns = ("customer", "email", "phone", "mobile", "contact_type", "email_verified", "mobile_verified",
+                       "ip_whitelist", "last_login", "actions")
+
+    name = tables.Column(attrs={"td": {"class": "fw-semibold"}})
+    customer = tables.Column(linkify=lambda record: record.customer.get_absolute_url(),
+                             order_by=("customer__name",))
+    email = tables.EmailColumn()
+    phone = tables.Column()
+    mobile = tables.Column()
+    contact_type = tables.Column(verbose_name="Type")
+    email_verified = BooleanIconColumn(verbose_name="Email ✓")
+    mobile_verified = BooleanIconColumn(verbose_name="Mobile ✓")
+    ip_whitelist = tables.Column(verbose_name="IP whitelist", orderable=False, empty_values=())
+    public_notes = tables.Column(orderable=False)
+    private_notes = tables.Column(orderable=False)
+    last_login = tables.DateTimeColumn(verbose_name="Last portal sign-in", format="Y-m-d H:i")
+    created = tables.DateTimeColumn(format="Y-m-d H:i")
+    actions = tables.Column(empty_values=(), orderable=False, verbose_name="", exclude_from_export=True)
+
+    class Meta:
+        model = Contact
+        fields = ()
+        order_by = ("name",)
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "contact-table"}
+        empty_text = "No contacts match."
+
+    def render_name(self, record):
+        return format_html('<a href="{}">{}</a>', reverse("contacts:contact_edit", args=[record.pk]), record.name)
+
+    def render_ip_whitelist(self, record):
+        return ", ".join(record.ip_whitelist) if record.ip_whitelist else "—"
+
+    def value_ip_whitelist(self, record):
+        return " ".join(record.ip_whitelist or [])
+
+    def render_actions(self, record):
+        return format_html('<a class="btn btn-sm btn-link py-0" href="{}" title="Edit"><i class="bi bi-pencil"></i></a>',
+                           reverse("contacts:contact_edit", args=[record.pk]))

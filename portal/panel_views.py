@@ -1,0 +1,26 @@
+"""Panel (staff) pages about the portal: approved CLIs on the customer card."""
+
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from customers.models import ApprovedCLI, Customer
+
+from . import services
+from .net import client_ip
+
+
+def clis_section_context(request, customer):
+    return {"clis": customer.approved_clis.order_by("number")}
+
+
+def render_clis_section(request, customer, **extra):
+    return render(request, "portal/partials/clis_section.html",
+                  {"customer": customer, **clis_section_context(request, customer), **extra})
+
+
+@require_POST
+def cli_revoke(request, customer_pk, pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    cli = get_object_or_404(ApprovedCLI, pk=pk, customer=customer)
+    services.cli_revoke(cli=cli, user=request.user, ip=client_ip(request))
+    return render_clis_section(request, customer, notice=f"{cli.number} revoked: calls from it are refused.")

@@ -1,0 +1,74 @@
+"""Every portal URL is scoped to the signed-in contact's customer.
+
+The test walks every URL pattern under /portal/, whichever app declares it. A pattern that takes
+arguments is requested with an object of ANOTHER customer and must answer 404 (GET and POST):
+each such pattern must name how to make that object in OBJECT_MAKERS, or be listed, with its
+reason, in TOKEN_PATTERNS. Patterns without arguments act only on the signed-in contact.
+"""
+
+import re
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.urls.resolvers import URLPattern, URLResolver
+
+from tests.factories import ApprovedCLIFactory, ContactFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+# kwarg name per pattern -> a function making the other customer's object, returning its pk.
+OBJECT_MAKERS = {
+    ("portal:cli_confirm", "pk"): lambda other: ApprovedCLIFactory(customer=other, approved_at=None).pk,
+    ("portal:cli_resend", "pk"): lambda other: ApprovedCLIFactory(customer=other, approved_at=None).pk,
+    ("portal:impersonate_start", "contact_id"): lambda other: ContactFactory(customer=other).pk,
+}
+
+# Patterns whose argument is a signed token naming its own contact (tested in their own modules).
+TOKEN_PATTERNS = {"portal:password_reset_confirm", "portal:verify_email_confirm"}
+
+
+def portal_patterns():
+    """(name, argument names) of every named pattern whose route starts with portal/."""
+
+    def walk(patterns, route="", namespace=""):
+        for pattern in patterns:
+            text = route + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, text, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name and text.startswith("portal/"):
+                # Arguments of enclosing includes count too (e.g. portal/<int:customer>/...).
+                yield f"{namespace}{pattern.name}", sorted(set(_route_args(text)))
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def _route_args(route):
+    return re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def test_every_portal_pattern_with_arguments_is_covered():
+    patterns = portal_patterns()
+    assert "portal:dashboard" in [name for name, _ in patterns]
+    for name, kwargs in patterns:
+        if kwargs and name not in TOKEN_PATTERNS:
+            missing = [kw for kw in kwargs if (name, kw) not in OBJECT_MAKERS]
+            assert not missing, f"{name}: add an OBJECT_MAKERS entry for {missing} (another customer's object)"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_wrong_customers_objects_answer_404(client, portal_login, method):
+    mine, other = CustomerFactory(name="Mine"), CustomerFactory(name="Other")
+    portal_login(client, ContactFactory(customer=mine))
+    walked = 0
+    for name, kwargs in portal_patterns():
+        if not kwargs or name in TOKEN_PATTERNS:
+            continue
+        url = reverse(name, kwargs={kw: OBJECT_MAKERS[(name, kw)](other) for kw in kwargs})
+        response = getattr(client, method)(url)
+        # A POST-only view answers GET with 405 before looking at the object; the POST run checks it.
+        expected = {404, 405} if method == "get" else {404}
+        assert response.status_code in expected, f"{method.upper()} {url} ({name}) answered {response.status_code}"
+        walked += 1
+    assert walked >= 1
+    assert client.get("/portal/").status_code == 200  # still signed in as ourselves
