@@ -95,4 +95,17 @@ class Message(TimeStampedModel):
 
     @property
     def can_resend(self):
-        return self.state in (self.State.FAILED, self.State.NOT_SENT)
+        return self.state in (self.State.FAILED, self.State.NOT_SENT) and not self.body_redacted
+
+    # Messages that carry a credential: staff never read their body, and once the message reaches
+    # a final state the body is wiped from the outbox (a new password or link is issued instead).
+    SECRET_KINDS = frozenset({"password", "password_reset"})
+    REDACTED_BODY = "[removed from the outbox: this message carried a password or sign-in link]"
+
+    @property
+    def holds_secret(self):
+        return self.kind in self.SECRET_KINDS
+
+    @property
+    def body_redacted(self):
+        return self.body == self.REDACTED_BODY

@@ -83,6 +83,9 @@ def message_resend(*, message) -> Message:
     """Queue a failed or unsent message again, as a new attempt of the same outbox row."""
     from .tasks import message_deliver_task
 
+    if message.body_redacted:
+        raise ValidationError("This message carried a password or sign-in link and was removed from the "
+                              "outbox; issue a new one instead.")
     if not message.can_resend:
         raise ValidationError(f"Only failed or unsent messages can be resent; this one is {message.get_state_display().lower()}.")
     try:
@@ -116,7 +119,12 @@ def _record_result(message, *, provider_id=None, exc=None):
     return retry
 
 
-RESULT_FIELDS = ["state", "error", "provider_message_id", "sent_at", "updated"]
+def _redact_if_final(message):
+    if message.holds_secret and message.state != Message.State.QUEUED:
+        message.body = Message.REDACTED_BODY
+
+
+RESULT_FIELDS = ["state", "error", "provider_message_id", "sent_at", "updated", "body"]
 
 
 def message_deliver(*, message_id) -> Message:
@@ -136,12 +144,14 @@ def message_deliver(*, message_id) -> Message:
             provider_id = transport.send(message)
     except (NotConfigured, TransportError) as exc:
         retry = _record_result(message, exc=exc)
+        _redact_if_final(message)
         message.save(update_fields=RESULT_FIELDS)
         if retry:
             exc.attempts = message.attempts
             raise exc
         return message
     _record_result(message, provider_id=provider_id)
+    _redact_if_final(message)
     message.save(update_fields=RESULT_FIELDS)
     return message
 
