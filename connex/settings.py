@@ -136,7 +136,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
-PERIODIC_TASKS = {}
+PERIODIC_TASKS = {
+    "invoice-auto-generate": {"task": "invoicing.tasks.invoice_auto_generate_task", "crontab": "30 0 * * *",
+                              "description": "Create the missing invoices of completed scheduled periods."},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
     path("messaging/", include("messaging.urls")),
+    path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
