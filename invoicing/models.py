@@ -115,7 +115,7 @@ class Invoice(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
                                    name="invoice_period_ordered"),
-            models.CheckConstraint(condition=Q(status="draft") | Q(number__isnull=False),
+            models.CheckConstraint(condition=Q(status__in=["draft", "void"]) | Q(number__isnull=False),
                                    name="invoice_issued_has_number"),
         ]
         indexes = [models.Index(fields=["customer", "period_start"], name="invoice_customer_period")]

@@ -324,8 +324,9 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
 
 def _missing_periods(customer, options, now):
     kind = customer.invoice_schedule
-    since = (now - timedelta(days=AUTO_LOOKBACK_DAYS)).date()
-    used_days = set(HourlySummary.objects.filter(customer=customer, hour__gte=since)
+    since_at = now - timedelta(days=AUTO_LOOKBACK_DAYS)
+    since = since_at.date()
+    used_days = set(HourlySummary.objects.filter(customer=customer, hour__gte=since_at)
                     .annotate(day=TruncDay("hour", tzinfo=UTC)).values_list("day", flat=True).distinct())
     if options.invoice_empty_periods:
         first = max(since, customer.created.astimezone(UTC).date())
@@ -333,7 +334,7 @@ def _missing_periods(customer, options, now):
         first = min(used_days).date()
     else:
         return []
-    taken = list(Invoice.objects.filter(customer=customer, kind=Invoice.Kind.USAGE, period_end__gt=since)
+    taken = list(Invoice.objects.filter(customer=customer, kind=Invoice.Kind.USAGE, period_end__gt=since_at)
                  .exclude(status=Invoice.Status.VOID).values_list("period_start", "period_end"))
     missing = []
     for period in periods_between(kind, first, now):
