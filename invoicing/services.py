@@ -86,19 +86,17 @@ def _recalculate(invoice):
     invoice.total = invoice.subtotal + invoice.tax_amount
 
 
-def _overlapping(customer_id, start, end, exclude_pk=None):
-    found = Invoice.objects.filter(customer_id=customer_id, kind=Invoice.Kind.USAGE,
-                                   period_start__lt=end, period_end__gt=start).exclude(status=Invoice.Status.VOID)
-    if exclude_pk:
-        found = found.exclude(pk=exclude_pk)
-    return found.order_by("period_start").first()
+def _overlapping(customer_id, start, end):
+    return list(Invoice.objects.filter(customer_id=customer_id, kind=Invoice.Kind.USAGE, period_start__lt=end,
+                                       period_end__gt=start).exclude(status=Invoice.Status.VOID)
+                .order_by("period_start")[:3])
 
 
-def _overlap_error(other, label):
-    return ValidationError(
-        f"{label} overlaps invoice {other} ({other.period_start:%Y-%m-%d} to "
-        f"{other.period_end - timedelta(seconds=1):%Y-%m-%d}, {other.get_status_display().lower()}).",
-        code="overlap")
+def _overlap_error(others, label):
+    named = ", ".join(f"{other} ({other.period_start:%Y-%m-%d} to "
+                      f"{other.period_end - timedelta(seconds=1):%Y-%m-%d}, {other.get_status_display().lower()})"
+                      for other in others)
+    return ValidationError(f"{label} overlaps invoice {named}.", code="overlap")
 
 
 # Invoices -------------------------------------------------------------------------------------
@@ -301,9 +299,14 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
     """One invoice per period, all or none; a period overlapping an invoice refuses the lot."""
     if not periods:
         raise ValidationError("Select at least one summary row (period) to invoice.")
-    created, errors = [], []
+    periods = sorted(set(periods), key=lambda p: (p.start, p.end))
+    errors = [f"{b.kind.capitalize()} {b.label} overlaps the selected {a.kind} {a.label}."
+              for a, b in zip(periods, periods[1:]) if b.start < a.end]
+    if errors:
+        raise ValidationError(errors)
+    created = []
     with transaction.atomic():
-        for period in sorted(set(periods), key=lambda p: (p.start, p.end)):
+        for period in periods:
             try:
                 with transaction.atomic():
                     invoice = invoice_create(customer=customer, start=period.start, end=period.end,
@@ -456,7 +459,9 @@ def _payment_receipt(payment, customer, user):
     Payment.objects.filter(pk=payment.pk).update(receipt=invoice)
     payment.receipt = invoice
     _invoice_refresh_paid(invoice.pk, user)
-    transaction.on_commit(lambda: invoice_render_pdf(invoice=invoice))
+    from .tasks import invoice_render_pdf_task
+
+    transaction.on_commit(lambda: invoice_render_pdf_task.delay(invoice.pk))
 
 
 @transaction.atomic

@@ -20,3 +20,12 @@ def invoice_auto_generate_customer_task(self, customer_id):
 
     with pghistory.context(actor="system", actor_type="system", task_id=self.request.id):
         return [invoice.pk for invoice in invoice_auto_generate_customer(customer_id=customer_id)]
+
+
+@shared_task(bind=True)
+def invoice_render_pdf_task(self, invoice_id):
+    from .models import Invoice
+    from .services import invoice_render_pdf
+
+    with pghistory.context(actor="system", actor_type="system", task_id=self.request.id):
+        invoice_render_pdf(invoice=Invoice.objects.get(pk=invoice_id))

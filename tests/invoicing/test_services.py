@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from connex.models import AccountOptions
 from customers.models import Customer
 from invoicing import services
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine
+from invoicing.models import Invoice, InvoiceEvent
 from invoicing.periods import period_parse
 from tests.factories import CustomerFactory, InvoiceFactory, InvoiceTemplateFactory
 
