@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pghistory
@@ -133,6 +134,12 @@ class Invoice(TimeStampedModel):
     @property
     def outstanding(self):
         return self.total - self.amount_paid
+
+    @property
+    def period_last_day(self):
+        """The last day the period covers (the stored end is exclusive)."""
+        return (self.period_end - timedelta(microseconds=1)).date() if self.period_end > self.period_start \
+            else self.period_end.date()
 
     @property
     def is_overdue(self):
