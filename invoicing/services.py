@@ -301,7 +301,7 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
         raise ValidationError("Select at least one summary row (period) to invoice.")
     periods = sorted(set(periods), key=lambda p: (p.start, p.end))
     errors = [f"{b.kind.capitalize()} {b.label} overlaps the selected {a.kind} {a.label}."
-              for a, b in zip(periods, periods[1:]) if b.start < a.end]
+              for a, b in zip(periods, periods[1:], strict=False) if b.start < a.end]
     if errors:
         raise ValidationError(errors)
     created = []

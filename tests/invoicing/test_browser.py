@@ -21,7 +21,7 @@ def test_select_two_daily_rows_generate_invoices_and_download_a_pdf(staff_page):
     customer = CustomerFactory(name="Browser Telecom")
     today = datetime.now(UTC).date()
     days = [today - timedelta(days=3), today - timedelta(days=2)]
-    for day, charge in zip(days, ("4.20", "6.80")):
+    for day, charge in zip(days, ("4.20", "6.80"), strict=True):
         _usage_on(customer, day, "Germany - Fixed", charge)
     page = staff_page
     page.goto(f"/customers/{customer.pk}/")
