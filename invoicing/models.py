@@ -151,6 +151,11 @@ class Invoice(TimeStampedModel):
         return f"{self.number or f'draft-{self.pk}'}.pdf"
 
 
+@pghistory.track(
+    pghistory.InsertEvent("invoice_line.created"),
+    pghistory.UpdateEvent("invoice_line.updated"),
+    pghistory.DeleteEvent("invoice_line.deleted"),
+)
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
@@ -257,6 +262,11 @@ class Payment(TimeStampedModel):
         return f"{self.amount} {self.currency} ({self.get_status_display()})"
 
 
+@pghistory.track(
+    pghistory.InsertEvent("payment_allocation.created"),
+    pghistory.UpdateEvent("payment_allocation.updated"),
+    pghistory.DeleteEvent("payment_allocation.deleted"),
+)
 class PaymentAllocation(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
