@@ -45,9 +45,11 @@ class InvoiceTable(tables.Table):
         return str(record)
 
     def render_status(self, record):
-        overdue = ' <span class="cx-status cx-status-penalty">overdue</span>' if record.is_overdue else ""
-        return format_html('<span class="cx-status cx-status-{}">{}</span>{}', record.status,
-                           record.get_status_display(), format_html(overdue))
+        status = format_html('<span class="cx-status cx-status-{}">{}</span>', record.status,
+                             record.get_status_display())
+        if record.is_overdue:
+            status += format_html(' <span class="cx-status cx-status-{}">{}</span>', "penalty", "overdue")
+        return status
 
     def value_status(self, record):
         return record.get_status_display()

@@ -103,6 +103,11 @@ def test_invoice_list_filters_totals_per_currency_and_csv(staff_client):
     assert sorted(row[rows[0].index("Total")] for row in rows[1:]) == ["10.00", "5.50"]
     response = staff_client.get("/invoicing/", {"overdue": "true"})
     assert len(response.context["table"].page.object_list) == 0
+    late = Invoice.objects.get(customer=eur)
+    Invoice.objects.filter(pk=late.pk).update(due_date=date(2020, 1, 1))
+    response = staff_client.get("/invoicing/", {"overdue": "true"})
+    assert [r.record.pk for r in response.context["table"].page.object_list] == [late.pk]
+    assert "overdue" in response.content.decode()
 
 
 def test_list_and_card_tab_download_pdf(staff_client):
