@@ -12,12 +12,20 @@ def load_demo_invoices(stdout):
 
     from .models import Invoice, Payment
     from .periods import period_for
-    from .services import invoice_create, invoice_issue, payment_record, template_default
+    from .services import (
+        invoice_create,
+        invoice_issue,
+        payment_record,
+        payment_record_opening_balance,
+        template_default,
+    )
 
     template_default()
     if Invoice.objects.exists() or Payment.objects.exists():
         stdout.write("Invoices: demo invoices already present.")
         return
+    for customer in Customer.objects.order_by("pk"):
+        payment_record_opening_balance(customer=customer)
     spans = HourlySummary.objects.values("customer_id").annotate(first=Min("hour"), last=Max("hour"))
     invoices = payments = 0
     for span in spans.order_by("customer_id")[:30]:

@@ -513,6 +513,20 @@ def payment_set_status(*, payment, status, user=None) -> Payment:
     return payment
 
 
+@transaction.atomic
+def payment_record_opening_balance(*, customer, description="Opening balance") -> Payment | None:
+    """Record a balance that predates payment records (a migration or demo data) as a completed
+    payment without moving the balance again, so check_balances reconciles. Only positive gaps."""
+    gap = next((row["difference"] for row in balance_differences([customer.pk])), ZERO)
+    credited = money(gap)
+    if credited <= 0:
+        return None
+    return Payment.objects.create(customer=customer, amount=credited, currency=customer.currency,
+                                  credited_amount=credited, method=Payment.Method.MANUAL,
+                                  status=Payment.Status.COMPLETED, credited=True, description=description,
+                                  received_at=customer.created)
+
+
 # Reconciliation ------------------------------------------------------------------------------
 
 def balance_differences(customer_ids=None) -> list[dict]:

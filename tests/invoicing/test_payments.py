@@ -168,3 +168,13 @@ def test_demo_loader_creates_invoices_and_payments_from_summaries(usage):
     load_demo_invoices(type("Out", (), {"write": lambda self, text: None})())
     assert Invoice.objects.filter(customer=customer).count() == 2  # September and October (November open)
     assert Payment.objects.filter(customer=customer).exists()
+
+
+def test_opening_balance_payment_reconciles_without_crediting_twice():
+    customer = CustomerFactory(balance=Decimal("80.00"))
+    CallDetailRecordFactory(customer=customer, charge=Decimal("20.000000"))
+    payment = services.payment_record_opening_balance(customer=customer)
+    assert payment.credited_amount == Decimal("100.00")
+    assert balance(customer) == Decimal("80.00")
+    assert services.balance_differences([customer.pk]) == []
+    assert services.payment_record_opening_balance(customer=customer) is None
