@@ -9,11 +9,12 @@ SELECT = {"class": "form-select form-select-sm"}
 
 
 class LineForm(forms.Form):
-    description = forms.CharField(max_length=200, widget=forms.TextInput(attrs=TEXT))
+    description = forms.CharField(max_length=200, widget=forms.TextInput(attrs={**TEXT, "placeholder": "Description"}))
     quantity = forms.DecimalField(label="Minutes", max_digits=16, decimal_places=2, min_value=Decimal("0"),
-                                  widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"}))
-    amount = forms.DecimalField(max_digits=18, decimal_places=2, widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"}))
-    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={**TEXT, "placeholder": "Why"}))
+                                  widget=forms.NumberInput(attrs={**TEXT, "step": "0.01", "placeholder": "Minutes"}))
+    amount = forms.DecimalField(max_digits=18, decimal_places=2,
+                                widget=forms.NumberInput(attrs={**TEXT, "step": "0.01", "placeholder": "Amount"}))
+    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={**TEXT, "placeholder": "Reason"}))
 
 
 class ReasonForm(forms.Form):

@@ -49,10 +49,16 @@ def test_draft_from_the_invoices_tab_issue_and_download(staff_page):
     page.fill('input[name="period"]', "monthly:2026-10-01")
     page.locator("#invoices-tab button", has_text="Draft").click()
     page.wait_for_selector("text=Draft created for October 2026")
+    row = page.locator("#invoice-lines tbody tr").first
+    row.get_by_label("Amount").fill("20.00")
+    row.get_by_label("Reason").fill("Credit for outage agreed")
+    row.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Line changed.")
+    assert "“Credit for outage agreed”" in page.locator("#invoice-events").inner_text()
     page.get_by_role("button", name="Issue").click()
     page.wait_for_selector("text=Invoice issued")
     invoice = Invoice.objects.get(customer=customer)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="PDF").first.click()
     text = pdf_text(Path(download_info.value.path()).read_bytes())
-    assert invoice.number in text and "France - Mobile" in text and "12.34" in text
+    assert invoice.number in text and "France - Mobile" in text and "20.00" in text and "12.34" not in text
