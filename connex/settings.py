@@ -150,10 +150,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
-PERIODIC_TASKS = {}
-PERIODIC_TASKS["messaging-fail-stale"] = {
-    "task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300,
-    "description": "Outbox messages stuck in sending for 15 minutes are marked failed."}
+PERIODIC_TASKS = {
+    "invoice-auto-generate": {
+        "task": "invoicing.tasks.invoice_auto_generate_task", "crontab": "30 0 * * *",
+        "description": "Create the missing invoices of completed scheduled periods."},
+    "messaging-fail-stale": {
+        "task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300,
+        "description": "Outbox messages stuck in sending for 15 minutes are marked failed."},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -189,4 +193,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -29,6 +29,7 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
     path("messaging/", include("messaging.urls")),
+    path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),
     path("sipauth/", include("sipauth.urls")),
     path("customers/", include("portal.panel_urls")),

@@ -1,6 +1,6 @@
 """factory-boy factories for every model, in one place."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -180,3 +180,37 @@ class PortalStaffFactory(StaffFactory):
         if create:
             obj.user_permissions.add(Permission.objects.get(codename="portal_login",
                                                             content_type__app_label="customers"))
+
+
+class InvoiceTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "invoicing.InvoiceTemplate"
+
+    name = factory.Sequence(lambda n: f"Template {n}")
+    html = "<h1>Invoice {{ invoice.number }}</h1>{% for line in lines %}<p>{{ line.description }}</p>{% endfor %}"
+    css = "h1 { font-size: 14pt; }"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """A draft usage invoice for one UTC day; issue it with invoicing.services.invoice_issue."""
+
+    class Meta:
+        model = "invoicing.Invoice"
+
+    customer = factory.SubFactory(CustomerFactory)
+    period_start = factory.Sequence(lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n))
+    period_end = factory.LazyAttribute(lambda o: o.period_start + timedelta(days=1))
+    currency = factory.LazyAttribute(lambda o: o.customer.currency)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A raw payment row (no balance effect); use invoicing.services.payment_record for real ones."""
+
+    class Meta:
+        model = "invoicing.Payment"
+
+    customer = factory.SubFactory(CustomerFactory)
+    amount = Decimal("100.00")
+    currency = factory.LazyAttribute(lambda o: o.customer.currency)
+    credited_amount = factory.LazyAttribute(lambda o: o.amount)
+    status = "pending"

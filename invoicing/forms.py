@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+from django import forms
+
+from .models import InvoiceTemplate, Payment
+
+TEXT = {"class": "form-control form-control-sm"}
+SELECT = {"class": "form-select form-select-sm"}
+
+
+class LineForm(forms.Form):
+    description = forms.CharField(max_length=200, widget=forms.TextInput(attrs={**TEXT, "placeholder": "Description"}))
+    quantity = forms.DecimalField(label="Minutes", max_digits=16, decimal_places=2, min_value=Decimal("0"),
+                                  widget=forms.NumberInput(attrs={**TEXT, "step": "0.01", "placeholder": "Minutes"}))
+    amount = forms.DecimalField(max_digits=18, decimal_places=2,
+                                widget=forms.NumberInput(attrs={**TEXT, "step": "0.01", "placeholder": "Amount"}))
+    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={**TEXT, "placeholder": "Reason"}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs=TEXT))
+
+
+class DraftForm(forms.Form):
+    period = forms.CharField(widget=forms.TextInput(attrs={**TEXT, "placeholder": "monthly:2026-10-01"}),
+                             help_text="daily:YYYY-MM-DD, weekly:YYYY-MM-DD (a Monday) or monthly:YYYY-MM-01")
+
+
+class PaymentForm(forms.Form):
+    description = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs=TEXT))
+    amount = forms.DecimalField(max_digits=18, decimal_places=2, widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"}))
+    currency = forms.ChoiceField(widget=forms.Select(attrs=SELECT))
+    exchange_rate = forms.DecimalField(max_digits=18, decimal_places=8, required=False,
+                                       widget=forms.NumberInput(attrs={**TEXT, "step": "any"}),
+                                       help_text="Account-currency units per unit of a foreign currency.")
+    method = forms.ChoiceField(choices=Payment.Method.choices, widget=forms.Select(attrs=SELECT))
+    status = forms.ChoiceField(choices=Payment.Status.choices, widget=forms.Select(attrs=SELECT))
+
+    def __init__(self, *args, customer, invoices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["currency"].choices = [(c, c) for c in [customer.currency, *(customer.topup_currencies or [])]]
+        self.invoices = list(invoices)
+        for invoice in self.invoices:
+            self.fields[f"allocate_{invoice.pk}"] = forms.DecimalField(
+                label=f"{invoice} (outstanding {invoice.outstanding:,.2f})", required=False, max_digits=18,
+                decimal_places=2, min_value=Decimal("0"), widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"}))
+
+    def allocation_fields(self):
+        return [self[f"allocate_{invoice.pk}"] for invoice in self.invoices]
+
+    def allocations(self):
+        return [(invoice, self.cleaned_data.get(f"allocate_{invoice.pk}")) for invoice in self.invoices
+                if self.cleaned_data.get(f"allocate_{invoice.pk}")]
+
+
+class InvoiceTemplateForm(forms.ModelForm):
+    class Meta:
+        model = InvoiceTemplate
+        fields = ["name", "is_default", "html", "css"]
+        widgets = {
+            "name": forms.TextInput(attrs=TEXT),
+            "html": forms.Textarea(attrs={"class": "form-control form-control-sm font-monospace", "rows": 22,
+                                          "spellcheck": "false"}),
+            "css": forms.Textarea(attrs={"class": "form-control form-control-sm font-monospace", "rows": 12,
+                                         "spellcheck": "false"}),
+        }
+        labels = {"is_default": "Default template", "html": "HTML", "css": "CSS"}

@@ -1,0 +1,314 @@
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from connex.models import AccountOptions
+from connex.views import ObjectListView
+from customers.models import Customer
+
+from . import rendering, selectors, services
+from .filtersets import InvoiceFilterSet
+from .forms import DraftForm, InvoiceTemplateForm, LineForm, PaymentForm, ReasonForm
+from .models import Invoice, InvoiceLine, InvoiceTemplate, Payment
+from .periods import period_parse
+from .tables import InvoiceTable
+
+
+def _messages_of(exc: ValidationError):
+    return exc.messages
+
+
+def _error(request, exc):
+    for message in _messages_of(exc):
+        messages.error(request, message)
+
+
+class InvoiceListView(ObjectListView):
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilterSet
+    template_name = "invoicing/invoice_list.html"
+    title = "Invoices"
+    search_placeholder = "Number, customer, ext. accounting ID"
+
+    def get_queryset(self):
+        return Invoice.objects.select_related("customer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["currency_totals"] = selectors.invoice_totals(self.object_list)
+        return context
+
+
+def invoice_detail(request, pk):
+    invoice = get_object_or_404(Invoice.objects.select_related("customer", "template"), pk=pk)
+    return render(request, "invoicing/invoice_detail.html", {
+        "invoice": invoice, "customer": invoice.customer, "lines": invoice.lines.all(),
+        "events": invoice.events.select_related("user"), "line_form": LineForm(), "void_form": ReasonForm(),
+        "allocations": invoice.allocations.select_related("payment"),
+        "recipients": services.invoice_recipients(invoice.customer)})
+
+
+def invoice_pdf(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    return _pdf_response(invoice)
+
+
+def _pdf_response(invoice):
+    if invoice.is_draft:
+        pdf, _ = services.invoice_pdf_bytes(invoice=invoice)
+        return HttpResponse(pdf, content_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="{invoice.pdf_filename}"'})
+    if not invoice.pdf:
+        invoice = services.invoice_render_pdf(invoice=invoice)
+    return FileResponse(invoice.pdf.open("rb"), as_attachment=True, filename=invoice.pdf_filename,
+                        content_type="application/pdf")
+
+
+def _back_to_card(customer, tab="invoices"):
+    return redirect("customers:customer_tab", customer.pk, tab)
+
+
+@require_POST
+def invoice_generate(request, customer_pk):
+    """Generate Invoice from the Summary section: one invoice per selected period, all or none."""
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    try:
+        periods = [period_parse(value) for value in request.POST.getlist("periods")]
+        created = services.invoice_generate(customer=customer, periods=periods, user=request.user,
+                                            issue=request.POST.get("draft") != "1" and request.GET.get("draft") != "1")
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        names = ", ".join(str(invoice) for invoice in created)
+        messages.success(request, f"Generated {len(created)} invoice{'s' if len(created) != 1 else ''}: {names}.")
+    return _back_to_card(customer)
+
+
+@require_POST
+def invoice_auto_generate(request, customer_pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    if customer.invoice_schedule == Customer.InvoiceSchedule.NONE:
+        messages.warning(request, f"{customer.name} has no invoice schedule; set one under Edit → Config.")
+        return _back_to_card(customer)
+    created = services.invoice_auto_generate_customer(customer_id=customer.pk, user=request.user)
+    if created:
+        messages.success(request, f"Generated {len(created)} missing invoice{'s' if len(created) != 1 else ''}: "
+                                  + ", ".join(str(invoice) for invoice in created) + ".")
+    else:
+        messages.info(request, "No invoices missing: every completed period is invoiced.")
+    return _back_to_card(customer)
+
+
+@require_POST
+def invoice_draft_create(request, customer_pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    form = DraftForm(request.POST)
+    if form.is_valid():
+        try:
+            period = period_parse(form.cleaned_data["period"].strip())
+            invoice = services.invoice_create(customer=customer, start=period.start, end=period.end,
+                                              label=f"{period.kind.capitalize()} {period.label}", user=request.user)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, f"Draft created for {period.label}.")
+            return redirect(invoice)
+    else:
+        messages.error(request, "Enter a period, e.g. monthly:2026-10-01.")
+    return _back_to_card(customer)
+
+
+def _invoice_action(request, pk, action, success):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        action(invoice)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, success(invoice))
+    return redirect(invoice)
+
+
+@require_POST
+def invoice_issue(request, pk):
+    return _invoice_action(request, pk, lambda inv: services.invoice_issue(invoice=inv, user=request.user),
+                           lambda inv: "Invoice issued; the PDF is stored.")
+
+
+@require_POST
+def invoice_void(request, pk):
+    return _invoice_action(request, pk, lambda inv: services.invoice_void(
+        invoice=inv, reason=request.POST.get("reason", ""), user=request.user), lambda inv: "Invoice voided.")
+
+
+@require_POST
+def invoice_send(request, pk):
+    return _invoice_action(request, pk, lambda inv: services.invoice_send(invoice=inv, user=request.user),
+                           lambda inv: "Invoice queued for email to "
+                           + ", ".join(c.email for c in services.invoice_recipients(inv.customer)) + ".")
+
+
+@require_POST
+def invoice_rerender(request, pk):
+    return _invoice_action(request, pk, lambda inv: services.invoice_render_pdf(
+        invoice=inv, user=request.user, explicit=True), lambda inv: "PDF re-rendered.")
+
+
+@require_POST
+def invoice_line_add(request, pk):
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = LineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_line_add(invoice=invoice, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "Line added.")
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field.capitalize()}: {' '.join(errors)}")
+    return redirect(invoice)
+
+
+@require_POST
+def invoice_line_edit(request, pk, line_pk):
+    line = get_object_or_404(InvoiceLine, pk=line_pk, invoice_id=pk)
+    if request.POST.get("remove"):
+        try:
+            services.invoice_line_remove(line=line, reason=request.POST.get("reason", ""), user=request.user)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "Line removed.")
+        return redirect(line.invoice)
+    form = LineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_line_change(line=line, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, "Line changed.")
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field.capitalize()}: {' '.join(errors)}")
+    return redirect(line.invoice)
+
+
+# Card tabs ----------------------------------------------------------------------------------
+
+def invoices_tab_context(request, customer):
+    invoices = Invoice.objects.filter(customer=customer).order_by("-period_start", "-pk")[:200]
+    return {"invoices": invoices, "draft_form": DraftForm(),
+            "totals": selectors.invoice_totals(Invoice.objects.filter(customer=customer))}
+
+
+def payments_tab_context(request, customer, form=None):
+    open_invoices = Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
+                                                                          Invoice.Status.PARTLY_PAID]).order_by("due_date")
+    return {"payments": Payment.objects.filter(customer=customer).prefetch_related("allocations__invoice")[:200],
+            "payment_form": form or PaymentForm(customer=customer, invoices=open_invoices),
+            "statuses": Payment.Status.choices}
+
+
+def payment_add(request, customer_pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    open_invoices = Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
+                                                                          Invoice.Status.PARTLY_PAID]).order_by("due_date")
+    form = PaymentForm(request.POST or None, customer=customer, invoices=open_invoices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.payment_record(
+                customer=customer, amount=data["amount"], currency=data["currency"], method=data["method"],
+                status=data["status"], description=data["description"], exchange_rate=data["exchange_rate"],
+                allocations=form.allocations(), user=request.user)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, f"Payment of {payment.amount:,.2f} {payment.currency} recorded "
+                                      f"({payment.get_status_display().lower()}).")
+            return _back_to_card(customer, "payments")
+    context = {"customer": customer, **payments_tab_context(request, customer, form)}
+    status = 422 if request.method == "POST" else 200
+    if request.htmx:
+        return render(request, "invoicing/partials/tab_payments.html", context, status=status)
+    return redirect("customers:customer_tab", customer.pk, "payments") if status == 200 else \
+        render(request, "invoicing/payment_form_page.html", context, status=status)
+
+
+@require_POST
+def payment_status(request, pk):
+    payment = get_object_or_404(Payment, pk=pk)
+    try:
+        services.payment_set_status(payment=payment, status=request.POST.get("status", ""), user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        payment.refresh_from_db()
+        messages.success(request, f"Payment marked {payment.get_status_display().lower()}.")
+    return _back_to_card(payment.customer, "payments")
+
+
+# Templates ----------------------------------------------------------------------------------
+
+def template_list(request):
+    services.template_default()
+    return render(request, "invoicing/template_list.html", {
+        "templates": InvoiceTemplate.objects.all(), "options": AccountOptions.get()})
+
+
+def template_form(request, pk=None):
+    template = get_object_or_404(InvoiceTemplate, pk=pk) if pk else InvoiceTemplate(
+        html=rendering.default_html(), css=rendering.default_css())
+    form = InvoiceTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        rendered = rendering.render_html(form.cleaned_data["html"], form.cleaned_data["css"], sample_data())
+        if rendered.error:
+            form.add_error("html", rendered.error)
+        else:
+            services.template_save(template=form.save(commit=False))
+            messages.success(request, f"Template “{form.instance.name}” saved.")
+            return redirect("invoicing:template_edit", form.instance.pk)
+    preview = rendering.render_html(form["html"].value() or "", form["css"].value() or "", sample_data())
+    return render(request, "invoicing/template_form.html", {"form": form, "template": template, "preview": preview},
+                  status=422 if form.errors else 200)
+
+
+@require_POST
+def template_preview(request):
+    rendered = rendering.render_html(request.POST.get("html", ""), request.POST.get("css", ""), sample_data())
+    if request.POST.get("format") == "pdf" and not rendered.error:
+        return HttpResponse(rendering.html_to_pdf(rendered.html), content_type="application/pdf")
+    return render(request, "invoicing/partials/template_preview.html", {"preview": rendered})
+
+
+def sample_data():
+    """Made-up invoice for previews: the same shape the real render gets, no database access."""
+    from .models import InvoiceLine
+
+    customer = Customer(name="Sample Customer Ltd", address_line1="1 Example Street", city="London",
+                        postcode="EC1A 1AA", country="GB", external_accounting_id="ACC-0042")
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    invoice = Invoice(customer=customer, number="INV-1042", period_start=start, period_end=datetime(2026, 11, 1, tzinfo=UTC),
+                      currency="USD", tax_percent=Decimal("20.00"), issue_date=date(2026, 11, 1),
+                      due_date=date(2026, 11, 1) + timedelta(days=14), status=Invoice.Status.ISSUED,
+                      external_accounting_id="ACC-0042")
+    lines = [InvoiceLine(description=name, quantity=Decimal(minutes), amount=Decimal(amount))
+             for name, minutes, amount in [("United Kingdom - Mobile", "1520.50", "30.41"),
+                                           ("United States - Fixed", "8250.00", "41.25"),
+                                           ("Germany - Fixed", "310.25", "4.65")]]
+    invoice.subtotal = sum((line.amount for line in lines), Decimal("0"))
+    invoice.tax_amount = services.money(invoice.subtotal * invoice.tax_percent / 100)
+    invoice.total = invoice.subtotal + invoice.tax_amount
+    return rendering.invoice_data(invoice, AccountOptions.get(), lines=lines)
