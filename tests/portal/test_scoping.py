@@ -12,7 +12,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 
-from tests.factories import ApprovedCLIFactory, ContactFactory, CustomerFactory
+from tests.factories import ApprovedCLIFactory, ContactFactory, CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,15 @@ OBJECT_MAKERS = {
     ("portal:cli_confirm", "pk"): lambda other: ApprovedCLIFactory(customer=other, approved_at=None).pk,
     ("portal:cli_resend", "pk"): lambda other: ApprovedCLIFactory(customer=other, approved_at=None).pk,
     ("portal:impersonate_start", "contact_id"): lambda other: ContactFactory(customer=other).pk,
+    ("invoicing_portal:invoice_pdf", "pk"): lambda other: _issued_invoice(other).pk,
 }
+
+
+def _issued_invoice(customer):
+    """An invoice its own customer could download (issued, PDF rendered)."""
+    from invoicing.services import invoice_issue
+
+    return invoice_issue(invoice=InvoiceFactory(customer=customer))
 
 # Patterns whose argument is a signed token naming its own contact (tested in their own modules).
 TOKEN_PATTERNS = {"portal:password_reset_confirm", "portal:verify_email_confirm"}
@@ -72,3 +80,12 @@ def test_wrong_customers_objects_answer_404(client, portal_login, method):
         walked += 1
     assert walked >= 1
     assert client.get("/portal/").status_code == 200  # still signed in as ourselves
+
+
+def test_own_invoice_pdf_is_downloadable(client, portal_login):
+    """The scoping test's invoice maker yields an object its own contact can open."""
+    mine = CustomerFactory(name="Mine")
+    portal_login(client, ContactFactory(customer=mine))
+    invoice = _issued_invoice(mine)
+    response = client.get(reverse("invoicing_portal:invoice_pdf", kwargs={"pk": invoice.pk}))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
