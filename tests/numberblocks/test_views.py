@@ -9,6 +9,9 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+INVOICING = {"invoice_number_prefix": "INV-", "invoice_next_number": "1", "invoice_line_grouping": "destination"}
+
+
 def set_options(start, size):
     AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
 
@@ -16,7 +19,7 @@ def set_options(start, size):
 def test_options_page_saves_number_range_and_is_audited(staff_client):
     response = staff_client.post("/settings/options/", {
         "company_name": "Carrier Ltd", "company_address": "1 Street", "company_email": "ops@carrier.test",
-        "number_range_start": "1000", "block_size": "500"})
+        "number_range_start": "1000", "block_size": "500", **INVOICING})
     assert response.status_code == 302
     options = AccountOptions.get()
     assert (options.number_range_start, options.block_size) == (1000, 500)
@@ -29,7 +32,7 @@ def test_options_page_saves_number_range_and_is_audited(staff_client):
                                                        ("1000", "0", "block_size"), ("-5", "10", "number_range_start")])
 def test_options_page_refuses_half_or_invalid_range(staff_client, start, size, field):
     response = staff_client.post("/settings/options/", {"company_name": "Carrier Ltd", "number_range_start": start,
-                                                        "block_size": size})
+                                                        "block_size": size, **INVOICING})
     assert response.status_code == 422
     assert response.context["form"].errors[field]
     options = AccountOptions.get()
