@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "invoicing",
     "messaging",
     "portal",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "connex.middleware.StaffRequiredMiddleware",
     "connex.middleware.AuditContextMiddleware",
+    "connex.middleware.StaffTimezoneMiddleware",
     "portal.middleware.PortalMiddleware",
 ]
 
@@ -137,6 +139,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
 PERIODIC_TASKS = {}
+PERIODIC_TASKS["apply-delayed-changes"] = {"task": "customers.tasks.delayed_changes_apply_task",
+                                           "every_seconds": 60}
+
+# Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.
+CUSTOMER_IMPORT_MAX_BYTES = env.int("CUSTOMER_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+CUSTOMER_IMPORT_ASYNC_ROWS = env.int("CUSTOMER_IMPORT_ASYNC_ROWS", default=10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
