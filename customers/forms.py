@@ -115,7 +115,7 @@ AllowedWindowFormSet = forms.inlineformset_factory(
 
 
 class CustomerImportForm(forms.Form):
-    file = forms.FileField(label="CSV or XLSX file", widget=forms.ClearableFileInput(
+    file = forms.FileField(label="CSV or XLSX file", allow_empty_file=True, widget=forms.ClearableFileInput(
         attrs={"class": "form-control form-control-sm", "accept": ".csv,.xlsx,text/csv"}))
     update_existing = forms.BooleanField(
         required=False, label="Update existing customers",

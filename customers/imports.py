@@ -16,7 +16,7 @@ import tablib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -271,6 +271,8 @@ def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -
     section_values = {s.value for s in PortalSection}
     first_line_of = {}
     results = []
+    skip_clean = [f.name for f in Customer._meta.concrete_fields
+                  if f.name not in columns or f.name in RELATED_COLUMNS]
     for index, values in enumerate(parsed.rows):
         result = RowResult(line=index + 2, values=values)
         results.append(result)
@@ -366,7 +368,11 @@ def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -
         customer.name = name
 
         try:
-            customer.clean_fields()
+            # Related objects were resolved by name above, from one query each, so their
+            # existence (and the account manager being staff) is already established.
+            # Like a ModelForm, only the fields the file sets are cleaned; the others hold
+            # their defaults (new rows) or their stored, already validated values (updates).
+            customer.clean_fields(exclude=skip_clean)
         except ValidationError as exc:
             for column, messages in exc.message_dict.items():
                 for message in messages:
@@ -397,7 +403,7 @@ def rows_save(validation: Validation) -> dict:
     new = [r for r in validation.results if r.action == "new"]
     updates = [r for r in validation.results if r.action == "update"]
 
-    Customer.objects.bulk_create([r.customer for r in new], batch_size=1000)
+    _copy_insert([r.customer for r in new], now=now)
     if updates:
         for result in updates:
             result.customer.updated = now
@@ -416,9 +422,42 @@ def rows_save(validation: Validation) -> dict:
                      .filter(lname__in=list(wanted))}
         through = Customer.tags.through
         through.objects.filter(customer_id__in=[r.customer.pk for r in with_tags if r.action == "update"]).delete()
-        through.objects.bulk_create([through(customer_id=r.customer.pk, tag_id=known[name.lower()])
-                                     for r in with_tags for name in r.tags], batch_size=5000)
+        _copy_rows(through._meta.db_table, ["customer_id", "tag_id"],
+                   ((r.customer.pk, known[name.lower()]) for r in with_tags for name in r.tags))
     return {"new": len(new), "update": len(updates)}
+
+
+def _copy_rows(table, columns, rows):
+    """COPY rows into a table: several times faster than a multi-row INSERT for large files.
+
+    Triggers fire for COPY as for INSERT, so the audit log records every row. pghistory
+    passes its context through transaction-local settings written before each statement
+    Django runs; the `SELECT 1` refreshes them, as COPY goes around Django's cursor.
+    """
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _copy_insert(customers, *, now):
+    """Insert new customers with COPY, then read back their ids (by name, unique ignoring case)."""
+    if not customers:
+        return
+    fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    for customer in customers:
+        customer.created = customer.updated = now
+    # Values are already Python-typed by clean_fields(); psycopg adapts them directly.
+    attnames = [f.attname for f in fields]
+    _copy_rows(Customer._meta.db_table, [f.column for f in fields],
+               ([getattr(c, name) for name in attnames] for c in customers))
+    ids = dict(Customer.objects.annotate(lname=Lower("name"))
+               .filter(lname__in=[c.name.lower() for c in customers]).values_list("lname", "pk"))
+    for customer in customers:
+        customer.pk = ids[customer.name.lower()]
+        customer._state.adding = False
 
 
 def preview_data(validation: Validation, *, limit=PREVIEW_ROWS) -> dict:

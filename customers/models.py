@@ -42,8 +42,14 @@ def timezone_choices():
     return sorted((name, name) for name in zoneinfo.available_timezones())
 
 
+@cache
+def timezone_names():
+    # available_timezones() walks the tzdata directory on every call; read it once.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in timezone_names():
         raise ValidationError(f"“{value}” is not an IANA timezone name (e.g. Europe/London).")
 
 

@@ -108,3 +108,13 @@ class HourlySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class DelayedChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.DelayedChange"
+
+    customer = factory.SubFactory(CustomerFactory)
+    requested_by = factory.SubFactory(StaffFactory)
+    due_at = factory.Faker("past_datetime", tzinfo=UTC)
+    changes = factory.LazyAttribute(lambda o: {"channels": [o.customer.channels, o.customer.channels + 10]})
