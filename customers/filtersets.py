@@ -35,8 +35,8 @@ class CustomerFilterSet(django_filters.FilterSet):
 class DelayedChangeFilterSet(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DelayedChange.State.choices,
                                                 widget=forms.CheckboxSelectMultiple)
-    customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(),
-                                                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    # The card links here with ?customer=<id>; the search box finds customers by name.
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     requested_by = django_filters.ModelChoiceFilter(
         label="Requested by", queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))

@@ -271,7 +271,7 @@ def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
     result = {"applied": 0, "failed": 0}
     while True:
         with transaction.atomic():
-            change = (DelayedChange.objects.select_for_update(skip_locked=True)
+            change = (DelayedChange.objects.select_for_update(skip_locked=True, of=("self",))
                       .filter(state=DelayedChange.State.PENDING, due_at__lte=now)
                       .select_related("requested_by").order_by("due_at", "pk").first())
             if change is None:
