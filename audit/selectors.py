@@ -37,14 +37,24 @@ def redact(data):
 
 def event_diff(event):
     """{field: [old, new]} for a change; {field: [None, value]} for a creation; secrets removed."""
+    empty = (None, "", [], {})
     if event.pgh_diff:
         diff = event.pgh_diff
     elif event.pgh_label.endswith(".deleted"):
-        diff = {key: [value, None] for key, value in (event.pgh_data or {}).items()}
-    else:
-        diff = {key: [None, value] for key, value in (event.pgh_data or {}).items()}
+        diff = {key: [value, None] for key, value in (event.pgh_data or {}).items() if value not in empty}
+    else:  # a creation: the values it was created with, leaving out the empty ones
+        diff = {key: [None, value] for key, value in (event.pgh_data or {}).items() if value not in empty}
     diff = {key: value for key, value in redact(diff).items() if key not in ("updated",)}
     return diff
+
+
+def event_summary(event):
+    """What the list shows before “View difference”: the changed fields, or the kind of event."""
+    if event.pgh_label.endswith(".created"):
+        return "created"
+    if event.pgh_label.endswith(".deleted"):
+        return "deleted"
+    return ", ".join(event_diff(event)) or "—"
 
 
 def event_diff_json(event):

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from pghistory.models import Events
 
-from .selectors import actor_display, event_diff, event_diff_json, tracked_models
+from .selectors import actor_display, event_diff_json, event_summary, tracked_models
 
 
 class EventTable(tables.Table):
@@ -11,7 +11,8 @@ class EventTable(tables.Table):
     fixed_columns = ("pgh_created_at", "object")
     default_columns = ("action", "actor", "changes", "request_id", "task_id")
 
-    pgh_created_at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s")
+    pgh_created_at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s",
+                                           attrs={"td": {"class": "text-nowrap"}})
     object = tables.Column(empty_values=(), orderable=False, verbose_name="Object")
     action = tables.Column(accessor="pgh_label", verbose_name="Action")
     actor = tables.Column(empty_values=(), orderable=False, verbose_name="Actor")
@@ -56,8 +57,7 @@ class EventTable(tables.Table):
         return (record.pgh_context or {}).get("task_id") or ""
 
     def render_changes(self, record):
-        diff = event_diff(record)
-        fields = ", ".join(diff) or "—"
+        fields = event_summary(record)
         return format_html(
             '<span class="small">{}</span> <a class="small" data-bs-toggle="collapse" href="#diff-{}" '
             'role="button">View difference</a><pre class="collapse small cx-diff mb-0 mt-1" id="diff-{}">{}</pre>',

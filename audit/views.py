@@ -24,7 +24,7 @@ def customer_audit_context(request, customer):
     names = dict(selectors.tracked_models())
     rows = [{"event": e, "object": names.get(e.pgh_obj_model, e.pgh_obj_model),
              "actor": selectors.actor_display(e.pgh_context),
-             "fields": list(selectors.event_diff(e)), "diff": selectors.event_diff_json(e)}
+             "fields": selectors.event_summary(e), "diff": selectors.event_diff_json(e)}
             for e in events if e is not created]
     return {"audit_rows": rows, "audit_created": created,
             "audit_created_by": selectors.actor_display(created.pgh_context) if created else None}

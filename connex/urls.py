@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connex import views
+from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging"]
@@ -23,6 +24,7 @@ urlpatterns = [
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
+    path("delayed-changes/", DelayedChangeListView.as_view(), name="delayed_change_list"),
     path("contacts/", include("contacts.urls")),
     path("numberblocks/", include("numberblocks.urls")),
     path("summaries/", include("summaries.urls")),

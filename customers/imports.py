@@ -263,6 +263,17 @@ def _field_specs():
     return specs
 
 
+def _choice_message(column, error, raw):
+    """Say which values a choice column takes, instead of Django's bare “not a valid choice”."""
+    if error.code != "invalid_choice":
+        return " ".join(error.messages)
+    model_field = Customer._meta.get_field(column)
+    choices = [str(value) for value, _ in model_field.choices or []]
+    if len(choices) <= 10:
+        return f"“{raw}” is not one of: {', '.join(choices)}."
+    return f"“{raw}” is not a valid {model_field.verbose_name} code."
+
+
 def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -> Validation:
     """Judge every row; nothing is written. `progress(done)` is called every 1,000 rows."""
     columns = parsed.columns
@@ -374,9 +385,9 @@ def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -
             # their defaults (new rows) or their stored, already validated values (updates).
             customer.clean_fields(exclude=skip_clean)
         except ValidationError as exc:
-            for column, messages in exc.message_dict.items():
-                for message in messages:
-                    result.add_error(column, message)
+            for column, errors in exc.error_dict.items():
+                for error in errors:
+                    result.add_error(column, _choice_message(column, error, row.get(column, "")))
         else:
             taken_by = lookups.names.get(key)
             name_taken = taken_by is not None and taken_by != customer.pk

@@ -18,6 +18,5 @@ urlpatterns += [
     path("import/template.<str:fmt>", views.customer_import_template, name="customer_import_template"),
     path("import/<int:pk>/", views.CustomerImportDetailView.as_view(), name="customer_import_detail"),
     path("bulk-edit/", views.CustomerBulkEditView.as_view(), name="customer_bulk_edit"),
-    path("delayed-changes/", views.DelayedChangeListView.as_view(), name="delayed_change_list"),
     path("delayed-changes/<int:pk>/cancel/", views.DelayedChangeCancelView.as_view(), name="delayed_change_cancel"),
 ]

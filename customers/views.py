@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pghistory
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -61,7 +63,9 @@ class CustomerFormView(View):
             next(tab for tab in tabs if tab["key"] == "daytime")["has_error"] = True
         errored = [tab["key"] for tab in tabs if tab["has_error"]]
         context = {"form": form, "formset": formset, "customer": form.instance, "tabs": tabs,
-                   "delay_form": getattr(self, "delay_form", None) or DelayForm(prefix="delay"),
+                   "delay_form": getattr(self, "delay_form", None) or DelayForm(prefix="delay", initial={
+                       "due_at": timezone.localtime().replace(minute=0, second=0, microsecond=0)
+                       + timedelta(hours=1)}),
                    "active_tab": errored[0] if errored else tabs[0]["key"],
                    "tag_suggestions": Tag.objects.values_list("name", flat=True)}
         return render(request, self.template_name, context, status=status)

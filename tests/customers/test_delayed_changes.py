@@ -105,7 +105,7 @@ def test_delayed_changes_page_filters_by_state(staff_client):
     DelayedChangeFactory(customer=CustomerFactory(name="Pending Co"))
     DelayedChangeFactory(customer=CustomerFactory(name="Failed Co"), state=DelayedChange.State.FAILED,
                          reason="boom")
-    page = staff_client.get("/customers/delayed-changes/?state=failed").content.decode()
+    page = staff_client.get("/delayed-changes/?state=failed").content.decode()
     table = page.split('id="delayed-change-table"')[1]
     assert "Failed Co" in table and "boom" in table and "Pending Co" not in table
 
