@@ -58,10 +58,13 @@ class EventTable(tables.Table):
 
     def render_changes(self, record):
         fields = event_summary(record)
+        # pgh_id repeats across event tables; the slug (table label + id) does not.
+        element_id = "diff-" + "".join(ch if ch.isalnum() else "-" for ch in record.pgh_slug)
         return format_html(
-            '<span class="small">{}</span> <a class="small" data-bs-toggle="collapse" href="#diff-{}" '
-            'role="button">View difference</a><pre class="collapse small cx-diff mb-0 mt-1" id="diff-{}">{}</pre>',
-            fields, record.pgh_id, record.pgh_id, event_diff_json(record))
+            '<span class="small">{}</span> <a class="small" data-bs-toggle="collapse" href="#{}" '
+            'role="button">View difference</a><pre class="collapse small cx-diff mb-0 mt-1" id="{}" '
+            'style="max-height: 24rem; overflow: auto">{}</pre>',
+            fields, element_id, element_id, event_diff_json(record))
 
     def value_changes(self, record):
         return event_diff_json(record)
