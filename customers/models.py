@@ -335,6 +335,13 @@ class ApprovedCLI(TimeStampedModel):
         return self.approved_at is not None and self.revoked_at is None
 
 
+@pghistory.track(
+    pghistory.InsertEvent("customer_import.created"),
+    pghistory.UpdateEvent("customer_import.updated"),
+    pghistory.DeleteEvent("customer_import.deleted"),
+    # Progress and the preview change many times per run; the state changes are what matter.
+    exclude=["updated", "processed_rows", "preview"],
+)
 class CustomerImport(TimeStampedModel):
     """One uploaded customer file: its preview, then its import, with progress for long runs."""
 
