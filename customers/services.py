@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -10,6 +11,8 @@ from django.db.models import Sum
 from connex.registry import registry
 
 from .models import Customer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,12 @@ def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
                 except IntegrityError as exc:
                     change.state = DelayedChange.State.FAILED
                     change.reason = f"Refused by the database: {str(exc).splitlines()[0]}"
+                    result["failed"] += 1
+                except Exception as exc:
+                    # One broken change must not block every change due after it, run after run.
+                    logger.exception("Delayed change %s could not be applied", change.pk)
+                    change.state = DelayedChange.State.FAILED
+                    change.reason = f"Unexpected error: {exc.__class__.__name__}: {exc}"
                     result["failed"] += 1
                 else:
                     change.state = DelayedChange.State.APPLIED

@@ -141,3 +141,16 @@ def test_two_racing_runs_apply_each_change_exactly_once():
     updates = Events.objects.tracks(Customer.objects.all()).filter(pgh_label="customer.updated")
     assert updates.count() == 24  # one update per change, none repeated
     assert set(Customer.objects.values_list("channels", "flow_speed")) == {(5, 77)}
+
+
+@pytest.mark.django_db
+def test_a_broken_change_is_failed_and_does_not_block_later_ones():
+    customer = CustomerFactory(channels=30)
+    broken = DelayedChangeFactory(customer=customer, due_at=datetime.now(UTC) - timedelta(hours=2),
+                                  changes={"field_removed_since": [1, 2]})
+    fine = DelayedChangeFactory(customer=customer, changes={"channels": [30, 31]})
+    assert delayed_changes_apply_due() == {"applied": 1, "failed": 1}
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.state == DelayedChange.State.FAILED and "field_removed_since" in broken.reason
+    assert fine.state == DelayedChange.State.APPLIED
