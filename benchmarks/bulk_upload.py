@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connex.settings")
 
 import django  # noqa: E402
+import pghistory  # noqa: E402
 
 django.setup()
 
@@ -83,7 +84,9 @@ def main():
         with transaction.atomic():
             ResellerGroup.objects.create(name="Bench Reseller")
             cpu_start = time.process_time()
-            total, validate_s, save_s = bulk(content)
+            # As in a request: the audit context is set, so every row's event carries the actor.
+            with pghistory.context(actor="benchmark", actor_type="staff"):
+                total, validate_s, save_s = bulk(content)
             cpu = time.process_time() - cpu_start
             assert Customer.objects.filter(name__startswith="Bench customer").count() == rows
             base = one_by_one(baseline_rows)
