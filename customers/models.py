@@ -102,6 +102,9 @@ class Tag(TimeStampedModel):
     pghistory.UpdateEvent("customer.updated"),
     pghistory.DeleteEvent("customer.deleted"),
     exclude=["updated"],
+    # Statement-level triggers record a bulk write (import, bulk edit) with one set-based
+    # INSERT per statement instead of one per row.
+    level=pghistory.Statement,
 )
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
