@@ -104,3 +104,13 @@ def test_audit_page_filters_by_type_actor_object_and_date(staff_client, staff):
     today = datetime.now(UTC).date()
     assert rows(f"created_min={today + timedelta(days=1)}") == []
     assert len(rows(f"created_min={today}&created_max={today}")) >= 3
+
+
+def test_import_update_records_the_changed_fields(staff_client, staff):
+    customer = CustomerFactory(name="Updated By File", channels=3, currency="USD")
+    staff_client.post("/customers/import/", {"update_existing": "on", "file": SimpleUploadedFile(
+        "c.csv", b"name,currency,channels\nupdated by file,USD,12\n")})
+    staff_client.post(f"/customers/import/{CustomerImport.objects.get().pk}/")
+    event = customer_events(customer, "customer.updated").get()
+    assert event.pgh_diff == {"channels": [3, 12]}
+    assert event.pgh_context["actor"] == staff.username
