@@ -57,3 +57,31 @@ class AuditContextMiddleware(HistoryMiddleware):
             context["actor"] = user.get_username()
             context["actor_type"] = "staff"
         return context
+
+
+class StaffTimezoneMiddleware:
+    """Shows dates and reads entered times in the signed-in staff member's own timezone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import zoneinfo
+
+        from django.utils import timezone
+
+        from connex.models import StaffPreference
+
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated and user.is_staff and not request.path.startswith("/portal/"):
+            name = StaffPreference.objects.filter(user=user).values_list("timezone", flat=True).first()
+            if name and name != "UTC":
+                try:
+                    zone = zoneinfo.ZoneInfo(name)
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    zone = None
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

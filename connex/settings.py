@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "messaging",
     "portal",
     "sipauth",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "connex.middleware.StaffRequiredMiddleware",
+    "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",
 ]
@@ -157,7 +159,14 @@ PERIODIC_TASKS = {
     "messaging-fail-stale": {
         "task": "messaging.tasks.message_fail_stale_task", "every_seconds": 300,
         "description": "Outbox messages stuck in sending for 15 minutes are marked failed."},
+    "apply-delayed-changes": {
+        "task": "customers.tasks.delayed_changes_apply_task", "every_seconds": 60,
+        "description": "Apply delayed customer changes that have come due."},
 }
+
+# Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.
+CUSTOMER_IMPORT_MAX_BYTES = env.int("CUSTOMER_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+CUSTOMER_IMPORT_ASYNC_ROWS = env.int("CUSTOMER_IMPORT_ASYNC_ROWS", default=10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connex import views
+from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
@@ -22,8 +23,10 @@ urlpatterns = [
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
     path("settings/", include("messaging.settings_urls")),
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
+    path("delayed-changes/", DelayedChangeListView.as_view(), name="delayed_change_list"),
     path("contacts/", include("contacts.urls")),
     path("numberblocks/", include("numberblocks.urls")),
     path("summaries/", include("summaries.urls")),
@@ -33,6 +36,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("sipauth/", include("sipauth.urls")),
     path("customers/", include("portal.panel_urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

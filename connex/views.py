@@ -2,6 +2,7 @@
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -137,3 +138,35 @@ class AccountOptionsView(View):
             messages.success(request, "Options saved.")
             return redirect("options")
         return render(request, self.template_name, {"form": form}, status=422)
+class PreferencesView(View):
+    """A staff member's own settings: the timezone dates are shown and entered in."""
+
+    template_name = "connex/preferences.html"
+
+    def get(self, request):
+        preference = StaffPreference.for_user(request.user)
+        return render(request, self.template_name, {"form": PreferenceForm(instance=preference)})
+
+    def post(self, request):
+        preference = StaffPreference.for_user(request.user)
+        form = PreferenceForm(request.POST, instance=preference)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Times are now shown in {preference.timezone}.")
+            return redirect("preferences")
+        return render(request, self.template_name, {"form": form}, status=422)
+
+
+class PreferenceForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label="Your timezone", widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+                                 help_text="Dates and times in the panel are shown, and entered, in this zone.")
+
+    class Meta:
+        model = StaffPreference
+        fields = ["timezone"]
+
+    def __init__(self, *args, **kwargs):
+        from customers.models import timezone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()

@@ -16,7 +16,7 @@ class CustomersConfig(AppConfig):
         )
 
         from .demo import load_demo_customers
-        from .views import main_tab_context
+        from .views import main_tab_context, pending_changes_context
 
         register_nav(NavItem("Customers", "customers:customer_list", order=10, icon="people"))
         register_nav(NavItem("Settings", "settings", order=900, icon="gear"))
@@ -24,3 +24,7 @@ class CustomersConfig(AppConfig):
                                   context=main_tab_context))
         register_main_section(CardSection("details", "customers/partials/section_details.html", order=900))
         register_demo_loader(10, load_demo_customers)
+        register_nav(NavItem("Delayed changes", "delayed_change_list", order=15, icon="clock-history"))
+        register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",
+                                          order=5, context=pending_changes_context))
+

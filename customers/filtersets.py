@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 from connex.iso import currency_choices
 
-from .models import Customer, ResellerGroup, Tag
+from .models import Customer, DelayedChange, ResellerGroup, Tag
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -31,3 +31,20 @@ class CustomerFilterSet(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["status", "currency", "tags", "reseller", "account_manager", "balance", "created"]
+
+
+class DelayedChangeFilterSet(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=DelayedChange.State.choices,
+                                                widget=forms.CheckboxSelectMultiple)
+    # The card links here with ?customer=<id>; the search box finds customers by name.
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    requested_by = django_filters.ModelChoiceFilter(
+        label="Requested by", queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    due_at = django_filters.DateFromToRangeFilter(
+        label="Due between",
+        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+
+    class Meta:
+        model = DelayedChange
+        fields = ["state", "customer", "requested_by", "due_at"]

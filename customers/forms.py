@@ -114,3 +114,94 @@ class AllowedWindowForm(forms.ModelForm):
 AllowedWindowFormSet = forms.inlineformset_factory(
     Customer, AllowedWindow, form=AllowedWindowForm, extra=1, can_delete=True,
 )
+
+
+class CustomerImportForm(forms.Form):
+    file = forms.FileField(label="CSV or XLSX file", allow_empty_file=True, widget=forms.ClearableFileInput(
+        attrs={"class": "form-control form-control-sm", "accept": ".csv,.xlsx,text/csv"}))
+    update_existing = forms.BooleanField(
+        required=False, label="Update existing customers",
+        help_text="Rows whose id or name matches a customer update it; otherwise an existing name is an error.",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+
+class CustomerBulkEditForm(forms.Form):
+    """Each editable field comes with a tick; only ticked fields change."""
+
+    add_tags = forms.CharField(required=False, label="Add tags", help_text="Comma-separated; new tags are created.")
+    remove_tags = forms.CharField(required=False, label="Remove tags", help_text="Comma-separated.")
+
+    def __init__(self, *args, **kwargs):
+        from .services import BULK_EDIT_FIELDS
+
+        super().__init__(*args, **kwargs)
+        model_fields = forms.fields_for_model(Customer, fields=BULK_EDIT_FIELDS)
+        model_fields["portal_access"] = forms.MultipleChoiceField(
+            choices=PortalSection.choices, required=False, widget=forms.CheckboxSelectMultiple,
+            label="Portal access")
+        model_fields["account_manager"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")
+        model_fields["account_manager"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        model_fields["reseller"].queryset = ResellerGroup.objects.all()
+        self.editable = []
+        for name in BULK_EDIT_FIELDS:
+            field = model_fields[name]
+            field.required = False
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            elif not isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.attrs["class"] = "form-control form-control-sm"
+            self.fields[name] = field
+            self.fields[f"change_{name}"] = forms.BooleanField(
+                required=False, label=f"Change {field.label.lower()}",
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input", "data-bulk-tick": name}))
+            self.editable.append(name)
+        for name in ("add_tags", "remove_tags"):
+            self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+
+    def rows(self):
+        return [{"tick": self[f"change_{name}"], "field": self[name]} for name in self.editable]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.editable:
+            if not cleaned.get(f"change_{name}"):
+                self.errors.pop(name, None)  # an unticked field is ignored, whatever it holds
+                continue
+            value = cleaned.get(name)
+            model_field = Customer._meta.get_field(name)
+            if value in (None, "") and not model_field.null and not model_field.blank:
+                self.add_error(name, "Enter a value, or untick this field to leave it unchanged.")
+        return cleaned
+
+    def _tag_list(self, name):
+        parts = [p.strip() for p in self.cleaned_data.get(name, "").split(",")]
+        return list({p.lower(): p for p in parts if p}.values())
+
+    def clean_add_tags(self):
+        tags = self._tag_list("add_tags")
+        too_long = [t for t in tags if len(t) > 50]
+        if too_long:
+            raise forms.ValidationError(f"Tags are at most 50 characters: {', '.join(too_long)}")
+        return ", ".join(tags)
+
+    def changes(self):
+        """(values, add_tags, remove_tags) from the ticked fields."""
+        values = {name: self.cleaned_data.get(name) for name in self.editable
+                  if self.cleaned_data.get(f"change_{name}")}
+        if "portal_access" in values:
+            values["portal_access"] = list(values["portal_access"] or [])
+        return values, self._tag_list("add_tags"), self._tag_list("remove_tags")
+
+    def has_changes(self):
+        values, add, remove = self.changes()
+        return bool(values or add or remove)
+
+
+class DelayForm(forms.Form):
+    """When to apply a delayed change, entered in the staff member's timezone."""
+
+    due_at = forms.DateTimeField(label="Apply at", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local",
+                                                                   "class": "form-control form-control-sm"},
+                                                            format="%Y-%m-%dT%H:%M"))

@@ -42,8 +42,14 @@ def timezone_choices():
     return sorted((name, name) for name in zoneinfo.available_timezones())
 
 
+@cache
+def timezone_names():
+    # available_timezones() walks the tzdata directory on every call; read it once.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in timezone_names():
         raise ValidationError(f"“{value}” is not an IANA timezone name (e.g. Europe/London).")
 
 
@@ -96,6 +102,9 @@ class Tag(TimeStampedModel):
     pghistory.UpdateEvent("customer.updated"),
     pghistory.DeleteEvent("customer.deleted"),
     exclude=["updated"],
+    # Statement-level triggers record a bulk write (import, bulk edit) with one set-based
+    # INSERT per statement instead of one per row.
+    level=pghistory.Statement,
 )
 class Customer(TimeStampedModel):
     class Status(models.TextChoices):
@@ -223,14 +232,25 @@ class Customer(TimeStampedModel):
 
     def clean(self):
         super().clean()
-        errors = {}
+        stored = None
         if self.pk:
             stored = type(self).objects.filter(pk=self.pk).values_list("currency", flat=True).first()
-            if stored is not None and stored != self.currency:
-                errors["currency"] = "The account currency cannot change after the customer is created."
+        name_taken = bool(self.name) and type(self).objects.exclude(pk=self.pk).filter(
+            name__iexact=self.name.strip()).exists()
+        self.check_rules(stored_currency=stored, name_taken=name_taken)
+
+    def check_rules(self, *, stored_currency, name_taken):
+        """The cross-field rules of clean(), given the two facts it reads from the database.
+
+        Bulk paths (import, bulk edit) look those facts up for many rows in one query and
+        call this, so a row is judged by exactly the rules a single edit is.
+        """
+        errors = {}
+        if stored_currency is not None and stored_currency != self.currency:
+            errors["currency"] = "The account currency cannot change after the customer is created."
         if self.currency and self.currency in (self.topup_currencies or []):
             errors["topup_currencies"] = "List only currencies other than the account currency."
-        if self.name and type(self).objects.exclude(pk=self.pk).filter(name__iexact=self.name.strip()).exists():
+        if name_taken:
             errors["name"] = "A customer with this name already exists."
         if errors:
             raise ValidationError(errors)
@@ -318,3 +338,116 @@ class ApprovedCLI(TimeStampedModel):
     @property
     def is_active(self):
         return self.approved_at is not None and self.revoked_at is None
+
+
+@pghistory.track(
+    pghistory.InsertEvent("customer_import.created"),
+    pghistory.UpdateEvent("customer_import.updated"),
+    pghistory.DeleteEvent("customer_import.deleted"),
+    # Progress and the preview change many times per run; the state changes are what matter.
+    exclude=["updated", "processed_rows", "preview"],
+)
+class CustomerImport(TimeStampedModel):
+    """One uploaded customer file: its preview, then its import, with progress for long runs."""
+
+    class State(models.TextChoices):
+        VALIDATING = "validating", "Validating"
+        PREVIEW = "preview", "Ready to confirm"
+        INVALID = "invalid", "Has errors"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                             related_name="customer_imports")
+    file = models.FileField(upload_to="imports/customers/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    update_existing = models.BooleanField(default=False)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    invalid_count = models.PositiveIntegerField(default=0)
+    # {"headers": [...], "rows": [{"line": n, "values": [...], "action": "new"|"update"|"invalid",
+    #   "errors": {column: [messages]}}], "hidden_rows": n, "file_errors": [...]}
+    preview = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Import of {self.original_name}"
+
+    @property
+    def progress_percent(self):
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_running(self):
+        return self.state in (self.State.VALIDATING, self.State.IMPORTING)
+
+
+@pghistory.track(
+    pghistory.InsertEvent("delayed_change.created"),
+    pghistory.UpdateEvent("delayed_change.updated"),
+    pghistory.DeleteEvent("delayed_change.deleted"),
+    exclude=["updated"],
+)
+class DelayedChange(TimeStampedModel):
+    """An edit of a customer saved now and applied at `due_at` by the periodic task."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="delayed_changes")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    due_at = models.DateTimeField(db_index=True)
+    # {field: [old, new]} in the form's terms (tags as a list of names, FKs as ids).
+    changes = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    reason = models.TextField(blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["state", "due_at"], name="delayedchange_state_due")]
+
+    def __str__(self):
+        return f"Change of {self.customer} due {self.due_at:%Y-%m-%d %H:%M} UTC"
+
+    def diff_rows(self):
+        """[(label, old, new)] as people read them: names for related objects, labels for choices."""
+        rows = []
+        for name, (old, new) in self.changes.items():
+            if name == "tags":
+                rows.append(("Tags", ", ".join(old) or "—", ", ".join(new) or "—"))
+                continue
+            model_field = Customer._meta.get_field(name)
+            rows.append((model_field.verbose_name[:1].upper() + model_field.verbose_name[1:],
+                         _display(model_field, old), _display(model_field, new)))
+        return rows
+
+
+def _display(model_field, value):
+    if value in (None, "", []):
+        return "—"
+    if model_field.is_relation:
+        found = model_field.related_model._default_manager.filter(pk=value).first()
+        if found is None:
+            return f"#{value} (deleted)"
+        return (found.get_full_name() or found.get_username()) if hasattr(found, "get_username") else str(found)
+    if isinstance(value, list):
+        choices = dict(getattr(model_field.base_field, "flatchoices", []) or [])
+        return ", ".join(str(choices.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    return str(value)

@@ -29,3 +29,18 @@ def customer_selection(*, data):
         return customer_list(filters=board, search=board.get("q", ""))
     ids = [int(pk) for pk in data.getlist("pk") if str(pk).isdigit()]
     return Customer.objects.filter(pk__in=ids)
+
+
+def delayed_change_list(*, search=""):
+    from .models import DelayedChange
+
+    queryset = DelayedChange.objects.select_related("customer", "requested_by")
+    if search:
+        queryset = queryset.filter(customer__name__icontains=search.strip())
+    return queryset
+
+
+def delayed_change_pending(*, customer):
+    from .models import DelayedChange
+
+    return customer.delayed_changes.filter(state=DelayedChange.State.PENDING).select_related("requested_by")

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 
-from .models import Customer
+from .models import Customer, DelayedChange
 
 
 class MoneyColumn(tables.Column):
@@ -79,3 +79,33 @@ class CustomerTable(tables.Table):
 
     def value_status(self, record):
         return record.get_status_display()
+
+
+class DelayedChangeTable(tables.Table):
+    preference_key = "delayed_changes"
+    fixed_columns = ("customer",)
+    default_columns = ("due_at", "state", "changes", "requested_by", "created", "reason", "actions")
+
+    customer = tables.Column(linkify=True, order_by=("customer__name",))
+    due_at = tables.DateTimeColumn(verbose_name="Due", format="Y-m-d H:i")
+    state = tables.Column()
+    changes = tables.TemplateColumn(template_name="customers/partials/delayed_change_diff.html",
+                                    verbose_name="Fields (old → new)", orderable=False)
+    requested_by = tables.Column(verbose_name="By", order_by=("requested_by__username",))
+    created = tables.DateTimeColumn(verbose_name="Requested", format="Y-m-d H:i")
+    reason = tables.Column(verbose_name="Failure reason")
+    actions = tables.TemplateColumn(template_name="customers/partials/delayed_change_cancel.html",
+                                    verbose_name="", orderable=False, exclude_from_export=True)
+
+    class Meta:
+        model = DelayedChange
+        fields = ()
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "delayed-change-table"}
+        empty_text = "No delayed changes match."
+        order_by = ("due_at",)
+
+    def render_state(self, value, record):
+        return format_html('<span class="cx-status cx-status-{}">{}</span>', value, record.get_state_display())
+
+    def value_changes(self, record):
+        return "; ".join(f"{field}: {old} → {new}" for field, (old, new) in record.changes.items())

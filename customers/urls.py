@@ -12,3 +12,11 @@ urlpatterns = [
     path("<int:pk>/tab/<str:tab>/", views.CustomerDetailView.as_view(), name="customer_tab"),
     path("<int:pk>/edit/", views.CustomerFormView.as_view(), name="customer_edit"),
 ]
+
+urlpatterns += [
+    path("import/", views.CustomerImportView.as_view(), name="customer_import"),
+    path("import/template.<str:fmt>", views.customer_import_template, name="customer_import_template"),
+    path("import/<int:pk>/", views.CustomerImportDetailView.as_view(), name="customer_import_detail"),
+    path("bulk-edit/", views.CustomerBulkEditView.as_view(), name="customer_bulk_edit"),
+    path("delayed-changes/<int:pk>/cancel/", views.DelayedChangeCancelView.as_view(), name="delayed_change_cancel"),
+]

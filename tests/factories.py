@@ -214,3 +214,13 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     currency = factory.LazyAttribute(lambda o: o.customer.currency)
     credited_amount = factory.LazyAttribute(lambda o: o.amount)
     status = "pending"
+
+
+class DelayedChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.DelayedChange"
+
+    customer = factory.SubFactory(CustomerFactory)
+    requested_by = factory.SubFactory(StaffFactory)
+    due_at = factory.Faker("past_datetime", tzinfo=UTC)
+    changes = factory.LazyAttribute(lambda o: {"channels": [o.customer.channels, o.customer.channels + 10]})
