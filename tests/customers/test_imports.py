@@ -114,7 +114,7 @@ ROW_ERRORS = [
     ("duplicate names in the file", ["Alpha,USD,1,1", "ALPHA,USD,2,2"], 3, "name", "Duplicate name in the file (also on line 3)"),
     ("invalid number", ["Alpha,USD,many,1"], 2, "channels", "must be an integer"),
     ("negative money", ["Alpha,USD,1,-5"], 2, "debit_limit", "greater than or equal to 0"),
-    ("unknown currency", ["Alpha,XXQ,1,1"], 2, "currency", "is not a valid currency code"),
+    ("unknown currency", ["Alpha,XXQ,1,1"], 2, "currency", "is not an ISO 4217 currency code"),
     ("blank required value", [",USD,1,1"], 2, "name", "cannot be blank"),
 ]
 
