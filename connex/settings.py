@@ -136,7 +136,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
-PERIODIC_TASKS = {}
+PERIODIC_TASKS = {
+    "summaries: roll up hours with new CDRs": {"task": "summaries.tasks.summary_rollup_pending_task",
+                                               "every_seconds": 60},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

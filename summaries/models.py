@@ -1,7 +1,12 @@
 from decimal import Decimal
 
+import pghistory
+from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.db.models.functions import Now
+
+from connex.models import TimeStampedModel
 
 CHARGE = {"max_digits": 18, "decimal_places": 6}
 
@@ -53,7 +58,11 @@ class HourlySummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "hour", "destination"], name="hourlysummary_unique"),
         ]
-        indexes = [models.Index(fields=["customer", "hour"], name="hourlysummary_customer_hour")]
+        indexes = [
+            models.Index(fields=["customer", "hour"], name="hourlysummary_customer_hour"),
+            # A rollup replaces whole hours across all customers.
+            models.Index(fields=["hour"], name="hourlysummary_hour"),
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.hour:%Y-%m-%d %H}:00 {self.destination}"
@@ -73,3 +82,59 @@ class HourlySummary(models.Model):
     @property
     def profit(self):
         return self.charge - self.cost
+
+
+class PendingRollupHour(models.Model):
+    """A UTC hour that received CDRs (or was asked to be rebuilt) since it was last rolled up.
+
+    Written in the import transaction with an upsert that locks the row, so a rollup that has
+    claimed the hour (FOR UPDATE SKIP LOCKED) and an import into it serialise: either the import
+    waits and re-marks the hour after the rollup commits, or the rollup skips the hour until the
+    import has committed. A work queue, not business data, so it is not audited.
+    """
+
+    hour = models.DateTimeField(primary_key=True)
+    marked = models.DateTimeField(db_default=Now())
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H}:00"
+
+
+@pghistory.track(
+    pghistory.InsertEvent("summary_rebuild.created"),
+    pghistory.UpdateEvent("summary_rebuild.updated"),
+    exclude=["updated", "hours_done"],  # progress ticks are not history
+)
+class SummaryRebuild(TimeStampedModel):
+    """A staff request to recompute the summaries of a date range, run by a task."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    date_from = models.DateField()
+    date_to = models.DateField(help_text="Inclusive.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    hours_total = models.PositiveIntegerField(default=0)
+    hours_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")),
+                                              name="summaryrebuild_range_ordered")]
+
+    def __str__(self):
+        return f"Rebuild {self.date_from} – {self.date_to}"
+
+    @property
+    def percent(self):
+        return int(self.hours_done * 100 / self.hours_total) if self.hours_total else (100 if self.state == "done" else 0)
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)
