@@ -28,6 +28,7 @@ urlpatterns = [
     path("invoicing/", include("invoicing.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/", include("portal.urls")),
+    path("portal/", include("summaries.portal_urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
