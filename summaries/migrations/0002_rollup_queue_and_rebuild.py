@@ -7,18 +7,39 @@ import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
 
+# Shapes (digits as 9) allowed after "YYYY-MM-DDTHH:MM": optional seconds and fraction, then Z or an offset.
+_OFFSETS = ["Z", "z", "+99", "-99", "+9999", "-9999", "+99:99", "-99:99"]
+_TAILS = _OFFSETS + [f":99{fraction}{offset}" for fraction in [""] + ["." + "9" * n for n in range(1, 10)]
+                     for offset in _OFFSETS]
+
+# Checking shapes with translate() and ranges with string comparisons is several times cheaper than a
+# regular expression, and this runs three times per imported row.
 PARSE_TIMESTAMPTZ = r"""
 CREATE OR REPLACE FUNCTION cx_parse_timestamptz(value text) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
-  SELECT CASE WHEN value ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$'
-    THEN CASE WHEN substr(value, 9, 2)::int <= extract(day from make_date(substr(value, 1, 4)::int,
-                                                   substr(value, 6, 2)::int, 1) + interval '1 month - 1 day')
+  SELECT CASE WHEN translate(left(value, 16), '0123456789', '9999999999') IN ('9999-99-99T99:99', '9999-99-99 99:99')
+              AND translate(substr(value, 17), '0123456789', '9999999999') IN (%(tails)s)
+    THEN CASE WHEN left(value, 1) <> '0'
+              AND substr(value, 6, 2) BETWEEN '01' AND '12'
+              AND substr(value, 9, 2) BETWEEN '01' AND CASE substr(value, 6, 2)
+                    WHEN '02' THEN CASE WHEN substr(value, 1, 4)::int %% 4 = 0
+                                             AND (substr(value, 1, 4)::int %% 100 <> 0
+                                                  OR substr(value, 1, 4)::int %% 400 = 0) THEN '29' ELSE '28' END
+                    WHEN '04' THEN '30' WHEN '06' THEN '30' WHEN '09' THEN '30' WHEN '11' THEN '30' ELSE '31' END
+              AND substr(value, 12, 2) <= '23' AND substr(value, 15, 2) <= '59'
+              AND (substr(value, 17, 1) <> ':' OR substr(value, 18, 2) <= '59')
+              AND CASE WHEN left(right(value, 6), 1) IN ('+', '-')
+                         THEN substr(right(value, 5), 1, 2) <= '15' AND right(value, 2) <= '59'
+                       WHEN left(right(value, 5), 1) IN ('+', '-')
+                         THEN substr(right(value, 4), 1, 2) <= '15' AND right(value, 2) <= '59'
+                       WHEN left(right(value, 3), 1) IN ('+', '-') THEN right(value, 2) <= '15'
+                       ELSE true END
       THEN value::timestamptz END
   END
 $fn$;
 COMMENT ON FUNCTION cx_parse_timestamptz(text) IS
   'ISO 8601 time with Z or an offset, or NULL when the text is not one (CDR import validation).';
-"""
+""" % {"tails": ", ".join(f"'{tail}'" for tail in _TAILS)}
 
 
 class Migration(migrations.Migration):
