@@ -108,3 +108,12 @@ class HourlySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class SummaryRebuildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "summaries.SummaryRebuild"
+
+    date_from = factory.Faker("date_this_year")
+    date_to = factory.LazyAttribute(lambda o: o.date_from + timedelta(days=1))
+    hours_total = 48
