@@ -8,6 +8,8 @@ is summed in Python, so the summaries always equal the sums over their CDRs.
 import csv
 import io
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,38 +51,73 @@ class CdrImportResult:
 
 
 # Validation happens in SQL over the whole staging table: each expression yields a reason or NULL,
-# and a row loads only when it has none. Integers are checked by pattern before casting so that no
-# single bad row can abort the statement.
+# and a row loads only when it has none. Two stagings share the rules. The typed one lets COPY parse
+# numbers (as fast as a raw COPY); a file with a cell COPY cannot parse is staged again as text,
+# where every number is checked by pattern before casting so no single bad row can abort the load.
 _INT = r"'^[0-9]{1,9}$'"
 _NEG = r"'^-[0-9]+(\.[0-9]*)?$'"
 _DEC = r"'^-?[0-9]{1,12}(\.[0-9]{1,6})?$'"
-_TYPED = f"""
+_TEXT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "cli", "dialed_number", "destination")
+_STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration": "bigint", "sip_code": "bigint",
+                "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
+
+
+def _text_number(name, *, required=True, decimal=False, places=""):
+    raw = f"s.{name}"
+    pattern = _DEC if decimal else _INT
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    value = (f"CASE WHEN {raw} ~ {pattern} THEN {raw}::{'numeric(18, 6)' if decimal else 'int'} END"
+             if required else f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} ~ {pattern} THEN {raw}::int END")
+    problem = (f"CASE {missing}WHEN {raw} ~ {_NEG} THEN 'negative {name}' "
+               f"WHEN {raw} !~ {pattern} THEN 'bad {name}{places}' END")
+    return value, problem
+
+
+def _typed_number(name, *, required=True, decimal=False, places=""):
+    raw = f"s.{name}"
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    if decimal:
+        bad = f"{raw} <> trunc({raw}, 6) OR {raw} >= 1e12"
+        value = f"CASE WHEN {raw} >= 0 AND NOT ({bad}) THEN {raw}::numeric(18, 6) END"
+    else:
+        bad = f"{raw} > 999999999"
+        value = f"CASE WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
+        if not required:
+            value = f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
+    problem = f"CASE {missing}WHEN {raw} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END"
+    return value, problem
+
+
+_PLACES = " (decimal, up to 6 places)"
+
+
+def _typed_select(typed):
+    number = _typed_number if typed else _text_number
+    columns = []
+    for name, options in (("duration", {}), ("billed_duration", {}), ("pdd_ms", {"required": False}),
+                          ("charge", {"decimal": True, "places": _PLACES}),
+                          ("cost", {"decimal": True, "places": _PLACES})):
+        value, problem = number(name, **options)
+        columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
+    if typed:
+        sip = "CASE WHEN s.sip_code BETWEEN 100 AND 699 THEN s.sip_code::smallint END"
+        customer = "c.id = s.customer_id"
+    else:
+        sip = "CASE WHEN s.sip_code ~ '^[1-6][0-9][0-9]$' THEN s.sip_code::smallint END"
+        customer = "c.id = CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
+    return f"""
   SELECT s.row_no, s.call_id AS raw_call_id, s.customer_id AS raw_customer_id,
          s.start_time AS raw_start, s.answer_time AS raw_answer, s.end_time AS raw_end,
-         s.duration AS raw_duration, s.billed_duration AS raw_billed, s.sip_code AS raw_sip, s.pdd_ms AS raw_pdd,
-         s.charge AS raw_charge, s.cost AS raw_cost, s.dialed_number AS raw_dialed,
+         s.sip_code AS raw_sip, s.dialed_number AS raw_dialed,
          s.call_id, c.id AS customer_id,
-         {{parse_start}} AS start_time,
-         {{parse_answer}} AS answer_time,
-         {{parse_end}} AS end_time,
-         CASE WHEN s.duration ~ {_INT} THEN s.duration::int END AS duration,
-         CASE WHEN s.billed_duration ~ {_INT} THEN s.billed_duration::int END AS billed_duration,
+         {{parse_start}} AS start_time, {{parse_answer}} AS answer_time, {{parse_end}} AS end_time,
+         {", ".join(columns)},
          coalesce(s.cli, '') AS cli, s.dialed_number, coalesce(s.destination, '') AS destination,
-         CASE WHEN s.sip_code ~ '^[1-6][0-9][0-9]$' THEN s.sip_code::smallint END AS sip_code,
-         CASE WHEN s.pdd_ms IS NULL THEN 0 WHEN s.pdd_ms ~ {_INT} THEN s.pdd_ms::int END AS pdd_ms,
-         CASE WHEN s.charge ~ {_DEC} THEN s.charge::numeric(18, 6) END AS charge,
-         CASE WHEN s.cost ~ {_DEC} THEN s.cost::numeric(18, 6) END AS cost
+         {sip} AS sip_code
   FROM cdr_stage s
-  LEFT JOIN customers_customer c
-    ON c.id = CASE WHEN s.customer_id ~ '^[0-9]{{1,18}}$' THEN s.customer_id::bigint END
+  LEFT JOIN customers_customer c ON {customer}
   OFFSET 0  -- evaluate each parse once, not once per reason that mentions it
 """
-
-
-def _number_reason(name, raw, value, *, required=True):
-    missing = f"WHEN {raw} IS NULL THEN 'missing {name}'" if required else ""
-    return (f"CASE {missing} WHEN {raw} ~ {_NEG} THEN 'negative {name}' "
-            f"WHEN {value} IS NULL AND {raw} IS NOT NULL THEN 'bad {name}' END")
 
 
 _REASONS = ", ".join([
@@ -97,8 +134,7 @@ _REASONS = ", ".join([
     "CASE WHEN t.end_time < t.start_time THEN 'end_time before start_time' END",
     "CASE WHEN t.answer_time < t.start_time OR t.answer_time > t.end_time "
     "THEN 'answer_time outside start_time..end_time' END",
-    _number_reason("duration", "t.raw_duration", "t.duration"),
-    _number_reason("billed_duration", "t.raw_billed", "t.billed_duration"),
+    "t.duration_problem", "t.billed_duration_problem",
     "CASE WHEN t.raw_answer IS NULL AND t.duration > 0 THEN 'duration on an unanswered call' END",
     "CASE WHEN length(t.cli) > 32 THEN 'cli longer than 32 characters' END",
     "CASE WHEN t.raw_dialed IS NULL THEN 'missing dialed_number' "
@@ -106,10 +142,7 @@ _REASONS = ", ".join([
     "CASE WHEN length(t.destination) > 120 THEN 'destination longer than 120 characters' END",
     "CASE WHEN t.raw_sip IS NULL THEN 'missing sip_code' "
     "WHEN t.sip_code IS NULL THEN 'bad sip_code (100-699)' END",
-    _number_reason("pdd_ms", "t.raw_pdd", "t.pdd_ms", required=False),
-    _number_reason("charge", "t.raw_charge", "t.charge").replace("'bad charge'",
-                                                                 "'bad charge (decimal, up to 6 places)'"),
-    _number_reason("cost", "t.raw_cost", "t.cost").replace("'bad cost'", "'bad cost (decimal, up to 6 places)'"),
+    "t.pdd_ms_problem", "t.charge_problem", "t.cost_problem",
 ])
 
 # Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
@@ -126,7 +159,7 @@ _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_t
 
 _IMPORT_TEMPLATE = f"""
 WITH checked AS MATERIALIZED (
-  SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({_TYPED}) t
+  SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t
 ), rejected AS (
   INSERT INTO cdr_rejects (row_no, call_id, reason)
   SELECT row_no, raw_call_id, reason FROM checked WHERE reason <> ''
@@ -141,19 +174,21 @@ WITH checked AS MATERIALIZED (
 ), by_hour AS (
   INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
 )
-SELECT (SELECT count(*) FROM checked), (SELECT count(*) FROM checked WHERE reason = ''),
-       (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
+SELECT counts.*, (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
+FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM checked) counts
 """
 
 
-def _import_sql(time_expression):
-    return _IMPORT_TEMPLATE.replace("{parse_start}", time_expression.format(v="s.start_time")).replace(
-        "{parse_answer}", time_expression.format(v="s.answer_time")).replace(
-        "{parse_end}", time_expression.format(v="s.end_time"))
+def _import_sql(*, typed, time_expression):
+    sql = _IMPORT_TEMPLATE.replace("{typed_select}", _typed_select(typed))
+    for column, name in (("start_time", "{parse_start}"), ("answer_time", "{parse_answer}"),
+                         ("end_time", "{parse_end}")):
+        sql = sql.replace(name, time_expression.format(v=f"s.{column}"))
+    return sql
 
 
-_IMPORT_SQL = _import_sql(_FAST_TIME)
-_IMPORT_SQL_STRICT = _import_sql(_STRICT_TIME)
+_IMPORT_SQL = {(typed, strict): _import_sql(typed=typed, time_expression=_STRICT_TIME if strict else _FAST_TIME)
+               for typed in (True, False) for strict in (True, False)}
 
 
 def _read_header(stream):
@@ -187,42 +222,60 @@ def _copy_error(exc):
     return CdrImportError(f"{where}{message}. The file is not valid CSV; nothing was imported.")
 
 
+def _stage(cursor, stream, names, *, typed, progress):
+    types = _STAGE_TYPES if typed else {}
+    cursor.execute(
+        "DROP TABLE IF EXISTS cdr_stage;"
+        "CREATE TEMP TABLE cdr_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START 2), "
+        + ", ".join(f"{name} {types.get(name, 'text')}" for name in CDR_COLUMNS) + ") ON COMMIT DROP")
+    with cursor.cursor.copy(f"COPY cdr_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
+        while chunk := stream.read(COPY_CHUNK):
+            copy.write(chunk)
+            if progress:
+                progress(len(chunk))
+    # Blank cells are "no value" whether or not the CSV quoted them.
+    trimmed = _TEXT_COLUMNS if typed else CDR_COLUMNS
+    cursor.execute("UPDATE cdr_stage SET " + ", ".join(f"{name} = nullif(btrim({name}), '')" for name in trimmed)
+                   + " WHERE " + " OR ".join(f"{name} <> btrim({name}) OR {name} = ''" for name in trimmed))
+
+
 @transaction.atomic
 def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrImportResult:
     """Load CDRs from a CSV stream (bytes): new call_ids are stored, seen ones skipped, bad rows
     returned as rejects; each customer's balance is debited by the charges of its new CDRs and the
     hours they fall in are queued for the rollup, all in this one transaction.
     """
+    if not stream.seekable():
+        spooled = tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK * 16)
+        shutil.copyfileobj(stream, spooled)
+        spooled.seek(0)
+        stream = spooled
     names = _read_header(stream)
+    data_start = stream.tell()
     result = CdrImportResult()
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE cdr_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START 2), "
-            + ", ".join(f"{name} text" for name in CDR_COLUMNS) + ") ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, charge numeric) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
-        copy_sql = f"COPY cdr_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)"
-        try:
-            with cursor.cursor.copy(copy_sql) as copy:
-                while chunk := stream.read(COPY_CHUNK):
-                    copy.write(chunk)
-                    if progress:
-                        progress(len(chunk))
-        except psycopg.DataError as exc:
-            raise _copy_error(exc) from exc
-        # Blank cells are "no value" whether or not the CSV quoted them.
-        cursor.execute("UPDATE cdr_stage SET " + ", ".join(
-            f"{name} = nullif(btrim({name}), '')" for name in CDR_COLUMNS)
-            + " WHERE " + " OR ".join(f"{name} <> btrim({name}) OR {name} = ''" for name in CDR_COLUMNS))
-        cursor.execute("ANALYZE cdr_stage")
+        typed = True
         try:
             with transaction.atomic():
-                cursor.execute(_IMPORT_SQL)
+                _stage(cursor, stream, names, typed=True, progress=progress)
+        except psycopg.DataError:
+            typed = False  # some cell is not a number: stage as text and find which rows
+            stream.seek(data_start)
+            try:
+                _stage(cursor, stream, names, typed=False, progress=None)
+            except psycopg.DataError as exc:
+                raise _copy_error(exc) from exc
+        try:
+            with transaction.atomic():
+                cursor.execute(_IMPORT_SQL[typed, False])
         except DataError as exc:
             if getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
                 raise
-            cursor.execute(_IMPORT_SQL_STRICT)
+            cursor.execute(_IMPORT_SQL[typed, True])
         rows, valid, inserted, charged = cursor.fetchone()
         # Lock customers in id order so concurrent imports cannot deadlock on balances.
         cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM cdr_new_charges) "

@@ -8,7 +8,12 @@ from django.http import StreamingHttpResponse
 
 from connex.registry import registry
 from summaries.selectors import period_bounds
-from tests.factories import CallDetailRecordFactory, ContactFactory, CustomerFactory, HourlySummaryFactory
+from tests.factories import (
+    CallDetailRecordFactory,
+    ContactFactory,
+    CustomerFactory,
+    HourlySummaryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +88,7 @@ def test_cdr_report_streams_the_periods_calls_as_csv(staff_client, customer):
     response = staff_client.get(f"/summaries/customers/{customer.pk}/cdrs.csv?period=daily:2026-11-20")
 
     assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Disposition"] == 'attachment; filename="cdrs-%d-daily-2026-11-20.csv"' % customer.pk
+    assert response["Content-Disposition"] == f'attachment; filename="cdrs-{customer.pk}-daily-2026-11-20.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["call_id", "start_time", "answer_time"]
     assert [row[0] for row in rows[1:]] == [cdr.call_id for cdr in inside]
