@@ -310,14 +310,14 @@ def _queue_hours(cursor, hours_sql, params=None):
                    "ON CONFLICT (hour) DO UPDATE SET marked = now()", params)
 
 
-_ROLLUP_SQL = f"""
+_ROLLUP_TEMPLATE = f"""
 WITH fresh AS (
   INSERT INTO summaries_hourlysummary AS s (customer_id, hour, destination, attempts, answered, duration,
                                             billed_duration, pdd_ms_total, charge, cost)
   SELECT customer_id, date_trunc('hour', start_time, 'UTC'), destination, count(*), count(answer_time),
          sum(duration), sum(billed_duration), sum(pdd_ms), sum(charge), sum(cost)
   FROM {CDR_TABLE}
-  WHERE start_time >= %(low)s AND start_time < %(high)s AND date_trunc('hour', start_time, 'UTC') = ANY(%(hours)s)
+  WHERE start_time >= %(low)s AND start_time < %(high)s {{hour_filter}}
   GROUP BY 1, 2, 3
   ON CONFLICT (customer_id, hour, destination) DO UPDATE SET
     attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
@@ -328,6 +328,11 @@ WITH fresh AS (
 DELETE FROM summaries_hourlysummary s
 WHERE s.hour = ANY(%(hours)s) AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.id = s.id)
 """
+# Claimed hours are usually contiguous, and then the time range alone selects them.
+_ROLLUP_SQL = {
+    True: _ROLLUP_TEMPLATE.replace("{hour_filter}", ""),
+    False: _ROLLUP_TEMPLATE.replace("{hour_filter}", "AND date_trunc('hour', start_time, 'UTC') = ANY(%(hours)s)"),
+}
 
 
 def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None = None,
@@ -369,12 +374,14 @@ def summary_rollup_hours(*, hours: list[datetime], cursor=None):
     """
     if not hours:
         return
-    params = {"hours": hours, "low": min(hours), "high": max(hours) + timedelta(hours=1)}
+    low, high = min(hours), max(hours) + timedelta(hours=1)
+    contiguous = len(set(hours)) == (high - low) // timedelta(hours=1)
+    params = {"hours": hours, "low": low, "high": high}
     if cursor is None:
         with connection.cursor() as own:
-            own.execute(_ROLLUP_SQL, params)
+            own.execute(_ROLLUP_SQL[contiguous], params)
     else:
-        cursor.execute(_ROLLUP_SQL, params)
+        cursor.execute(_ROLLUP_SQL[contiguous], params)
 
 
 def _day_start(day: date) -> datetime:
