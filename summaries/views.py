@@ -42,6 +42,7 @@ def cdr_report_response(*, customer, period_key):
 
 
 def summary_context(*, customer, kind, table_url, download_url, selectable=True):
+    """`selectable` is the staff view: row checkboxes, carrier cost and profit (never in the portal)."""
     if kind not in Period.UNITS:
         kind = Period.HOURLY
     return {"summary": selectors.summary_table(customer_id=customer.pk, kind=kind), "summary_kind": kind,

@@ -122,6 +122,7 @@ def test_portal_contact_sees_only_its_own_customers_summaries_and_cdrs(client, p
 
     assert summaries.status_code == 200 and summaries.context["ctx"]["summary"]["total"].attempts == 30
     assert b"777" not in summaries.content
+    assert b"Profit" not in summaries.content and b'data-col="cost"' not in summaries.content  # carrier cost is internal
     assert b"mine" in cdrs.content and b"not-mine" not in cdrs.content
     body = b"".join(report.streaming_content)
     assert b"mine" in body and b"not-mine" not in body
