@@ -32,7 +32,8 @@ def summary_table(request):
 
 @portal_section_required(PortalSection.SUMMARIES)
 def summary_cdr_report(request):
-    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""))
+    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""),
+                               columns=selectors.PORTAL_REPORT_COLUMNS)
 
 
 @portal_section_required(PortalSection.CDRS)
@@ -53,4 +54,5 @@ def cdrs(request):
 
 @portal_section_required(PortalSection.CDRS)
 def cdr_report(request):
-    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""))
+    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""),
+                               columns=selectors.PORTAL_REPORT_COLUMNS)

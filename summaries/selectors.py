@@ -179,10 +179,15 @@ REPORT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "duration"
                   "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
 
 
-def cdr_report_rows(*, customer_id: int, start: datetime, end: datetime, chunk_size: int = 5000):
+# What the customer may see of its own calls: everything but the carrier cost.
+PORTAL_REPORT_COLUMNS = tuple(name for name in REPORT_COLUMNS if name != "cost")
+
+
+def cdr_report_rows(*, customer_id: int, start: datetime, end: datetime, columns=REPORT_COLUMNS,
+                    chunk_size: int = 5000):
     """The CDRs of a period in time order, read through a server-side cursor (memory stays flat)."""
     return (CallDetailRecord.objects.filter(customer_id=customer_id, start_time__gte=start, start_time__lt=end)
-            .order_by("start_time", "id").values_list(*REPORT_COLUMNS).iterator(chunk_size=chunk_size))
+            .order_by("start_time", "id").values_list(*columns).iterator(chunk_size=chunk_size))
 
 
 def cdr_list(*, customer_id: int, start: datetime, end: datetime):

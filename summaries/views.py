@@ -21,7 +21,7 @@ class _Echo:
         return value
 
 
-def cdr_report_response(*, customer, period_key):
+def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMNS):
     """Stream one period's CDRs as CSV; rows go out as the server-side cursor yields them."""
     try:
         start, end = selectors.period_bounds(period_key)
@@ -30,8 +30,8 @@ def cdr_report_response(*, customer, period_key):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(selectors.REPORT_COLUMNS)
-        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=start, end=end):
+        yield writer.writerow(columns)
+        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=start, end=end, columns=columns):
             yield writer.writerow(["" if value is None else value.isoformat() if hasattr(value, "isoformat")
                                    else value for value in record])
 

@@ -126,6 +126,7 @@ def test_portal_contact_sees_only_its_own_customers_summaries_and_cdrs(client, p
     assert b"mine" in cdrs.content and b"not-mine" not in cdrs.content
     body = b"".join(report.streaming_content)
     assert b"mine" in body and b"not-mine" not in body
+    assert b"cost" not in body.split(b"\n")[0]
 
 
 def test_portal_sections_hidden_by_portal_access_answer_404(client, portal_login, customer):
