@@ -37,7 +37,12 @@ from django.test import Client  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
 from summaries.demo import DESTINATIONS  # noqa: E402
-from summaries.services import CDR_COLUMNS, cdr_import, summary_rollup_pending  # noqa: E402
+from summaries.services import (  # noqa: E402
+    CDR_COLUMNS,
+    cdr_import,
+    summary_rollup_days,
+    summary_rollup_pending,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -113,7 +118,8 @@ def main():
     results = {"rows": args.rows, "customers": args.customers, "days": args.days}
 
     call_command("migrate", verbosity=0)
-    sql("TRUNCATE summaries_calldetailrecord, summaries_hourlysummary, summaries_pendingrolluphour")
+    sql("TRUNCATE summaries_calldetailrecord, summaries_hourlysummary, summaries_dailysummary, "
+        "summaries_pendingrolluphour")
     Customer.objects.filter(name__startswith="Bench ").delete()
     customers = Customer.objects.bulk_create(
         [Customer(name=f"Bench {i:04d}", currency="USD") for i in range(args.customers)])
@@ -198,7 +204,10 @@ def main():
         FROM generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') h,
              unnest(%s::text[]) AS d(name)""",
         [heavy.pk, end - timedelta(days=365), end, [d[0] for d in DESTINATIONS]])
+    with connection.cursor() as cursor:
+        summary_rollup_days(hours=[end - timedelta(days=day) for day in range(366)], cursor=cursor)
     sql("ANALYZE summaries_hourlysummary")
+    sql("ANALYZE summaries_dailysummary")
     year_rows = sql("SELECT count(*) FROM summaries_hourlysummary WHERE customer_id = %s", [heavy.pk])[0][0]
     user, _ = get_user_model().objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
     client = Client()

@@ -12,7 +12,18 @@ CHARGE = {"max_digits": 18, "decimal_places": 6}
 
 
 class CallDetailRecord(models.Model):
-    """One call as the switch reported it. Append-only; summaries are derived from these."""
+    """One call as the switch reported it. Append-only; summaries are derived from these.
+
+    Stored for volume: calls arrive roughly in start_time order, so a BRIN index on start_time
+    serves time ranges (rollups, reports) at a few pages of index, and (customer, start_time)
+    serves one customer's day (daily spend, CDR reports). At carrier volume the table becomes
+    `PARTITION BY RANGE (start_time)` with one partition per UTC day, created ahead by a daily
+    task; a retention setting (days of raw CDRs to keep) is then enforced by detaching and
+    dropping whole partitions older than the cutoff, which costs no vacuum and no index bloat.
+    Hourly summaries are kept beyond the retention, so invoices and the Summary section stay
+    correct after raw CDRs are gone. call_id uniqueness then needs the partition key, i.e.
+    (call_id, start_time), or a small call_id ledger table kept for the dedup window.
+    """
 
     call_id = models.CharField(max_length=128, unique=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="cdrs")
@@ -82,6 +93,30 @@ class HourlySummary(models.Model):
     @property
     def profit(self):
         return self.charge - self.cost
+
+
+class DailySummary(models.Model):
+    """One customer's totals for one UTC day, summed from its hourly summaries by the rollup.
+
+    Serves the Daily, Weekly and Monthly views without reading every hour of a year.
+    """
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="daily_summaries")
+    day = models.DateTimeField(help_text="Start of the UTC day.")
+    attempts = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    duration = models.BigIntegerField(default=0, help_text="Seconds talked.")
+    billed_duration = models.BigIntegerField(default=0, help_text="Seconds billed.")
+    pdd_ms_total = models.BigIntegerField(default=0)
+    charge = models.DecimalField(**CHARGE, default=Decimal("0"))
+    cost = models.DecimalField(**CHARGE, default=Decimal("0"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "day"], name="dailysummary_unique")]
+        indexes = [models.Index(fields=["day"], name="dailysummary_day")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.day:%Y-%m-%d}"
 
 
 class PendingRollupHour(models.Model):

@@ -80,10 +80,10 @@ class SummaryRow:
 
 
 _PERIOD_SQL = """
-SELECT date_trunc(%(unit)s, hour, 'UTC') AS period, sum(attempts), sum(answered), sum(duration),
+SELECT date_trunc(%(unit)s, day, 'UTC') AS period, sum(attempts), sum(answered), sum(duration),
        sum(billed_duration), sum(pdd_ms_total), sum(charge), sum(cost)
-FROM summaries_hourlysummary
-WHERE customer_id = %(customer)s AND hour >= %(since)s
+FROM summaries_dailysummary
+WHERE customer_id = %(customer)s AND day >= %(since)s
 GROUP BY 1 ORDER BY 1 DESC LIMIT %(limit)s
 """
 

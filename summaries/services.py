@@ -24,7 +24,7 @@ from .models import CallDetailRecord, PendingRollupHour, SummaryRebuild
 CDR_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration", "billed_duration",
                "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
 COPY_CHUNK = 1 << 20
-ROLLUP_BATCH_HOURS = 48
+ROLLUP_BATCH_HOURS = 168  # a week: few statements, and each day is re-summed about once
 
 CDR_TABLE = CallDetailRecord._meta.db_table
 PENDING_TABLE = PendingRollupHour._meta.db_table
@@ -335,6 +335,45 @@ _ROLLUP_SQL = {
 }
 
 
+_DAILY_TEMPLATE = """
+WITH fresh AS (
+  INSERT INTO summaries_dailysummary AS s (customer_id, day, attempts, answered, duration, billed_duration,
+                                           pdd_ms_total, charge, cost)
+  SELECT customer_id, date_trunc('day', hour, 'UTC'), sum(attempts), sum(answered), sum(duration),
+         sum(billed_duration), sum(pdd_ms_total), sum(charge), sum(cost)
+  FROM summaries_hourlysummary
+  WHERE hour >= %(low)s AND hour < %(high)s {day_filter}
+  GROUP BY 1, 2
+  ON CONFLICT (customer_id, day) DO UPDATE SET
+    attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
+    billed_duration = EXCLUDED.billed_duration, pdd_ms_total = EXCLUDED.pdd_ms_total,
+    charge = EXCLUDED.charge, cost = EXCLUDED.cost
+  RETURNING s.id
+)
+DELETE FROM summaries_dailysummary s
+WHERE s.day = ANY(%(days)s) AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.id = s.id)
+"""
+_DAILY_SQL = {
+    True: _DAILY_TEMPLATE.replace("{day_filter}", ""),
+    False: _DAILY_TEMPLATE.replace("{day_filter}", "AND date_trunc('day', hour, 'UTC') = ANY(%(days)s)"),
+}
+DAY_LOCK = 60601  # advisory lock namespace: one lock per UTC day being re-summed
+
+
+def summary_rollup_days(*, hours: list[datetime], cursor):
+    """Re-sum the daily rows of the days containing these hours from their hourly summaries.
+
+    Two runs claiming different hours of one day both re-sum that day; the day's advisory lock makes
+    the second wait for the first to commit, so its statement sees the other's hours.
+    """
+    days = sorted({hour.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) for hour in hours})
+    for day in days:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, day.toordinal()])
+    low, high = days[0], days[-1] + timedelta(days=1)
+    contiguous = len(days) == (high - low).days
+    cursor.execute(_DAILY_SQL[contiguous], {"days": days, "low": low, "high": high})
+
+
 def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None = None,
                            batch_hours: int = ROLLUP_BATCH_HOURS,
                            on_batch: Callable[[int], None] | None = None) -> int:
@@ -361,6 +400,7 @@ def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None
             if not hours:
                 return done
             summary_rollup_hours(hours=hours, cursor=cursor)
+            summary_rollup_days(hours=hours, cursor=cursor)
             cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE hour = ANY(%s)", [hours])
         done += len(hours)
         if on_batch:

@@ -45,12 +45,24 @@ FROM summaries_calldetailrecord GROUP BY 1, 2, 3
 """
 
 
+DAILY_COLUMNS = "customer_id, day, attempts, answered, duration, billed_duration, pdd_ms_total, charge, cost"
+EXPECTED_DAILY = """
+SELECT customer_id, date_trunc('day', start_time, 'UTC'), count(*), count(answer_time),
+       sum(duration), sum(billed_duration), sum(pdd_ms), sum(charge), sum(cost)
+FROM summaries_calldetailrecord GROUP BY 1, 2
+"""
+
+
 def summary_differences():
-    """Rows where the summaries and the sums over the CDRs disagree (both directions); [] when equal."""
+    """Rows where the hourly or daily summaries and the sums over the CDRs disagree (both directions);
+    [] when they are equal."""
     with connection.cursor() as cursor:
         cursor.execute(f"(SELECT {SUMMARY_COLUMNS} FROM summaries_hourlysummary EXCEPT {EXPECTED}) UNION ALL "
                        f"({EXPECTED} EXCEPT SELECT {SUMMARY_COLUMNS} FROM summaries_hourlysummary)")
-        return cursor.fetchall()
+        hourly = cursor.fetchall()
+        cursor.execute(f"(SELECT {DAILY_COLUMNS} FROM summaries_dailysummary EXCEPT {EXPECTED_DAILY}) UNION ALL "
+                       f"({EXPECTED_DAILY} EXCEPT SELECT {DAILY_COLUMNS} FROM summaries_dailysummary)")
+        return hourly + [("daily", *row) for row in cursor.fetchall()]
 
 
 def summary_count():

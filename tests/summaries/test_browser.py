@@ -2,7 +2,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from summaries.services import summary_rollup_days
 from tests.factories import CustomerFactory, HourlySummaryFactory
 
 
@@ -10,8 +12,10 @@ from tests.factories import CustomerFactory, HourlySummaryFactory
 def test_selecting_cells_in_a_column_shows_their_sum_and_average(staff_page):
     customer = CustomerFactory(name="Selection Co")
     day = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    for days_ago, charge in [(1, "1.5"), (2, "2.25"), (3, "4")]:
-        HourlySummaryFactory(customer=customer, hour=day - timedelta(days=days_ago), charge=Decimal(charge))
+    hours = [HourlySummaryFactory(customer=customer, hour=day - timedelta(days=days_ago), charge=Decimal(charge)).hour
+             for days_ago, charge in [(1, "1.5"), (2, "2.25"), (3, "4")]]
+    with connection.cursor() as cursor:
+        summary_rollup_days(hours=hours, cursor=cursor)
 
     staff_page.goto(f"/customers/{customer.pk}/")
     staff_page.click('#section-summary [data-period="daily"]')

@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 from connex.registry import registry
 from summaries.selectors import period_bounds
+from summaries.services import summary_rollup_days
 from tests.factories import (
     CallDetailRecordFactory,
     ContactFactory,
@@ -20,11 +22,16 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def sum_days(summaries):
+    with connection.cursor() as cursor:
+        summary_rollup_days(hours=[summary.hour for summary in summaries], cursor=cursor)
+
+
 @pytest.fixture
 def customer():
     customer = CustomerFactory(name="Acme")
-    for hours_ago, destination in [(1, "UK"), (1, "DE"), (30, "UK")]:
-        HourlySummaryFactory(customer=customer, hour=NOW - timedelta(hours=hours_ago), destination=destination)
+    sum_days([HourlySummaryFactory(customer=customer, hour=NOW - timedelta(hours=hours_ago), destination=destination)
+              for hours_ago, destination in [(1, "UK"), (1, "DE"), (30, "UK")]])
     return customer
 
 
@@ -111,7 +118,7 @@ def test_stats_tab_has_hourly_and_daily_series(staff_client, customer):
 
 def test_portal_contact_sees_only_its_own_customers_summaries_and_cdrs(client, portal_login, customer):
     other = CustomerFactory()
-    HourlySummaryFactory(customer=other, hour=NOW - timedelta(hours=1), attempts=777)
+    sum_days([HourlySummaryFactory(customer=other, hour=NOW - timedelta(hours=1), attempts=777)])
     CallDetailRecordFactory(customer=other, start_time=NOW - timedelta(hours=1), call_id="not-mine")
     CallDetailRecordFactory(customer=customer, start_time=NOW - timedelta(minutes=30), call_id="mine")
     portal_login(client, ContactFactory(customer=customer))
