@@ -105,8 +105,16 @@ def raw_copy(path):
                     copy.write(chunk)
 
     seconds, _ = timed(run)
-    sql("DROP TABLE bench_raw_cdr")
-    return seconds
+    # For scale: moving the same rows again with the single INSERT … SELECT … ON CONFLICT DO NOTHING an
+    # import ends with (no validation, no foreign key, no balances), from an already typed table.
+    sql("CREATE TEMP TABLE bench_typed AS SELECT * FROM bench_raw_cdr")
+    sql("TRUNCATE bench_raw_cdr")
+    sql("CHECKPOINT")
+    insert_seconds, _ = timed(lambda: sql(
+        f"INSERT INTO bench_raw_cdr ({', '.join(CDR_COLUMNS)}, imported_at) "
+        f"SELECT {', '.join(CDR_COLUMNS)}, now() FROM bench_typed ON CONFLICT (call_id) DO NOTHING"))
+    sql("DROP TABLE bench_raw_cdr, bench_typed")
+    return seconds, insert_seconds
 
 
 def main():
@@ -132,15 +140,17 @@ def main():
     print(f"generated {args.rows} CDRs ({path.stat().st_size / 1e6:.0f} MB) in {seconds:.1f} s")
 
     # 1. Import beside a raw COPY.
-    raw_seconds = raw_copy(path)
+    raw_seconds, insert_select_seconds = raw_copy(path)
     sql("CHECKPOINT")
     import_seconds, result = timed(lambda: cdr_import(stream=path.open("rb")))
     assert result.inserted == args.rows, result.as_dict()
     results.update(raw_copy_s=round(raw_seconds, 2), import_s=round(import_seconds, 2),
+                   bare_insert_select_s=round(insert_select_seconds, 2),
                    import_rows_per_s=round(args.rows / import_seconds),
                    import_vs_raw=round(raw_seconds / import_seconds, 3))
     print(f"raw COPY {raw_seconds:.2f} s; import_cdrs {import_seconds:.2f} s "
-          f"({args.rows / import_seconds:,.0f} rows/s); ratio {raw_seconds / import_seconds:.3f} (goal >= 0.7)")
+          f"({args.rows / import_seconds:,.0f} rows/s); ratio {raw_seconds / import_seconds:.3f} (goal >= 0.7); "
+          f"a bare INSERT … SELECT … ON CONFLICT of the typed rows alone: {insert_select_seconds:.2f} s")
     reimport_seconds, again = timed(lambda: cdr_import(stream=path.open("rb")))
     assert again.inserted == 0 and again.duplicates == args.rows
     results["reimport_same_file_s"] = round(reimport_seconds, 2)
