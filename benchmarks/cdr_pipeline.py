@@ -40,7 +40,7 @@ from summaries.demo import DESTINATIONS  # noqa: E402
 from summaries.services import (  # noqa: E402
     CDR_COLUMNS,
     cdr_import,
-    summary_rollup_days,
+    summary_resum_days,
     summary_rollup_pending,
 )
 
@@ -215,7 +215,8 @@ def main():
              unnest(%s::text[]) AS d(name)""",
         [heavy.pk, end - timedelta(days=365), end, [d[0] for d in DESTINATIONS]])
     with connection.cursor() as cursor:
-        summary_rollup_days(hours=[end - timedelta(days=day) for day in range(366)], cursor=cursor)
+        summary_resum_days(customer_ids=[heavy.pk], hours=[end - timedelta(days=day) for day in range(367)],
+                           cursor=cursor)
     sql("ANALYZE summaries_hourlysummary")
     sql("ANALYZE summaries_dailysummary")
     year_rows = sql("SELECT count(*) FROM summaries_hourlysummary WHERE customer_id = %s", [heavy.pk])[0][0]

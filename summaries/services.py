@@ -311,22 +311,33 @@ def _queue_hours(cursor, hours_sql, params=None):
 
 
 _ROLLUP_TEMPLATE = f"""
-WITH fresh AS (
-  INSERT INTO summaries_hourlysummary AS s (customer_id, hour, destination, attempts, answered, duration,
-                                            billed_duration, pdd_ms_total, charge, cost)
-  SELECT customer_id, date_trunc('hour', start_time, 'UTC'), destination, count(*), count(answer_time),
-         sum(duration), sum(billed_duration), sum(pdd_ms), sum(charge), sum(cost)
+WITH agg AS MATERIALIZED (
+  SELECT customer_id, date_trunc('hour', start_time, 'UTC') AS hour, destination, count(*) AS attempts,
+         count(answer_time) AS answered, sum(duration) AS duration, sum(billed_duration) AS billed_duration,
+         sum(pdd_ms) AS pdd_ms_total, sum(charge) AS charge, sum(cost) AS cost
   FROM {CDR_TABLE}
   WHERE start_time >= %(low)s AND start_time < %(high)s {{hour_filter}}
   GROUP BY 1, 2, 3
+), written AS (
+  INSERT INTO summaries_hourlysummary AS s (customer_id, hour, destination, attempts, answered, duration,
+                                            billed_duration, pdd_ms_total, charge, cost)
+  SELECT * FROM agg
   ON CONFLICT (customer_id, hour, destination) DO UPDATE SET
     attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
     billed_duration = EXCLUDED.billed_duration, pdd_ms_total = EXCLUDED.pdd_ms_total,
     charge = EXCLUDED.charge, cost = EXCLUDED.cost
-  RETURNING s.id
+  WHERE (s.attempts, s.answered, s.duration, s.billed_duration, s.pdd_ms_total, s.charge, s.cost)
+        IS DISTINCT FROM (EXCLUDED.attempts, EXCLUDED.answered, EXCLUDED.duration, EXCLUDED.billed_duration,
+                          EXCLUDED.pdd_ms_total, EXCLUDED.charge, EXCLUDED.cost)
+  RETURNING s.customer_id, s.hour
+), gone AS (
+  DELETE FROM summaries_hourlysummary s
+  WHERE s.hour = ANY(%(hours)s) AND NOT EXISTS (
+    SELECT 1 FROM agg WHERE agg.customer_id = s.customer_id AND agg.hour = s.hour AND agg.destination = s.destination)
+  RETURNING s.customer_id, s.hour
 )
-DELETE FROM summaries_hourlysummary s
-WHERE s.hour = ANY(%(hours)s) AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.id = s.id)
+INSERT INTO rollup_changed (customer_id, day)
+SELECT DISTINCT customer_id, date_trunc('day', hour, 'UTC') FROM (SELECT * FROM written UNION ALL SELECT * FROM gone) c
 """
 # Claimed hours are usually contiguous, and then the time range alone selects them.
 _ROLLUP_SQL = {
@@ -335,43 +346,69 @@ _ROLLUP_SQL = {
 }
 
 
-_DAILY_TEMPLATE = """
-WITH fresh AS (
+def summary_rollup_hours(*, hours: list[datetime], cursor):
+    """Replace the summaries of these whole UTC hours with the sums over their CDRs, noting in
+    rollup_changed which (customer, day) pairs changed. Only rows whose sums differ are written.
+
+    Callers must hold the hours' claims (summary_rollup_pending does) or run alone.
+    """
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_changed (customer_id bigint, day timestamptz) "
+                   "ON COMMIT DELETE ROWS; DELETE FROM rollup_changed")
+    if not hours:
+        return
+    low, high = min(hours), max(hours) + timedelta(hours=1)
+    contiguous = len(set(hours)) == (high - low) // timedelta(hours=1)
+    cursor.execute(_ROLLUP_SQL[contiguous], {"hours": hours, "low": low, "high": high})
+
+
+_DAILY_SQL = """
+WITH pairs AS (SELECT DISTINCT customer_id, day FROM rollup_changed),
+sums AS MATERIALIZED (
+  SELECT p.customer_id, p.day, sum(h.attempts) AS attempts, sum(h.answered) AS answered,
+         sum(h.duration) AS duration, sum(h.billed_duration) AS billed_duration,
+         sum(h.pdd_ms_total) AS pdd_ms_total, sum(h.charge) AS charge, sum(h.cost) AS cost
+  FROM pairs p
+  JOIN summaries_hourlysummary h
+    ON h.customer_id = p.customer_id AND h.hour >= p.day AND h.hour < p.day + interval '1 day'
+  GROUP BY 1, 2
+), written AS (
   INSERT INTO summaries_dailysummary AS s (customer_id, day, attempts, answered, duration, billed_duration,
                                            pdd_ms_total, charge, cost)
-  SELECT customer_id, date_trunc('day', hour, 'UTC'), sum(attempts), sum(answered), sum(duration),
-         sum(billed_duration), sum(pdd_ms_total), sum(charge), sum(cost)
-  FROM summaries_hourlysummary
-  WHERE hour >= %(low)s AND hour < %(high)s {day_filter}
-  GROUP BY 1, 2
+  SELECT * FROM sums
   ON CONFLICT (customer_id, day) DO UPDATE SET
     attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
     billed_duration = EXCLUDED.billed_duration, pdd_ms_total = EXCLUDED.pdd_ms_total,
     charge = EXCLUDED.charge, cost = EXCLUDED.cost
-  RETURNING s.id
 )
-DELETE FROM summaries_dailysummary s
-WHERE s.day = ANY(%(days)s) AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.id = s.id)
+DELETE FROM summaries_dailysummary d USING pairs p
+WHERE d.customer_id = p.customer_id AND d.day = p.day
+  AND NOT EXISTS (SELECT 1 FROM sums WHERE sums.customer_id = d.customer_id AND sums.day = d.day)
 """
-_DAILY_SQL = {
-    True: _DAILY_TEMPLATE.replace("{day_filter}", ""),
-    False: _DAILY_TEMPLATE.replace("{day_filter}", "AND date_trunc('day', hour, 'UTC') = ANY(%(days)s)"),
-}
 DAY_LOCK = 60601  # advisory lock namespace: one lock per UTC day being re-summed
 
 
-def summary_rollup_days(*, hours: list[datetime], cursor):
-    """Re-sum the daily rows of the days containing these hours from their hourly summaries.
+def summary_rollup_days(*, cursor):
+    """Re-sum the daily rows of the (customer, day) pairs in rollup_changed from the hourly summaries.
 
-    Two runs claiming different hours of one day both re-sum that day; the day's advisory lock makes
-    the second wait for the first to commit, so its statement sees the other's hours.
+    Two runs that changed hours of one day serialise on the day's advisory lock, so the second
+    re-sums after the first has committed and its statement sees both runs' hours.
     """
-    days = sorted({hour.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) for hour in hours})
+    cursor.execute("SELECT DISTINCT day FROM rollup_changed ORDER BY day")
+    days = [row[0] for row in cursor.fetchall()]
     for day in days:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, day.toordinal()])
-    low, high = days[0], days[-1] + timedelta(days=1)
-    contiguous = len(days) == (high - low).days
-    cursor.execute(_DAILY_SQL[contiguous], {"days": days, "low": low, "high": high})
+    if days:
+        cursor.execute(_DAILY_SQL)
+
+
+@transaction.atomic
+def summary_resum_days(*, customer_ids, hours, cursor):
+    """Re-sum the days containing these hours for these customers (summaries written by hand)."""
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_changed (customer_id bigint, day timestamptz) "
+                   "ON COMMIT DELETE ROWS; DELETE FROM rollup_changed")
+    cursor.execute("INSERT INTO rollup_changed SELECT c, date_trunc('day', h, 'UTC') "
+                   "FROM unnest(%s::bigint[]) c, unnest(%s::timestamptz[]) h", [list(customer_ids), list(hours)])
+    summary_rollup_days(cursor=cursor)
 
 
 def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None = None,
@@ -400,28 +437,11 @@ def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None
             if not hours:
                 return done
             summary_rollup_hours(hours=hours, cursor=cursor)
-            summary_rollup_days(hours=hours, cursor=cursor)
+            summary_rollup_days(cursor=cursor)
             cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE hour = ANY(%s)", [hours])
         done += len(hours)
         if on_batch:
             on_batch(len(hours))
-
-
-def summary_rollup_hours(*, hours: list[datetime], cursor=None):
-    """Replace the summaries of these whole UTC hours with the sums over their CDRs.
-
-    Callers must hold the hours' claims (summary_rollup_pending does) or run alone.
-    """
-    if not hours:
-        return
-    low, high = min(hours), max(hours) + timedelta(hours=1)
-    contiguous = len(set(hours)) == (high - low) // timedelta(hours=1)
-    params = {"hours": hours, "low": low, "high": high}
-    if cursor is None:
-        with connection.cursor() as own:
-            own.execute(_ROLLUP_SQL[contiguous], params)
-    else:
-        cursor.execute(_ROLLUP_SQL[contiguous], params)
 
 
 def _day_start(day: date) -> datetime:

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from summaries.services import summary_rollup_days
+from summaries.services import summary_resum_days
 from tests.factories import CustomerFactory, HourlySummaryFactory
 
 
@@ -15,7 +15,7 @@ def test_selecting_cells_in_a_column_shows_their_sum_and_average(staff_page):
     hours = [HourlySummaryFactory(customer=customer, hour=day - timedelta(days=days_ago), charge=Decimal(charge)).hour
              for days_ago, charge in [(1, "1.5"), (2, "2.25"), (3, "4")]]
     with connection.cursor() as cursor:
-        summary_rollup_days(hours=hours, cursor=cursor)
+        summary_resum_days(customer_ids=[customer.pk], hours=hours, cursor=cursor)
 
     staff_page.goto(f"/customers/{customer.pk}/")
     staff_page.click('#section-summary [data-period="daily"]')

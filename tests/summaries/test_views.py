@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 
 from connex.registry import registry
 from summaries.selectors import period_bounds
-from summaries.services import summary_rollup_days
+from summaries.services import summary_resum_days
 from tests.factories import (
     CallDetailRecordFactory,
     ContactFactory,
@@ -24,7 +24,8 @@ NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 def sum_days(summaries):
     with connection.cursor() as cursor:
-        summary_rollup_days(hours=[summary.hour for summary in summaries], cursor=cursor)
+        summary_resum_days(customer_ids={summary.customer_id for summary in summaries},
+                           hours=[summary.hour for summary in summaries], cursor=cursor)
 
 
 @pytest.fixture
