@@ -252,6 +252,8 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         stream = spooled
     names = _read_header(stream)
     data_start = stream.tell()
+    if progress:
+        progress(data_start)
     result = CdrImportResult()
     with connection.cursor() as cursor:
         cursor.execute(
