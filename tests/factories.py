@@ -117,3 +117,18 @@ class SummaryRebuildFactory(factory.django.DjangoModelFactory):
     date_from = factory.Faker("date_this_year")
     date_to = factory.LazyAttribute(lambda o: o.date_from + timedelta(days=1))
     hours_total = 48
+
+
+class DailySummaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "summaries.DailySummary"
+
+    customer = factory.SubFactory(CustomerFactory)
+    day = factory.Faker("date_time_this_month", tzinfo=UTC)
+    attempts = 10
+    answered = 6
+    duration = 600
+    billed_duration = 600
+    pdd_ms_total = 12000
+    charge = Decimal("1.000000")
+    cost = Decimal("0.600000")
