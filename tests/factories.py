@@ -124,7 +124,6 @@ class DailySummaryFactory(factory.django.DjangoModelFactory):
         model = "summaries.DailySummary"
 
     customer = factory.SubFactory(CustomerFactory)
-    day = factory.Faker("date_time_this_month", tzinfo=UTC)
     attempts = 10
     answered = 6
     duration = 600
