@@ -162,6 +162,9 @@ PERIODIC_TASKS = {
     "apply-delayed-changes": {
         "task": "customers.tasks.delayed_changes_apply_task", "every_seconds": 60,
         "description": "Apply delayed customer changes that have come due."},
+    "summaries-rollup-pending": {
+        "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
+        "description": "Roll up the hours that received CDRs since the last run."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.

@@ -37,6 +37,7 @@ urlpatterns = [
     path("sipauth/", include("sipauth.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
+    path("portal/", include("summaries.portal_urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

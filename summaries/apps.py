@@ -5,9 +5,34 @@ class SummariesConfig(AppConfig):
     name = "summaries"
 
     def ready(self):
-        from connex.registry import register_delete_guard
+        from connex.registry import (
+            CardSection,
+            CardTab,
+            PortalNavItem,
+            SettingsSection,
+            register_card_tab,
+            register_delete_guard,
+            register_demo_loader,
+            register_main_section,
+            register_portal_nav,
+            register_settings_section,
+        )
+        from customers.models import PortalSection
+
+        from .demo import load_demo_cdrs
+        from .views import stats_tab_context, summary_section_context
 
         register_delete_guard(customers_with_call_records)
+        register_main_section(CardSection("summary", "summaries/partials/section_summary.html", order=30,
+                                          context=summary_section_context))
+        register_card_tab(CardTab("stats", "Stats", "summaries/partials/tab_stats.html", order=30,
+                                  context=stats_tab_context))
+        register_settings_section(SettingsSection("Rebuild summaries", "summaries:rebuild",
+                                                  "Recompute hourly summaries of a date range from the CDRs.",
+                                                  order=60))
+        register_portal_nav(PortalNavItem(PortalSection.SUMMARIES, "Summaries", "summaries_portal:summaries", order=30))
+        register_portal_nav(PortalNavItem(PortalSection.CDRS, "CDRs", "summaries_portal:cdrs", order=31))
+        register_demo_loader(30, load_demo_cdrs)
 
 
 def customers_with_call_records(customer_ids):

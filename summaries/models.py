@@ -1,13 +1,29 @@
 from decimal import Decimal
 
+import pghistory
+from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.db.models.functions import Now
+
+from connex.models import TimeStampedModel
 
 CHARGE = {"max_digits": 18, "decimal_places": 6}
 
 
 class CallDetailRecord(models.Model):
-    """One call as the switch reported it. Append-only; summaries are derived from these."""
+    """One call as the switch reported it. Append-only; summaries are derived from these.
+
+    Stored for volume: calls arrive roughly in start_time order, so a BRIN index on start_time
+    serves time ranges (rollups, reports) at a few pages of index, and (customer, start_time)
+    serves one customer's day (daily spend, CDR reports). At carrier volume the table becomes
+    `PARTITION BY RANGE (start_time)` with one partition per UTC day, created ahead by a daily
+    task; a retention setting (days of raw CDRs to keep) is then enforced by detaching and
+    dropping whole partitions older than the cutoff, which costs no vacuum and no index bloat.
+    Hourly summaries are kept beyond the retention, so invoices and the Summary section stay
+    correct after raw CDRs are gone. call_id uniqueness then needs the partition key, i.e.
+    (call_id, start_time), or a small call_id ledger table kept for the dedup window.
+    """
 
     call_id = models.CharField(max_length=128, unique=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="cdrs")
@@ -53,7 +69,11 @@ class HourlySummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "hour", "destination"], name="hourlysummary_unique"),
         ]
-        indexes = [models.Index(fields=["customer", "hour"], name="hourlysummary_customer_hour")]
+        indexes = [
+            models.Index(fields=["customer", "hour"], name="hourlysummary_customer_hour"),
+            # A rollup replaces whole hours across all customers.
+            models.Index(fields=["hour"], name="hourlysummary_hour"),
+        ]
 
     def __str__(self):
         return f"{self.customer_id} {self.hour:%Y-%m-%d %H}:00 {self.destination}"
@@ -73,3 +93,83 @@ class HourlySummary(models.Model):
     @property
     def profit(self):
         return self.charge - self.cost
+
+
+class DailySummary(models.Model):
+    """One customer's totals for one UTC day, summed from its hourly summaries by the rollup.
+
+    Serves the Daily, Weekly and Monthly views without reading every hour of a year.
+    """
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="daily_summaries")
+    day = models.DateTimeField(help_text="Start of the UTC day.")
+    attempts = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    duration = models.BigIntegerField(default=0, help_text="Seconds talked.")
+    billed_duration = models.BigIntegerField(default=0, help_text="Seconds billed.")
+    pdd_ms_total = models.BigIntegerField(default=0)
+    charge = models.DecimalField(**CHARGE, default=Decimal("0"))
+    cost = models.DecimalField(**CHARGE, default=Decimal("0"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "day"], name="dailysummary_unique")]
+        indexes = [models.Index(fields=["day"], name="dailysummary_day")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.day:%Y-%m-%d}"
+
+
+class PendingRollupHour(models.Model):
+    """A UTC hour that received CDRs (or was asked to be rebuilt) since it was last rolled up.
+
+    Written in the import transaction with an upsert that locks the row, so a rollup that has
+    claimed the hour (FOR UPDATE SKIP LOCKED) and an import into it serialise: either the import
+    waits and re-marks the hour after the rollup commits, or the rollup skips the hour until the
+    import has committed. A work queue, not business data, so it is not audited.
+    """
+
+    hour = models.DateTimeField(primary_key=True)
+    marked = models.DateTimeField(db_default=Now())
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H}:00"
+
+
+@pghistory.track(
+    pghistory.InsertEvent("summary_rebuild.created"),
+    pghistory.UpdateEvent("summary_rebuild.updated"),
+    exclude=["updated", "hours_done"],  # progress ticks are not history
+)
+class SummaryRebuild(TimeStampedModel):
+    """A staff request to recompute the summaries of a date range, run by a task."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    date_from = models.DateField()
+    date_to = models.DateField(help_text="Inclusive.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    hours_total = models.PositiveIntegerField(default=0)
+    hours_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")),
+                                              name="summaryrebuild_range_ordered")]
+
+    def __str__(self):
+        return f"Rebuild {self.date_from} – {self.date_to}"
+
+    @property
+    def percent(self):
+        return int(self.hours_done * 100 / self.hours_total) if self.hours_total else (100 if self.state == "done" else 0)
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -1,3 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "summaries"
 
-urlpatterns = []
+urlpatterns = [
+    path("customers/<int:pk>/summary/", views.SummaryTableView.as_view(), name="summary_table"),
+    path("customers/<int:pk>/cdrs.csv", views.CdrReportView.as_view(), name="cdr_report"),
+    path("rebuild/", views.RebuildView.as_view(), name="rebuild"),
+    path("rebuild/<int:pk>/progress/", views.RebuildProgressView.as_view(), name="rebuild_progress"),
+]

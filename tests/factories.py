@@ -224,3 +224,26 @@ class DelayedChangeFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SubFactory(StaffFactory)
     due_at = factory.Faker("past_datetime", tzinfo=UTC)
     changes = factory.LazyAttribute(lambda o: {"channels": [o.customer.channels, o.customer.channels + 10]})
+
+
+class SummaryRebuildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "summaries.SummaryRebuild"
+
+    date_from = factory.Faker("date_this_year")
+    date_to = factory.LazyAttribute(lambda o: o.date_from + timedelta(days=1))
+    hours_total = 48
+
+
+class DailySummaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "summaries.DailySummary"
+
+    customer = factory.SubFactory(CustomerFactory)
+    attempts = 10
+    answered = 6
+    duration = 600
+    billed_duration = 600
+    pdd_ms_total = 12000
+    charge = Decimal("1.000000")
+    cost = Decimal("0.600000")

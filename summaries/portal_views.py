@@ -1,0 +1,58 @@
+"""The portal's Summaries and CDRs sections: the staff views, scoped to the contact's customer."""
+
+from datetime import UTC, datetime
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+
+from customers.models import PortalSection
+from portal.access import portal_customer, portal_section_required
+
+from . import selectors
+from .selectors import Period
+from .views import cdr_report_response, summary_context
+
+
+def _summary_context(request):
+    return summary_context(customer=portal_customer(request), kind=request.GET.get("period", Period.DAILY),
+                           table_url=reverse("summaries_portal:summary_table"),
+                           download_url=reverse("summaries_portal:cdr_report"), selectable=False)
+
+
+@portal_section_required(PortalSection.SUMMARIES)
+def summaries(request):
+    return render(request, "summaries/portal/summaries.html", {"ctx": _summary_context(request), "title": "Summaries"})
+
+
+@portal_section_required(PortalSection.SUMMARIES)
+def summary_table(request):
+    return render(request, "summaries/partials/summary_table.html", _summary_context(request))
+
+
+@portal_section_required(PortalSection.SUMMARIES)
+def summary_cdr_report(request):
+    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""),
+                               columns=selectors.PORTAL_REPORT_COLUMNS)
+
+
+@portal_section_required(PortalSection.CDRS)
+def cdrs(request):
+    customer = portal_customer(request)
+    now = datetime.now(UTC)
+    try:
+        month = datetime.strptime(request.GET.get("month", ""), "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    key = f"monthly:{month:%Y-%m-%d}"
+    start, end = selectors.period_bounds(key)
+    page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=start, end=end), 100).get_page(
+        request.GET.get("page"))
+    return render(request, "summaries/portal/cdrs.html", {
+        "customer": customer, "page": page, "month": month, "period_key": key, "title": "CDRs"})
+
+
+@portal_section_required(PortalSection.CDRS)
+def cdr_report(request):
+    return cdr_report_response(customer=portal_customer(request), period_key=request.GET.get("period", ""),
+                               columns=selectors.PORTAL_REPORT_COLUMNS)

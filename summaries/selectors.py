@@ -1,0 +1,195 @@
+"""Reads of summaries and CDRs: period tables, chart series, CDR reports."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+
+from .models import CallDetailRecord
+
+ZERO = Decimal("0")
+
+
+class Period:
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    TABS = [(HOURLY, "24 hours"), (DAILY, "Daily"), (WEEKLY, "Weekly"), (MONTHLY, "Monthly")]
+    UNITS = {HOURLY: "hour", DAILY: "day", WEEKLY: "week", MONTHLY: "month"}
+    # How many rows each view shows, newest first.
+    LIMITS = {HOURLY: 24, DAILY: 31, WEEKLY: 26, MONTHLY: 12}
+
+
+@dataclass
+class SummaryRow:
+    start: datetime
+    kind: str
+    attempts: int = 0
+    answered: int = 0
+    duration: int = 0
+    billed_duration: int = 0
+    pdd_ms_total: int = 0
+    charge: Decimal = ZERO
+    cost: Decimal = ZERO
+
+    @property
+    def key(self):
+        """The row's period as the checkbox/download value, e.g. "weekly:2026-11-16"."""
+        if self.kind == Period.HOURLY:
+            return f"hourly:{self.start:%Y-%m-%dT%H}"
+        return f"{self.kind}:{self.start:%Y-%m-%d}"
+
+    @property
+    def label(self):
+        if self.kind == Period.HOURLY:
+            return f"{self.start:%Y-%m-%d %H}:00"
+        if self.kind == Period.DAILY:
+            return f"{self.start:%Y-%m-%d %a}"
+        if self.kind == Period.WEEKLY:
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d} ({self.start:%b %d})"
+        return f"{self.start:%B %Y}"
+
+    @property
+    def asr(self):
+        return Decimal(self.answered * 100) / self.attempts if self.attempts else ZERO
+
+    @property
+    def acd(self):
+        return Decimal(self.duration) / self.answered if self.answered else ZERO
+
+    @property
+    def average_pdd(self):
+        """Seconds."""
+        return Decimal(self.pdd_ms_total) / self.attempts / 1000 if self.attempts else ZERO
+
+    @property
+    def minutes(self):
+        return Decimal(self.duration) / 60
+
+    @property
+    def billed_minutes(self):
+        return Decimal(self.billed_duration) / 60
+
+    @property
+    def profit(self):
+        return self.charge - self.cost
+
+
+_PERIOD_SQL = """
+SELECT date_trunc(%(unit)s, day, 'UTC') AS period, sum(attempts), sum(answered), sum(duration),
+       sum(billed_duration), sum(pdd_ms_total), sum(charge), sum(cost)
+FROM summaries_dailysummary
+WHERE customer_id = %(customer)s AND day >= %(since)s
+GROUP BY 1 ORDER BY 1 DESC LIMIT %(limit)s
+"""
+
+_LAST_HOURS_SQL = """
+SELECT hour, sum(attempts), sum(answered), sum(duration), sum(billed_duration), sum(pdd_ms_total),
+       sum(charge), sum(cost)
+FROM summaries_hourlysummary
+WHERE customer_id = %(customer)s AND hour IN (
+  SELECT DISTINCT hour FROM summaries_hourlysummary WHERE customer_id = %(customer)s ORDER BY hour DESC LIMIT 24)
+GROUP BY 1 ORDER BY 1 DESC
+"""
+
+
+def _period_since(kind, now):
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == Period.DAILY:
+        return today - timedelta(days=Period.LIMITS[kind] - 1)
+    if kind == Period.WEEKLY:
+        return today - timedelta(days=today.weekday(), weeks=Period.LIMITS[kind] - 1)
+    month = today.replace(day=1)
+    for _ in range(Period.LIMITS[kind] - 1):
+        month = (month - timedelta(days=1)).replace(day=1)
+    return month
+
+
+def summary_table(*, customer_id: int, kind: str, now: datetime | None = None) -> dict:
+    """Rows (newest first) and a totals row of one customer's summaries per hour/day/ISO week/month."""
+    now = now or datetime.now(UTC)
+    with connection.cursor() as cursor:
+        if kind == Period.HOURLY:
+            cursor.execute(_LAST_HOURS_SQL, {"customer": customer_id})
+        else:
+            cursor.execute(_PERIOD_SQL, {"unit": Period.UNITS[kind], "customer": customer_id,
+                                         "since": _period_since(kind, now), "limit": Period.LIMITS[kind]})
+        rows = [SummaryRow(start.astimezone(UTC), kind, *values) for start, *values in cursor.fetchall()]
+    total = SummaryRow(now, kind)
+    for row in rows:
+        for name in ("attempts", "answered", "duration", "billed_duration", "pdd_ms_total", "charge", "cost"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    return {"rows": rows, "total": total, "kind": kind}
+
+
+def summary_series(*, customer_id: int, now: datetime | None = None) -> dict:
+    """Chart series: per hour over the last 24 hours and per day over the last 30 days, gaps as zero."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    today = this_hour.replace(hour=0)
+    result = {}
+    for name, unit, count, step, last in (("hourly", "hour", 24, timedelta(hours=1), this_hour),
+                                          ("daily", "day", 30, timedelta(days=1), today)):
+        first = last - step * (count - 1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT date_trunc(%s, hour, 'UTC'), sum(attempts), sum(answered), sum(duration) "
+                "FROM summaries_hourlysummary WHERE customer_id = %s AND hour >= %s AND hour < %s GROUP BY 1",
+                [unit, customer_id, first, last + step])
+            found = {start.astimezone(UTC): values for start, *values in cursor.fetchall()}
+        series = {"labels": [], "attempts": [], "minutes": [], "asr": [], "acd": []}
+        for index in range(count):
+            start = first + step * index
+            attempts, answered, duration = found.get(start, (0, 0, 0))
+            series["labels"].append(f"{start:%H}:00" if unit == "hour" else f"{start:%m-%d}")
+            series["attempts"].append(int(attempts))
+            series["minutes"].append(round(int(duration) / 60, 1))
+            series["asr"].append(round(answered * 100 / attempts, 1) if attempts else 0)
+            series["acd"].append(round(int(duration) / answered, 1) if answered else 0)
+        result[name] = series
+    return result
+
+
+def period_bounds(key: str) -> tuple[datetime, datetime]:
+    """(start, end) in UTC of a period key such as "daily:2026-11-20"; ValueError when malformed."""
+    kind, _, value = key.partition(":")
+    if kind == Period.HOURLY:
+        start = datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        return start, start + timedelta(hours=1)
+    day = date.fromisoformat(value)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if kind == Period.DAILY:
+        return start, start + timedelta(days=1)
+    if kind == Period.WEEKLY:
+        if day.weekday() != 0:
+            raise ValueError("A week starts on a Monday.")
+        return start, start + timedelta(days=7)
+    if kind == Period.MONTHLY:
+        if day.day != 1:
+            raise ValueError("A month starts on its first day.")
+        return start, start + timedelta(days=calendar.monthrange(day.year, day.month)[1])
+    raise ValueError(f"Unknown period {kind!r}.")
+
+
+REPORT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "duration", "billed_duration", "cli",
+                  "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
+
+
+# What the customer may see of its own calls: everything but the carrier cost.
+PORTAL_REPORT_COLUMNS = tuple(name for name in REPORT_COLUMNS if name != "cost")
+
+
+def cdr_report_rows(*, customer_id: int, start: datetime, end: datetime, columns=REPORT_COLUMNS,
+                    chunk_size: int = 5000):
+    """The CDRs of a period in time order, read through a server-side cursor (memory stays flat)."""
+    return (CallDetailRecord.objects.filter(customer_id=customer_id, start_time__gte=start, start_time__lt=end)
+            .order_by("start_time", "id").values_list(*columns).iterator(chunk_size=chunk_size))
+
+
+def cdr_list(*, customer_id: int, start: datetime, end: datetime):
+    return (CallDetailRecord.objects.filter(customer_id=customer_id, start_time__gte=start, start_time__lt=end)
+            .order_by("-start_time", "-id"))

@@ -1,0 +1,500 @@
+"""CDR ingest and the hourly rollup.
+
+Both are set-based SQL: an import is a COPY into a temporary table plus one INSERT … SELECT, and
+a rollup recomputes whole hours with INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE. Nothing
+is summed in Python, so the summaries always equal the sums over their CDRs.
+"""
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import psycopg
+from django.db import DataError, connection, transaction
+from django.utils import timezone
+
+from .models import CallDetailRecord, PendingRollupHour, SummaryRebuild
+
+CDR_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration", "billed_duration",
+               "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
+COPY_CHUNK = 1 << 20
+ROLLUP_BATCH_HOURS = 168  # a week: few statements, and each day is re-summed about once
+
+CDR_TABLE = CallDetailRecord._meta.db_table
+PENDING_TABLE = PendingRollupHour._meta.db_table
+
+
+class CdrImportError(Exception):
+    """The file as a whole cannot be read (header or CSV structure); nothing was imported."""
+
+
+@dataclass
+class CdrImportResult:
+    rows: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    charged: Decimal = Decimal("0")
+    rejects: list = field(default_factory=list)  # [(row, call_id, reason)], row 1 is the header
+
+    def as_dict(self):
+        return {"rows": self.rows, "inserted": self.inserted, "duplicates": self.duplicates,
+                "rejected": self.rejected, "charged": str(self.charged),
+                "rejects": [{"row": row, "call_id": call_id, "reason": reason}
+                            for row, call_id, reason in self.rejects]}
+
+
+# Validation happens in SQL over the whole staging table: each expression yields a reason or NULL,
+# and a row loads only when it has none. Two stagings share the rules. The typed one lets COPY parse
+# numbers (as fast as a raw COPY); a file with a cell COPY cannot parse is staged again as text,
+# where every number is checked by pattern before casting so no single bad row can abort the load.
+_INT = r"'^[0-9]{1,9}$'"
+_NEG = r"'^-[0-9]+(\.[0-9]*)?$'"
+_DEC = r"'^-?[0-9]{1,12}(\.[0-9]{1,6})?$'"
+_TEXT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "cli", "dialed_number", "destination")
+_STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration": "bigint", "sip_code": "bigint",
+                "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
+
+
+def _text_number(name, *, required=True, decimal=False, places=""):
+    raw = f"s.{name}"
+    pattern = _DEC if decimal else _INT
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    value = (f"CASE WHEN {raw} ~ {pattern} THEN {raw}::{'numeric(18, 6)' if decimal else 'int'} END"
+             if required else f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} ~ {pattern} THEN {raw}::int END")
+    problem = (f"CASE {missing}WHEN {raw} ~ {_NEG} THEN 'negative {name}' "
+               f"WHEN {raw} !~ {pattern} THEN 'bad {name}{places}' END")
+    return value, problem
+
+
+def _typed_number(name, *, required=True, decimal=False, places=""):
+    raw = f"s.{name}"
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    if decimal:
+        bad = f"{raw} <> trunc({raw}, 6) OR {raw} >= 1e12"
+        value = f"CASE WHEN {raw} >= 0 AND NOT ({bad}) THEN {raw}::numeric(18, 6) END"
+    else:
+        bad = f"{raw} > 999999999"
+        value = f"CASE WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
+        if not required:
+            value = f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
+    problem = f"CASE {missing}WHEN {raw} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END"
+    return value, problem
+
+
+_PLACES = " (decimal, up to 6 places)"
+
+
+def _typed_select(typed):
+    number = _typed_number if typed else _text_number
+    columns = []
+    for name, options in (("duration", {}), ("billed_duration", {}), ("pdd_ms", {"required": False}),
+                          ("charge", {"decimal": True, "places": _PLACES}),
+                          ("cost", {"decimal": True, "places": _PLACES})):
+        value, problem = number(name, **options)
+        columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
+    if typed:
+        sip = "CASE WHEN s.sip_code BETWEEN 100 AND 699 THEN s.sip_code::smallint END"
+        customer = "c.id = s.customer_id"
+    else:
+        sip = "CASE WHEN s.sip_code ~ '^[1-6][0-9][0-9]$' THEN s.sip_code::smallint END"
+        customer = "c.id = CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
+    return f"""
+  SELECT s.row_no, s.call_id AS raw_call_id, s.customer_id AS raw_customer_id,
+         s.start_time AS raw_start, s.answer_time AS raw_answer, s.end_time AS raw_end,
+         s.sip_code AS raw_sip, s.dialed_number AS raw_dialed,
+         s.call_id, c.id AS customer_id,
+         {{parse_start}} AS start_time, {{parse_answer}} AS answer_time, {{parse_end}} AS end_time,
+         {", ".join(columns)},
+         coalesce(s.cli, '') AS cli, s.dialed_number, coalesce(s.destination, '') AS destination,
+         {sip} AS sip_code
+  FROM cdr_stage s
+  LEFT JOIN customers_customer c ON {customer}
+  OFFSET 0  -- evaluate each parse once, not once per reason that mentions it
+"""
+
+
+_REASONS = ", ".join([
+    "CASE WHEN t.call_id IS NULL THEN 'missing call_id' "
+    "WHEN length(t.call_id) > 128 THEN 'call_id longer than 128 characters' END",
+    "CASE WHEN t.raw_customer_id IS NULL THEN 'missing customer_id' "
+    "WHEN t.customer_id IS NULL THEN 'unknown customer' END",
+    "CASE WHEN t.raw_start IS NULL THEN 'missing start_time' "
+    "WHEN t.start_time IS NULL THEN 'bad start_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.raw_answer IS NOT NULL AND t.answer_time IS NULL "
+    "THEN 'bad answer_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.raw_end IS NULL THEN 'missing end_time' "
+    "WHEN t.end_time IS NULL THEN 'bad end_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.end_time < t.start_time THEN 'end_time before start_time' END",
+    "CASE WHEN t.answer_time < t.start_time OR t.answer_time > t.end_time "
+    "THEN 'answer_time outside start_time..end_time' END",
+    "t.duration_problem", "t.billed_duration_problem",
+    "CASE WHEN t.raw_answer IS NULL AND t.duration > 0 THEN 'duration on an unanswered call' END",
+    "CASE WHEN length(t.cli) > 32 THEN 'cli longer than 32 characters' END",
+    "CASE WHEN t.raw_dialed IS NULL THEN 'missing dialed_number' "
+    r"WHEN t.raw_dialed !~ '^\+?[0-9]{3,20}$' THEN 'bad dialed_number' END",
+    "CASE WHEN length(t.destination) > 120 THEN 'destination longer than 120 characters' END",
+    "CASE WHEN t.raw_sip IS NULL THEN 'missing sip_code' "
+    "WHEN t.sip_code IS NULL THEN 'bad sip_code (100-699)' END",
+    "t.pdd_ms_problem", "t.charge_problem", "t.cost_problem",
+])
+
+# Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
+# that passes the shape but not the cast (30 February) aborts the statement, which is then re-run
+# with cx_parse_timestamptz, the strict check that never raises (and costs three times as much).
+_FAST_TIME = ("CASE WHEN (left({v}, 16) LIKE '____-__-__T__:__' OR left({v}, 16) LIKE '____-__-__ __:__') AND (right({v}, 1) IN ('Z', 'z') "
+              "OR left(right({v}, 6), 1) IN ('+', '-') OR left(right({v}, 5), 1) IN ('+', '-') "
+              "OR left(right({v}, 3), 1) IN ('+', '-')) THEN {v}::timestamptz END")
+_STRICT_TIME = "cx_parse_timestamptz({v})"
+_TIME_ERRORS = {"22007", "22008", "22009"}  # invalid format, field overflow, bad time zone offset
+
+_INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
+                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
+
+_IMPORT_TEMPLATE = f"""
+WITH checked AS MATERIALIZED (
+  SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t
+), rejected AS (
+  INSERT INTO cdr_rejects (row_no, call_id, reason)
+  SELECT row_no, raw_call_id, reason FROM checked WHERE reason <> ''
+), inserted AS (
+  INSERT INTO {CDR_TABLE} ({", ".join(_INSERT_COLUMNS)}, imported_at)
+  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM checked WHERE reason = ''
+  ON CONFLICT (call_id) DO NOTHING
+  RETURNING customer_id, start_time, charge
+), by_customer AS (
+  INSERT INTO cdr_new_charges (customer_id, charge)
+  SELECT customer_id, sum(charge) FROM inserted GROUP BY customer_id
+), by_hour AS (
+  INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
+)
+SELECT counts.*, (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
+FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM checked) counts
+"""
+
+
+def _import_sql(*, typed, time_expression):
+    sql = _IMPORT_TEMPLATE.replace("{typed_select}", _typed_select(typed))
+    for column, name in (("start_time", "{parse_start}"), ("answer_time", "{parse_answer}"),
+                         ("end_time", "{parse_end}")):
+        sql = sql.replace(name, time_expression.format(v=f"s.{column}"))
+    return sql
+
+
+_IMPORT_SQL = {(typed, strict): _import_sql(typed=typed, time_expression=_STRICT_TIME if strict else _FAST_TIME)
+               for typed in (True, False) for strict in (True, False)}
+
+
+def _read_header(stream):
+    first = stream.readline()
+    if isinstance(first, bytes):
+        first = first.decode("utf-8-sig", errors="replace")
+    names = next(csv.reader([first]), [])
+    names = [name.strip().lower() for name in names]
+    if not names or names == [""]:
+        raise CdrImportError("The file is empty: a header row is required.")
+    missing = [name for name in CDR_COLUMNS if name not in names]
+    unknown = [name for name in names if name not in CDR_COLUMNS]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    problems = []
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown columns: {', '.join(unknown)}")
+    if duplicated:
+        problems.append(f"repeated columns: {', '.join(duplicated)}")
+    if problems:
+        raise CdrImportError(f"Header row: {'; '.join(problems)}.")
+    return names
+
+
+def _copy_error(exc):
+    context = getattr(exc.diag, "context", "") or ""
+    match = re.search(r"line (\d+)", context)
+    where = f"Row {int(match.group(1)) + 1}: " if match else ""
+    message = (exc.diag.message_primary or str(exc)).replace("cdr_stage", "the file")
+    return CdrImportError(f"{where}{message}. The file is not valid CSV; nothing was imported.")
+
+
+def _stage(cursor, stream, names, *, typed, progress):
+    types = _STAGE_TYPES if typed else {}
+    cursor.execute(
+        "DROP TABLE IF EXISTS cdr_stage;"
+        "CREATE TEMP TABLE cdr_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START 2), "
+        + ", ".join(f"{name} {types.get(name, 'text')}" for name in CDR_COLUMNS) + ") ON COMMIT DROP")
+    with cursor.cursor.copy(f"COPY cdr_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
+        while chunk := stream.read(COPY_CHUNK):
+            copy.write(chunk)
+            if progress:
+                progress(len(chunk))
+    # Blank cells are "no value" whether or not the CSV quoted them.
+    trimmed = _TEXT_COLUMNS if typed else CDR_COLUMNS
+    cursor.execute("UPDATE cdr_stage SET " + ", ".join(f"{name} = nullif(btrim({name}), '')" for name in trimmed)
+                   + " WHERE " + " OR ".join(f"{name} <> btrim({name}) OR {name} = ''" for name in trimmed))
+
+
+@transaction.atomic
+def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrImportResult:
+    """Load CDRs from a CSV stream (bytes): new call_ids are stored, seen ones skipped, bad rows
+    returned as rejects; each customer's balance is debited by the charges of its new CDRs and the
+    hours they fall in are queued for the rollup, all in this one transaction.
+    """
+    if not stream.seekable():
+        spooled = tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK * 16)
+        shutil.copyfileobj(stream, spooled)
+        spooled.seek(0)
+        stream = spooled
+    names = _read_header(stream)
+    data_start = stream.tell()
+    if progress:
+        progress(data_start)
+    result = CdrImportResult()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, charge numeric) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
+        typed = True
+        try:
+            with transaction.atomic():
+                _stage(cursor, stream, names, typed=True, progress=progress)
+        except psycopg.DataError:
+            typed = False  # some cell is not a number: stage as text and find which rows
+            stream.seek(data_start)
+            try:
+                _stage(cursor, stream, names, typed=False, progress=None)
+            except psycopg.DataError as exc:
+                raise _copy_error(exc) from exc
+        try:
+            with transaction.atomic():
+                cursor.execute(_IMPORT_SQL[typed, False])
+        except DataError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+                raise
+            cursor.execute(_IMPORT_SQL[typed, True])
+        rows, valid, inserted, charged = cursor.fetchone()
+        # Lock customers in id order so concurrent imports cannot deadlock on balances.
+        cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM cdr_new_charges) "
+                       "ORDER BY id FOR NO KEY UPDATE")
+        cursor.execute("UPDATE customers_customer c SET balance = c.balance - n.charge "
+                       "FROM cdr_new_charges n WHERE c.id = n.customer_id")
+        _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
+        cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
+        result.rejects = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute("DROP TABLE cdr_stage, cdr_rejects, cdr_new_charges, cdr_new_hours")
+    result.rows, result.inserted, result.charged = rows, inserted, Decimal(charged)
+    result.duplicates = valid - inserted
+    result.rejected = rows - valid
+    return result
+
+
+def cdr_import_records(*, records: list[dict]) -> CdrImportResult:
+    """The same import for a list of dicts keyed by the CSV column names (the JSON API)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CDR_COLUMNS)
+    for record in records:
+        if not isinstance(record, dict):
+            raise CdrImportError("Each record must be a JSON object.")
+        writer.writerow(["" if record.get(name) is None else str(record.get(name)) for name in CDR_COLUMNS])
+    return cdr_import(stream=io.BytesIO(buffer.getvalue().encode()))
+
+
+def _queue_hours(cursor, hours_sql, params=None):
+    """Mark hours for the rollup. The upsert locks each row: see PendingRollupHour."""
+    cursor.execute(f"INSERT INTO {PENDING_TABLE} (hour) SELECT hour FROM ({hours_sql}) h ORDER BY hour "
+                   "ON CONFLICT (hour) DO UPDATE SET marked = now()", params)
+
+
+_ROLLUP_TEMPLATE = f"""
+WITH agg AS MATERIALIZED (
+  SELECT customer_id, date_trunc('hour', start_time, 'UTC') AS hour, destination, count(*) AS attempts,
+         count(answer_time) AS answered, sum(duration) AS duration, sum(billed_duration) AS billed_duration,
+         sum(pdd_ms) AS pdd_ms_total, sum(charge) AS charge, sum(cost) AS cost
+  FROM {CDR_TABLE}
+  WHERE start_time >= %(low)s AND start_time < %(high)s {{hour_filter}}
+  GROUP BY 1, 2, 3
+), written AS (
+  INSERT INTO summaries_hourlysummary AS s (customer_id, hour, destination, attempts, answered, duration,
+                                            billed_duration, pdd_ms_total, charge, cost)
+  SELECT * FROM agg
+  ON CONFLICT (customer_id, hour, destination) DO UPDATE SET
+    attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
+    billed_duration = EXCLUDED.billed_duration, pdd_ms_total = EXCLUDED.pdd_ms_total,
+    charge = EXCLUDED.charge, cost = EXCLUDED.cost
+  WHERE (s.attempts, s.answered, s.duration, s.billed_duration, s.pdd_ms_total, s.charge, s.cost)
+        IS DISTINCT FROM (EXCLUDED.attempts, EXCLUDED.answered, EXCLUDED.duration, EXCLUDED.billed_duration,
+                          EXCLUDED.pdd_ms_total, EXCLUDED.charge, EXCLUDED.cost)
+  RETURNING s.customer_id, s.hour
+), gone AS (
+  DELETE FROM summaries_hourlysummary s
+  WHERE s.hour = ANY(%(hours)s) AND NOT EXISTS (
+    SELECT 1 FROM agg WHERE agg.customer_id = s.customer_id AND agg.hour = s.hour AND agg.destination = s.destination)
+  RETURNING s.customer_id, s.hour
+)
+INSERT INTO rollup_changed (customer_id, day)
+SELECT DISTINCT customer_id, date_trunc('day', hour, 'UTC') FROM (SELECT * FROM written UNION ALL SELECT * FROM gone) c
+"""
+# Claimed hours are usually contiguous, and then the time range alone selects them.
+_ROLLUP_SQL = {
+    True: _ROLLUP_TEMPLATE.replace("{hour_filter}", ""),
+    False: _ROLLUP_TEMPLATE.replace("{hour_filter}", "AND date_trunc('hour', start_time, 'UTC') = ANY(%(hours)s)"),
+}
+
+
+def summary_rollup_hours(*, hours: list[datetime], cursor):
+    """Replace the summaries of these whole UTC hours with the sums over their CDRs, noting in
+    rollup_changed which (customer, day) pairs changed. Only rows whose sums differ are written.
+
+    Callers must hold the hours' claims (summary_rollup_pending does) or run alone.
+    """
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_changed (customer_id bigint, day timestamptz) "
+                   "ON COMMIT DELETE ROWS; DELETE FROM rollup_changed")
+    if not hours:
+        return
+    low, high = min(hours), max(hours) + timedelta(hours=1)
+    contiguous = len(set(hours)) == (high - low) // timedelta(hours=1)
+    cursor.execute(_ROLLUP_SQL[contiguous], {"hours": hours, "low": low, "high": high})
+
+
+_DAILY_SQL = """
+WITH pairs AS (SELECT DISTINCT customer_id, day FROM rollup_changed),
+sums AS MATERIALIZED (
+  SELECT p.customer_id, p.day, sum(h.attempts) AS attempts, sum(h.answered) AS answered,
+         sum(h.duration) AS duration, sum(h.billed_duration) AS billed_duration,
+         sum(h.pdd_ms_total) AS pdd_ms_total, sum(h.charge) AS charge, sum(h.cost) AS cost
+  FROM pairs p
+  JOIN summaries_hourlysummary h
+    ON h.customer_id = p.customer_id AND h.hour >= p.day AND h.hour < p.day + interval '1 day'
+  GROUP BY 1, 2
+), written AS (
+  INSERT INTO summaries_dailysummary AS s (customer_id, day, attempts, answered, duration, billed_duration,
+                                           pdd_ms_total, charge, cost)
+  SELECT * FROM sums
+  ON CONFLICT (customer_id, day) DO UPDATE SET
+    attempts = EXCLUDED.attempts, answered = EXCLUDED.answered, duration = EXCLUDED.duration,
+    billed_duration = EXCLUDED.billed_duration, pdd_ms_total = EXCLUDED.pdd_ms_total,
+    charge = EXCLUDED.charge, cost = EXCLUDED.cost
+)
+DELETE FROM summaries_dailysummary d USING pairs p
+WHERE d.customer_id = p.customer_id AND d.day = p.day
+  AND NOT EXISTS (SELECT 1 FROM sums WHERE sums.customer_id = d.customer_id AND sums.day = d.day)
+"""
+DAY_LOCK = 60601  # advisory lock namespace: one lock per UTC day being re-summed
+
+
+def summary_rollup_days(*, cursor):
+    """Re-sum the daily rows of the (customer, day) pairs in rollup_changed from the hourly summaries.
+
+    Two runs that changed hours of one day serialise on the day's advisory lock, so the second
+    re-sums after the first has committed and its statement sees both runs' hours.
+    """
+    cursor.execute("SELECT DISTINCT day FROM rollup_changed ORDER BY day")
+    days = [row[0] for row in cursor.fetchall()]
+    for day in days:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, day.toordinal()])
+    if days:
+        cursor.execute(_DAILY_SQL)
+
+
+@transaction.atomic
+def summary_resum_days(*, customer_ids, hours, cursor):
+    """Re-sum the days containing these hours for these customers (summaries written by hand)."""
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_changed (customer_id bigint, day timestamptz) "
+                   "ON COMMIT DELETE ROWS; DELETE FROM rollup_changed")
+    cursor.execute("INSERT INTO rollup_changed SELECT c, date_trunc('day', h, 'UTC') "
+                   "FROM unnest(%s::bigint[]) c, unnest(%s::timestamptz[]) h", [list(customer_ids), list(hours)])
+    summary_rollup_days(cursor=cursor)
+
+
+def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None = None,
+                           batch_hours: int = ROLLUP_BATCH_HOURS,
+                           on_batch: Callable[[int], None] | None = None) -> int:
+    """Recompute every queued hour (optionally only those in [low, high)); returns hours done.
+
+    Each batch claims its hours with FOR UPDATE SKIP LOCKED and commits the recomputed summaries
+    together with the removal of the claims, so parallel runs share the work and a run killed
+    halfway leaves its hours queued for the next one.
+    """
+    done = 0
+    where, params = [], {}
+    if low is not None:
+        where.append("hour >= %(range_low)s")
+        params["range_low"] = low
+    if high is not None:
+        where.append("hour < %(range_high)s")
+        params["range_high"] = high
+    claim = (f"SELECT hour FROM {PENDING_TABLE} {'WHERE ' + ' AND '.join(where) if where else ''} "
+             f"ORDER BY hour LIMIT {int(batch_hours)} FOR UPDATE SKIP LOCKED")
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(claim, params)
+            hours = [row[0] for row in cursor.fetchall()]
+            if not hours:
+                return done
+            summary_rollup_hours(hours=hours, cursor=cursor)
+            summary_rollup_days(cursor=cursor)
+            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE hour = ANY(%s)", [hours])
+        done += len(hours)
+        if on_batch:
+            on_batch(len(hours))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def summary_queue_range(*, date_from: date, date_to: date) -> int:
+    """Queue every hour of the UTC days date_from..date_to (inclusive); returns the hour count."""
+    low, high = _day_start(date_from), _day_start(date_to + timedelta(days=1))
+    with transaction.atomic(), connection.cursor() as cursor:
+        _queue_hours(cursor, "SELECT generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') AS hour",
+                     [low, high - timedelta(hours=1)])
+    return int((high - low).total_seconds() // 3600)
+
+
+def summary_rebuild_range(*, date_from: date, date_to: date, on_batch=None) -> int:
+    """Recompute the summaries of a date range from the CDRs (manage.py rollup_cdrs --from --to)."""
+    summary_queue_range(date_from=date_from, date_to=date_to)
+    return summary_rollup_pending(low=_day_start(date_from), high=_day_start(date_to + timedelta(days=1)),
+                                  on_batch=on_batch)
+
+
+def summary_rebuild_request(*, date_from: date, date_to: date, user=None) -> SummaryRebuild:
+    """Record a staff rebuild request and run it as a task after commit."""
+    from .tasks import summary_rebuild_run_task
+
+    rebuild = SummaryRebuild(date_from=date_from, date_to=date_to, requested_by=user,
+                             hours_total=((date_to - date_from).days + 1) * 24)
+    rebuild.full_clean()
+    rebuild.save()
+    transaction.on_commit(lambda: summary_rebuild_run_task.delay(rebuild.pk))
+    return rebuild
+
+
+def summary_rebuild_run(*, rebuild_id: int):
+    """Run a queued rebuild, ticking its progress after each committed batch."""
+    claimed = (SummaryRebuild.objects.filter(pk=rebuild_id, state=SummaryRebuild.State.QUEUED)
+               .update(state=SummaryRebuild.State.RUNNING, updated=timezone.now()))
+    if not claimed:
+        return  # already run or running elsewhere
+    rebuild = SummaryRebuild.objects.get(pk=rebuild_id)
+    from django.db.models import F
+
+    def tick(count):
+        SummaryRebuild.objects.filter(pk=rebuild_id).update(hours_done=F("hours_done") + count)
+
+    try:
+        summary_rebuild_range(date_from=rebuild.date_from, date_to=rebuild.date_to, on_batch=tick)
+    except Exception as exc:
+        SummaryRebuild.objects.filter(pk=rebuild_id).update(state=SummaryRebuild.State.FAILED, error=str(exc))
+        raise
+    # Hours another run happened to claim were rolled up there; the range is complete either way.
+    SummaryRebuild.objects.filter(pk=rebuild_id).update(state=SummaryRebuild.State.DONE,
+                                                        hours_done=F("hours_total"))

@@ -1,0 +1,107 @@
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from connex.registry import registry
+from customers.models import Customer
+
+from . import selectors, services
+from .forms import RebuildForm
+from .models import SummaryRebuild
+from .selectors import Period
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMNS):
+    """Stream one period's CDRs as CSV; rows go out as the server-side cursor yields them."""
+    try:
+        start, end = selectors.period_bounds(period_key)
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(columns)
+        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=start, end=end, columns=columns):
+            yield writer.writerow(["" if value is None else value.isoformat() if hasattr(value, "isoformat")
+                                   else value for value in record])
+
+    name = f"cdrs-{customer.pk}-{period_key.replace(':', '-')}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def summary_context(*, customer, kind, table_url, download_url, selectable=True):
+    """`selectable` is the staff view: row checkboxes, carrier cost and profit (never in the portal)."""
+    if kind not in Period.UNITS:
+        kind = Period.HOURLY
+    return {"summary": selectors.summary_table(customer_id=customer.pk, kind=kind), "summary_kind": kind,
+            "summary_tabs": Period.TABS, "summary_table_url": table_url, "cdr_download_url": download_url,
+            "summary_selectable": selectable, "customer": customer}
+
+
+def summary_section_context(request, customer):
+    return summary_context(customer=customer, kind=request.GET.get("period", Period.HOURLY),
+                           table_url=reverse("summaries:summary_table", args=[customer.pk]),
+                           download_url=reverse("summaries:cdr_report", args=[customer.pk])) | {
+        "summary_actions": registry.summary_actions}
+
+
+def stats_tab_context(request, customer):
+    return {"series": selectors.summary_series(customer_id=customer.pk),
+            "stats_scopes": [("hourly", "Per hour, last 24 hours"), ("daily", "Per day, last 30 days")],
+            "stats_metrics": [("attempts", "Attempts"), ("minutes", "Minutes"), ("asr", "ASR %"),
+                              ("acd", "ACD (s)")]}
+
+
+class SummaryTableView(View):
+    """The Summary section's table for one period kind (htmx partial)."""
+
+    def get(self, request, pk):
+        customer = get_object_or_404(Customer, pk=pk)
+        context = summary_section_context(request, customer)
+        return render(request, "summaries/partials/summary_table.html", context)
+
+
+class CdrReportView(View):
+    def get(self, request, pk):
+        customer = get_object_or_404(Customer, pk=pk)
+        return cdr_report_response(customer=customer, period_key=request.GET.get("period", ""))
+
+
+class RebuildView(View):
+    template_name = "summaries/rebuild.html"
+
+    def render_page(self, request, form, status=200):
+        return render(request, self.template_name, {
+            "form": form, "rebuilds": SummaryRebuild.objects.select_related("requested_by")[:10],
+            "title": "Rebuild summaries"}, status=status)
+
+    def get(self, request):
+        today = date.today()
+        return self.render_page(request, RebuildForm(initial={"date_from": today.replace(day=1), "date_to": today}))
+
+    def post(self, request):
+        form = RebuildForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(request, form, status=422)
+        rebuild = services.summary_rebuild_request(date_from=form.cleaned_data["date_from"],
+                                                   date_to=form.cleaned_data["date_to"], user=request.user)
+        messages.success(request, f"{rebuild} queued.")
+        return redirect("summaries:rebuild")
+
+
+class RebuildProgressView(View):
+    def get(self, request, pk):
+        rebuild = get_object_or_404(SummaryRebuild, pk=pk)
+        return render(request, "summaries/partials/rebuild_row.html", {"rebuild": rebuild})

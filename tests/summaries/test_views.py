@@ -1,0 +1,158 @@
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+
+from connex.registry import registry
+from summaries.selectors import period_bounds
+from summaries.services import summary_resum_days
+from tests.factories import (
+    CallDetailRecordFactory,
+    ContactFactory,
+    CustomerFactory,
+    HourlySummaryFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def sum_days(summaries):
+    with connection.cursor() as cursor:
+        summary_resum_days(customer_ids={summary.customer_id for summary in summaries},
+                           hours=[summary.hour for summary in summaries], cursor=cursor)
+
+
+@pytest.fixture
+def customer():
+    customer = CustomerFactory(name="Acme")
+    sum_days([HourlySummaryFactory(customer=customer, hour=NOW - timedelta(hours=hours_ago), destination=destination)
+              for hours_ago, destination in [(1, "UK"), (1, "DE"), (30, "UK")]])
+    return customer
+
+
+def test_main_tab_shows_the_summary_section_with_the_last_hours_and_a_totals_row(staff_client, customer):
+    response = staff_client.get(f"/customers/{customer.pk}/")
+
+    html = response.content.decode()
+    assert 'id="section-summary"' in html and "UTC" in html
+    hour = (NOW - timedelta(hours=1)).strftime("%Y-%m-%d %H:00")
+    assert hour in html
+    [section] = [s["context"] for s in response.context["main_sections"] if "summary" in s["context"]]
+    assert [row.attempts for row in section["summary"]["rows"]] == [20, 10]
+    assert 'class="fw-semibold cx-summary-total"' in html
+
+
+@pytest.mark.parametrize(("period", "label"), [("daily", "Day (UTC)"), ("weekly", "ISO week (UTC)"),
+                                               ("monthly", "Month (UTC)")])
+def test_period_tabs_group_the_hours_and_offer_row_checkboxes(staff_client, customer, period, label):
+    response = staff_client.get(f"/summaries/customers/{customer.pk}/summary/?period={period}")
+
+    html = response.content.decode()
+    assert label in html
+    rows = response.context["summary"]["rows"]
+    assert sum(row.attempts for row in rows) == 30 and response.context["summary"]["total"].attempts == 30
+    assert response.context["summary"]["total"].charge == Decimal("3")
+    assert '<form id="summary-selection" method="post"' in html
+    for row in rows:
+        assert f'name="periods" value="{row.key}"' in html
+        period_bounds(row.key)  # every key is a valid period
+
+
+def test_weekly_rows_start_on_monday_and_monthly_on_the_first(staff_client, customer):
+    weekly = staff_client.get(f"/summaries/customers/{customer.pk}/summary/?period=weekly").context["summary"]
+    monthly = staff_client.get(f"/summaries/customers/{customer.pk}/summary/?period=monthly").context["summary"]
+
+    assert all(row.start.weekday() == 0 and row.key.startswith("weekly:") for row in weekly["rows"])
+    assert all(row.start.day == 1 and row.key.startswith("monthly:") for row in monthly["rows"])
+
+
+def test_summary_actions_registered_by_other_apps_render_in_the_toolbar(staff_client, customer, tmp_path, settings):
+    template_dir = tmp_path / "templates"
+    (template_dir / "x").mkdir(parents=True)
+    (template_dir / "x" / "action.html").write_text(
+        '<button form="summary-selection" id="extra-action">Generate Invoice</button>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [template_dir, *settings.TEMPLATES[0]["DIRS"]]}]
+    registry.summary_actions.append("x/action.html")
+    try:
+        html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    finally:
+        registry.summary_actions.remove("x/action.html")
+
+    assert 'id="extra-action"' in html
+
+
+def test_cdr_report_streams_the_periods_calls_as_csv(staff_client, customer):
+    day = datetime(2026, 11, 20, tzinfo=UTC)
+    inside = [CallDetailRecordFactory(customer=customer, start_time=day + timedelta(hours=h)) for h in (0, 5, 23)]
+    CallDetailRecordFactory(customer=customer, start_time=day + timedelta(days=1))  # next day
+    CallDetailRecordFactory(start_time=day + timedelta(hours=1))  # another customer
+
+    response = staff_client.get(f"/summaries/customers/{customer.pk}/cdrs.csv?period=daily:2026-11-20")
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Disposition"] == f'attachment; filename="cdrs-{customer.pk}-daily-2026-11-20.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["call_id", "start_time", "answer_time"]
+    assert [row[0] for row in rows[1:]] == [cdr.call_id for cdr in inside]
+
+
+@pytest.mark.parametrize("period", ["weekly:2026-11-18", "monthly:2026-11-02", "yearly:2026-01-01", "daily:nope"])
+def test_cdr_report_refuses_periods_that_do_not_start_where_they_should(staff_client, customer, period):
+    assert staff_client.get(f"/summaries/customers/{customer.pk}/cdrs.csv?period={period}").status_code == 404
+
+
+def test_stats_tab_has_hourly_and_daily_series(staff_client, customer):
+    response = staff_client.get(f"/customers/{customer.pk}/tab/stats/")
+
+    series = response.context["series"]
+    assert len(series["hourly"]["attempts"]) == 24 and len(series["daily"]["attempts"]) == 30
+    assert sum(series["hourly"]["attempts"]) == 20  # the two summaries of the last hour's row
+    assert series["hourly"]["asr"][-2] == 60.0
+    assert b"chart.umd.min.js" in response.content
+
+
+def test_portal_contact_sees_only_its_own_customers_summaries_and_cdrs(client, portal_login, customer):
+    other = CustomerFactory()
+    sum_days([HourlySummaryFactory(customer=other, hour=NOW - timedelta(hours=1), attempts=777)])
+    CallDetailRecordFactory(customer=other, start_time=NOW - timedelta(hours=1), call_id="not-mine")
+    CallDetailRecordFactory(customer=customer, start_time=NOW - timedelta(minutes=30), call_id="mine")
+    portal_login(client, ContactFactory(customer=customer))
+
+    summaries = client.get("/portal/summaries/?period=daily")
+    cdrs = client.get("/portal/cdrs/")
+    report = client.get(f"/portal/cdrs/download.csv?period=monthly:{NOW:%Y-%m}-01")
+
+    assert summaries.status_code == 200 and summaries.context["ctx"]["summary"]["total"].attempts == 30
+    assert b"777" not in summaries.content
+    assert b"Profit" not in summaries.content and b'data-col="cost"' not in summaries.content  # carrier cost is internal
+    assert b"mine" in cdrs.content and b"not-mine" not in cdrs.content
+    body = b"".join(report.streaming_content)
+    assert b"mine" in body and b"not-mine" not in body
+    assert b"cost" not in body.split(b"\n")[0]
+
+
+def test_portal_sections_hidden_by_portal_access_answer_404(client, portal_login, customer):
+    customer.portal_access = ["balance"]
+    customer.save()
+    portal_login(client, ContactFactory(customer=customer))
+
+    assert client.get("/portal/summaries/").status_code == 404
+    assert client.get("/portal/cdrs/").status_code == 404
+    assert client.get("/portal/cdrs/download.csv?period=daily:2026-11-20").status_code == 404
+
+
+def test_portal_pages_require_sign_in(client):
+    assert client.get("/portal/summaries/").status_code == 302
+    assert client.get("/portal/cdrs/").status_code == 302
+
+
+def test_staff_pages_require_staff(client, customer):
+    assert client.get(f"/summaries/customers/{customer.pk}/summary/").status_code == 302
+    assert client.get(f"/summaries/customers/{customer.pk}/cdrs.csv?period=daily:2026-11-20").status_code == 302
+    assert client.get("/summaries/rebuild/").status_code == 302
