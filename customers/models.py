@@ -101,7 +101,9 @@ class Tag(TimeStampedModel):
     pghistory.InsertEvent("customer.created"),
     pghistory.UpdateEvent("customer.updated"),
     pghistory.DeleteEvent("customer.deleted"),
-    exclude=["updated"],
+    # Balance and channels in use are live figures moved by every CDR import and payment, which
+    # are financial records of their own; auditing them would bury staff edits under debits.
+    exclude=["updated", "balance", "channels_in_use"],
     # Statement-level triggers record a bulk write (import, bulk edit) with one set-based
     # INSERT per statement instead of one per row.
     level=pghistory.Statement,
