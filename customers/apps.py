@@ -24,7 +24,7 @@ class CustomersConfig(AppConfig):
                                   context=main_tab_context))
         register_main_section(CardSection("details", "customers/partials/section_details.html", order=900))
         register_demo_loader(10, load_demo_customers)
-        register_nav(NavItem("Delayed changes", "delayed_change_list", order=15, icon="clock-history"))
+        register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",
                                           order=5, context=pending_changes_context))
 

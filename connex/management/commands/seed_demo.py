@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from connex.audit import system_context
 from connex.registry import registry
 
 
@@ -9,6 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for _, loader in registry.demo_loaders:
-            with transaction.atomic():
+            # Each loader commits on its own, and the audit log names the command as the actor.
+            with transaction.atomic(), system_context("manage.py seed_demo", command="seed_demo"):
                 loader(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
