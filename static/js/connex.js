@@ -69,4 +69,18 @@
       if (first === pane) bootstrap.Tab.getOrCreateInstance(trigger).show();
     }
   }, true);
+
+  // Actions on summary rows (Generate Invoice) wait until at least one period is ticked.
+  function refreshPeriodActions() {
+    const ticked = document.querySelectorAll("#summary-selection input[name=periods]:checked").length > 0;
+    document.querySelectorAll("[data-needs-periods]").forEach(button => {
+      button.disabled = !ticked;
+      button.title = ticked ? "One invoice per selected period" : "Tick Daily, Weekly or Monthly rows first";
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "periods") refreshPeriodActions();
+  });
+  document.addEventListener("DOMContentLoaded", refreshPeriodActions);
+  document.addEventListener("htmx:afterSettle", refreshPeriodActions);
 })();

@@ -36,6 +36,8 @@ def test_select_two_daily_rows_generate_invoices_and_download_a_pdf(staff_page):
     page = staff_page
     page.goto(f"/customers/{customer.pk}/")
     page.locator('a[data-period="daily"]').click()
+    page.wait_for_selector('#summary-selection input[name="periods"]')
+    assert page.locator("#generate-invoice").is_disabled()  # nothing ticked yet
     for day in days:
         page.locator(f'#summary-selection input[name="periods"][value="daily:{day:%Y-%m-%d}"]').check()
     page.locator("#generate-invoice").click()
