@@ -58,3 +58,12 @@ class AccountOptionsForm(forms.ModelForm):
         if next_number <= highest:
             self.add_error("invoice_next_number",
                            f"{prefix}{highest} has been issued already; the next number must be above {highest}.")
+
+
+def add_validation_errors(form, exc):
+    """Show a service's ValidationError on the form: beside its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
+from connex.forms import add_validation_errors
 from connex.views import ObjectListView
 from customers.models import Customer
 
@@ -36,14 +37,6 @@ def render_section(request, customer, **extra):
 
 def portal_url(request):
     return request.build_absolute_uri(reverse("portal:login"))
-
-
-def _apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class ContactFormView(View):
@@ -93,7 +86,7 @@ class ContactFormView(View):
                     auto_password=adding and form.cleaned_data.get("auto_password", False),
                     portal_url=portal_url(request))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 return self.saved(request, form.instance, adding, warnings, context)
         if context["inline"]:

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
+from connex.forms import add_validation_errors
 from customers.models import Customer
 
 from . import services
@@ -21,14 +22,6 @@ def _section(request, customer, template, *, notice="", password=""):
     response["HX-Retarget"] = "#" + template.rsplit("/", 1)[1].removesuffix(".html").replace("_", "-")
     response["HX-Reswap"] = "outerHTML"
     return response
-
-
-def _apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class SipUserFormView(View):
@@ -61,7 +54,7 @@ class SipUserFormView(View):
             try:
                 sip_user = services.sip_user_save(sip_user=form.save(commit=False), password=password)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 return _section(request, customer, self.section, notice=f"SIP user {sip_user} saved.",
                                 password=password)
@@ -100,7 +93,7 @@ class IpEntryFormView(View):
             try:
                 entry = services.ip_entry_save(entry=form.save(commit=False))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 return _section(request, customer, self.section, notice=f"IP entry {entry} saved.")
         return self.render_form(request, form, customer)
