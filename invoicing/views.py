@@ -162,17 +162,8 @@ def invoice_rerender(request, pk):
 @require_POST
 def invoice_line_add(request, pk):
     invoice = get_object_or_404(Invoice, pk=pk)
-    form = LineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invoice_line_add(invoice=invoice, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, "Line added.")
-    else:
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label or field.capitalize()}: {' '.join(errors)}")
+    _save_line_form(request, lambda data: services.invoice_line_add(invoice=invoice, user=request.user, **data),
+                    "Line added.")
     return redirect(invoice)
 
 
@@ -187,18 +178,24 @@ def invoice_line_edit(request, pk, line_pk):
         else:
             messages.success(request, "Line removed.")
         return redirect(line.invoice)
+    _save_line_form(request, lambda data: services.invoice_line_change(line=line, user=request.user, **data),
+                    "Line changed.")
+    return redirect(line.invoice)
+
+
+def _save_line_form(request, save, success):
+    """Validate a posted line, run `save(cleaned_data)`, and report the outcome as messages."""
     form = LineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invoice_line_change(line=line, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, "Line changed.")
-    else:
+    if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label or field.capitalize()}: {' '.join(errors)}")
-    return redirect(line.invoice)
+        return
+    try:
+        save(form.cleaned_data)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, success)
 
 
 # Card tabs ----------------------------------------------------------------------------------
