@@ -208,6 +208,12 @@ class Customer(TimeStampedModel):
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
+        permissions = [
+            ("view_all_customers", "Can see every customer, not only those they manage"),
+            ("portal_login", "Can sign in to the portal as a contact (Portal Login)"),
+            ("import_customers", "Can import customers from a file"),
+            ("bulk_edit_customers", "Can edit or delete many customers at once"),
+        ]
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="customer_name_ci_unique",

@@ -44,3 +44,18 @@ def delayed_change_pending(*, customer):
     from .models import DelayedChange
 
     return customer.delayed_changes.filter(state=DelayedChange.State.PENDING).select_related("requested_by")
+
+
+def customers_visible_to(user, queryset=None):
+    """The customers a staff member may see: all of them with `customers.view_all_customers`,
+    otherwise only those they are the account manager of ("only my customers").
+
+    Every staff-facing read of customers (board, card, search, exports, API, broadcasts) goes
+    through this one function.
+    """
+    queryset = Customer.objects.all() if queryset is None else queryset
+    if user is not None and user.has_perm("customers.view_all_customers"):
+        return queryset
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(account_manager=user)

@@ -105,6 +105,9 @@ class Invoice(TimeStampedModel):
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
+        permissions = [
+            ("void_invoice", "Can void an issued invoice"),
+        ]
         ordering = ["-period_start", "-pk"]
         constraints = [
             ExclusionConstraint(
@@ -250,6 +253,9 @@ class Payment(TimeStampedModel):
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        permissions = [
+            ("record_payment", "Can record a payment and change its status"),
+        ]
         ordering = ["-received_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),

@@ -28,6 +28,9 @@ class Broadcast(TimeStampedModel):
     objects = BroadcastQuerySet.as_manager()
 
     class Meta:
+        permissions = [
+            ("send_broadcast", "Can send email and SMS broadcasts"),
+        ]
         ordering = ["-created"]
 
     def __str__(self):
@@ -81,6 +84,9 @@ class Message(TimeStampedModel):
     objects = MessageQuerySet.as_manager()
 
     class Meta:
+        permissions = [
+            ("edit_messaging_settings", "Can change the email and SMS provider settings"),
+        ]
         ordering = ["-created"]
         indexes = [
             models.Index(fields=["customer", "-created"], name="message_customer_created"),

@@ -68,6 +68,9 @@ class SipUser(TimeStampedModel):
                              help_text="Addresses or CIDRs the user may register from; empty for any.")
 
     class Meta:
+        permissions = [
+            ("read_sip_secret", "Can read SIP digest secrets (HA1)"),
+        ]
         ordering = ["extension"]
         verbose_name = "SIP user"
 

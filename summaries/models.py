@@ -159,6 +159,9 @@ class SummaryRebuild(TimeStampedModel):
                                      related_name="+")
 
     class Meta:
+        permissions = [
+            ("rebuild_summaries", "Can rebuild summaries from CDRs"),
+        ]
         ordering = ["-created"]
         constraints = [models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")),
                                               name="summaryrebuild_range_ordered")]
