@@ -1,0 +1,335 @@
+"""Permission matrix generated from the URL resolver: every pattern × every kind of visitor.
+
+Visitors: anonymous, a portal contact, Read-only, Support, Finance, an Account manager on their
+own customer and on someone else's, an Administrator. Expected answers:
+- panel pages: sign-in redirect for anonymous visitors and portal contacts; 403 for staff
+  without the declared permissions; 404 for an Account manager on another manager's customer
+  (or anything belonging to it); otherwise an answer that is neither refused nor an error;
+- portal pages: refused to anonymous visitors unless public, open to the contact;
+- API endpoints (session auth): refused to anonymous visitors and contacts; a staff member
+  needs `view_<model>` to read.
+
+A new URL pattern needs an entry in SAMPLES when it takes arguments, and its view a declared
+permission: `test_every_pattern_is_declared` fails otherwise.
+"""
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import (
+    URLPattern,
+    URLResolver,
+    clear_url_caches,
+    get_resolver,
+    include,
+    path,
+    reverse,
+)
+from django.views import View
+
+from connex.permissions import ADMIN, API, PANEL, PORTAL, PUBLIC, UNDECLARED, view_access
+from invoicing.models import InvoiceLine
+from tests.factories import (
+    ApprovedCLIFactory,
+    BroadcastFactory,
+    ContactFactory,
+    CustomerFactory,
+    DelayedChangeFactory,
+    InvoiceFactory,
+    InvoiceTemplateFactory,
+    IpAuthEntryFactory,
+    MessageFactory,
+    NumberBlockFactory,
+    PaymentFactory,
+    SipUserFactory,
+    StaffFactory,
+    SummaryRebuildFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["Read-only", "Support", "Finance", "Account manager", "Administrator"]
+
+
+@dataclass
+class Pattern:
+    route: str
+    name: str | None
+    callback: object
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """Every URL pattern of the project, with its full route and namespaced name."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from url_patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield Pattern(prefix + str(entry.pattern), name, entry.callback)
+
+
+def undeclared_patterns(patterns=None):
+    """Routes whose view declares no access at all: each is refused to everyone, and a mistake."""
+    return [p.route for p in url_patterns(patterns)
+            if not p.route.startswith("admin/") and view_access(p.callback, None, {})[0] == UNDECLARED]
+
+
+# Sample arguments for patterns that take some. `own` marks patterns reaching a customer's data:
+# the function gets that customer's objects (the Account manager's own, or another one's).
+def own(function):
+    function.scoped = True
+    return function
+
+
+SAMPLES = {
+    "table_columns": lambda w, c: {"table": "customers"},
+    "customers:customer_detail": own(lambda w, c: {"pk": c.customer.pk}),
+    "customers:customer_tab": own(lambda w, c: {"pk": c.customer.pk, "tab": "main"}),
+    "customers:customer_edit": own(lambda w, c: {"pk": c.customer.pk}),
+    "customers:customer_import_template": lambda w, c: {"fmt": "csv"},
+    "customers:customer_import_detail": lambda w, c: {"pk": w.customer_import.pk},
+    "customers:delayed_change_cancel": own(lambda w, c: {"pk": c.delayed_change.pk}),
+    "contacts:contact_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "contacts:contact_section": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "contacts:contact_edit": own(lambda w, c: {"pk": c.contact.pk}),
+    "contacts:contact_password": own(lambda w, c: {"pk": c.contact.pk}),
+    "numberblocks:block_assign": own(lambda w, c: {"pk": c.customer.pk}),
+    "numberblocks:block_release": own(lambda w, c: {"pk": c.block.pk}),
+    "summaries:summary_table": own(lambda w, c: {"pk": c.customer.pk}),
+    "summaries:cdr_report": own(lambda w, c: {"pk": c.customer.pk}),
+    "summaries:rebuild_progress": lambda w, c: {"pk": w.rebuild.pk},
+    "invoicing:invoice_detail": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_pdf": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_issue": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_void": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_send": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_rerender": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_line_add": own(lambda w, c: {"pk": c.invoice.pk}),
+    "invoicing:invoice_line_edit": own(lambda w, c: {"pk": c.invoice.pk, "line_pk": c.line.pk}),
+    "invoicing:invoice_generate": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "invoicing:invoice_auto_generate": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "invoicing:invoice_draft_create": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "invoicing:payment_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "invoicing:payment_status": own(lambda w, c: {"pk": c.payment.pk}),
+    "invoicing:template_edit": lambda w, c: {"pk": w.template.pk},
+    "messaging:message_detail": own(lambda w, c: {"pk": c.message.pk}),
+    "messaging:message_resend": own(lambda w, c: {"pk": c.message.pk}),
+    "messaging:broadcast_detail": lambda w, c: {"pk": w.broadcast.pk},
+    "sipauth:sip_user_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "sipauth:sip_user_edit": own(lambda w, c: {"pk": c.sip_user.pk}),
+    "sipauth:sip_user_delete": own(lambda w, c: {"pk": c.sip_user.pk}),
+    "sipauth:ip_entry_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "sipauth:ip_entry_edit": own(lambda w, c: {"pk": c.ip_entry.pk}),
+    "sipauth:ip_entry_delete": own(lambda w, c: {"pk": c.ip_entry.pk}),
+    "portal_panel:cli_revoke": own(lambda w, c: {"customer_pk": c.customer.pk, "pk": c.cli.pk}),
+    "portal:impersonate_start": own(lambda w, c: {"contact_id": c.contact.pk}),
+    "portal:password_reset_confirm": lambda w, c: {"token": "not-a-token"},
+    "portal:verify_email_confirm": lambda w, c: {"token": "not-a-token"},
+    "portal:cli_confirm": lambda w, c: {"pk": w.own.cli.pk},
+    "portal:cli_resend": lambda w, c: {"pk": w.own.cli.pk},
+    "invoicing_portal:invoice_pdf": lambda w, c: {"pk": w.own.invoice.pk},
+    "invoice-detail": lambda w, c: {"pk": w.own.invoice.pk},
+    "message-detail": lambda w, c: {"pk": w.own.message.pk},
+    "message-resend": lambda w, c: {"pk": w.own.message.pk},
+    "api_sip_user_lookup": lambda w, c: {"username": w.own.sip_user.username},
+}
+QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
+# Portal pages anyone may open.
+PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset_confirm",
+                 "portal:verify_email_confirm", "portal:logout"}
+# API endpoints without a queryset: the model whose view_ permission reads them.
+API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
+              "api_cdr_import": "summaries.calldetailrecord"}
+# The schema and its browser are documentation, guarded by the API's own settings.
+API_DOCUMENTATION = {"api_schema", "api_docs"}
+
+
+class Bundle:
+    """One customer with one of everything that belongs to a customer."""
+
+    def __init__(self, manager=None):
+        self.customer = CustomerFactory(account_manager=manager)
+        self.contact = ContactFactory(customer=self.customer)
+        self.sip_user = SipUserFactory(customer=self.customer)
+        self.ip_entry = IpAuthEntryFactory(customer=self.customer)
+        self.block = NumberBlockFactory(customer=self.customer)
+        self.cli = ApprovedCLIFactory(customer=self.customer)
+        self.invoice = InvoiceFactory(customer=self.customer)
+        self.line = InvoiceLine.objects.create(invoice=self.invoice, description="Calls", quantity=Decimal("1"),
+                                               amount=Decimal("1.00"))
+        self.payment = PaymentFactory(customer=self.customer)
+        self.delayed_change = DelayedChangeFactory(customer=self.customer)
+        self.message = MessageFactory(customer=self.customer)
+
+
+class World:
+    def __init__(self, portal_login):
+        self.staff = {role: StaffFactory(username=role.lower().replace(" ", "-"), groups=[role]) for role in ROLES}
+        self.own = Bundle(manager=self.staff["Account manager"])
+        self.other = Bundle()
+        self.template = InvoiceTemplateFactory()
+        self.broadcast = BroadcastFactory()
+        self.rebuild = SummaryRebuildFactory()
+        from customers.models import CustomerImport
+
+        self.customer_import = CustomerImport.objects.create(original_name="x.csv", total_rows=0)
+        self.clients = {"anonymous": Client(), "portal contact": portal_login(Client(), self.own.contact)}
+        for role, user in self.staff.items():
+            client = Client()
+            client.force_login(user)
+            self.clients[role] = client
+
+
+def ask(client, url, methods=("get",)):
+    """The answer to the first method the view accepts; nothing it writes is kept."""
+    response = None
+    cookies = copy.deepcopy(client.cookies)  # a rolled-back sign-in must not leave a dangling session
+    for method in methods:
+        client.cookies = copy.deepcopy(cookies)
+        with transaction.atomic():
+            try:
+                response = getattr(client, method)(url)
+            except Exception as exc:  # noqa: BLE001 — an error page is an answer to report
+                response = HttpResponse(repr(exc), status=500)
+            transaction.set_rollback(True)
+        if response.status_code != 405:
+            break
+    client.cookies = cookies
+    return response
+
+
+def refused(response):
+    return response.status_code in (401, 403)
+
+
+def sent_to_sign_in(response, login="/login/"):
+    return response.status_code == 302 and response["Location"].startswith(login)
+
+
+def answered(response):
+    return response.status_code < 500 and response.status_code not in (401, 403, 404)
+
+
+def expectations(pattern, world):
+    """(visitor, url, expected answer as text, check) for one pattern."""
+    sample = SAMPLES.get(pattern.name)
+    scoped = getattr(sample, "scoped", False)
+    access = view_access(pattern.callback, None, {})[0]
+    bundles = [("own", world.own), ("other", world.other)] if scoped else [("", world.own)]
+    for which, bundle in bundles:
+        kwargs = sample(world, bundle) if sample else {}
+        url = reverse(pattern.name, kwargs=kwargs) + QUERIES.get(pattern.name, "")
+        _, permissions = view_access(pattern.callback, None, kwargs)
+        for visitor in ["anonymous", "portal contact", *ROLES]:
+            if which == "other" and visitor != "Account manager":
+                continue
+            label = f"{visitor} ({which} customer)" if which else visitor
+            user = world.staff.get(visitor)
+            if pattern.name == "portal:impersonate_start":
+                # Staff only, guarded by the view itself; it does not reveal itself to others.
+                if user is None:
+                    yield label, url, ("post",), "404", lambda r: r.status_code == 404
+                elif not user.has_perm("customers.portal_login"):
+                    yield label, url, ("post",), "403", refused
+                elif which == "other":
+                    yield label, url, ("post",), "404", lambda r: r.status_code == 404
+                else:
+                    yield label, url, ("post",), "302 to the portal", lambda r: r.status_code == 302
+            elif access == PANEL:
+                if user is None:
+                    yield label, url, ("get", "post"), "sign-in", sent_to_sign_in
+                elif permissions and not user.has_perms(permissions):
+                    yield label, url, ("get", "post"), "403", refused
+                elif which == "other":
+                    yield label, url, ("get", "post"), "404", lambda r: r.status_code == 404
+                else:
+                    yield label, url, ("get", "post"), "an answer", answered
+            elif access == PORTAL:
+                if visitor == "anonymous" and pattern.name not in PUBLIC_PORTAL:
+                    yield label, url, ("get", "post"), "portal sign-in", \
+                        lambda r: sent_to_sign_in(r, "/portal/login/") or r.status_code == 404
+                elif visitor == "portal contact":
+                    yield label, url, ("get", "post"), "no error", lambda r: r.status_code < 500 and not refused(r)
+            elif access == API:
+                if pattern.name in API_DOCUMENTATION:
+                    continue
+                methods = ("get",) if "get" in getattr(pattern.callback, "actions", {"get": 1}) and \
+                    pattern.name not in ("api_cdr_import", "message-resend") else ("post",)
+                if user is None:
+                    yield label, url, methods, "401/403", refused
+                elif methods == ("get",):
+                    model = API_MODELS.get(pattern.name) or f"{pattern.callback.cls.queryset.model._meta.app_label}.{pattern.callback.cls.queryset.model._meta.model_name}"
+                    app_label, model_name = model.split(".")
+                    if user.has_perm(f"{app_label}.view_{model_name}"):
+                        yield label, url, methods, "an answer", answered
+                    else:
+                        yield label, url, methods, "403", refused
+
+
+def test_every_pattern_is_declared():
+    assert undeclared_patterns() == []
+
+
+def test_every_pattern_with_arguments_has_a_sample():
+    missing = [p.name or p.route for p in url_patterns()
+               if "<" in p.route and p.name not in SAMPLES and not p.route.startswith(("admin/", "media/"))]
+    assert missing == []
+
+
+def matrix_patterns():
+    return [p for p in url_patterns() if p.name and not p.route.startswith(("admin/", "media/"))]
+
+
+# One test per top-level path, so the matrix spreads over the test workers.
+SECTIONS = sorted({p.route.split("/")[0] for p in matrix_patterns()})
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_permission_matrix(portal_login, section):
+    world = World(portal_login)
+    wrong, checked = [], 0
+    for pattern in matrix_patterns():
+        if pattern.route.split("/")[0] != section:
+            continue
+        if view_access(pattern.callback, None, {})[0] in (PUBLIC, ADMIN):
+            continue
+        for visitor, url, methods, expected, check in expectations(pattern, world):
+            response = ask(world.clients[visitor.split(" (")[0]], url, methods)
+            checked += 1
+            if not check(response):
+                wrong.append(f"{url} as {visitor}: expected {expected}, got {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
+    assert checked or section in ("login", "logout", "healthz", "")
+
+
+def test_matrix_covers_panel_portal_and_api():
+    assert {"customers", "invoicing", "portal", "api", "sipauth", "settings"} <= set(SECTIONS)
+
+
+# A view added without a declaration is caught by the collector the matrix relies on.
+
+class ForgottenView(View):
+    def get(self, request):
+        return HttpResponse("anything")
+
+
+urlpatterns = [path("forgotten/", ForgottenView.as_view(), name="forgotten"), path("", include("connex.urls"))]
+
+
+def test_a_view_without_permission_is_flagged_and_refused(settings, client):
+    settings.ROOT_URLCONF = __name__
+    clear_url_caches()
+    try:
+        assert undeclared_patterns() == ["forgotten/"]
+        client.force_login(StaffFactory(username="root"))
+        assert client.get("/forgotten/").status_code == 403
+    finally:
+        clear_url_caches()
