@@ -70,6 +70,7 @@ class Registry:
     demo_loaders: list = field(default_factory=list)
     portal_nav: list = field(default_factory=list)
     summary_actions: list = field(default_factory=list)
+    customer_access: dict = field(default_factory=dict)
 
 
 registry = Registry()
@@ -108,6 +109,16 @@ def register_summary_action(template: str):
     """
     if template not in registry.summary_actions:
         registry.summary_actions.append(template)
+
+
+def register_customer_access(*, visible_through_customer, customer_get_visible):
+    """How generic views find a customer, or rows of one, among those a staff member may see.
+
+    visible_through_customer(user, queryset, field=...) -> QuerySet;
+    customer_get_visible(user=..., pk=...) -> Customer or Http404.
+    """
+    registry.customer_access.update(visible_through_customer=visible_through_customer,
+                                    customer_get_visible=customer_get_visible)
 
 
 def register_delete_guard(guard):

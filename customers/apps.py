@@ -10,11 +10,13 @@ class CustomersConfig(AppConfig):
             CardTab,
             NavItem,
             register_card_tab,
+            register_customer_access,
             register_demo_loader,
             register_main_section,
             register_nav,
         )
 
+        from . import selectors
         from .demo import load_demo_customers
         from .views import main_tab_context, pending_changes_context
 
@@ -24,6 +26,8 @@ class CustomersConfig(AppConfig):
                                   context=main_tab_context, permission="customers.view_customer"))
         register_main_section(CardSection("details", "customers/partials/section_details.html", order=900))
         register_demo_loader(10, load_demo_customers)
+        register_customer_access(visible_through_customer=selectors.visible_through_customer,
+                                 customer_get_visible=selectors.customer_get_visible)
         register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history",
                              permission="customers.view_delayedchange"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",
