@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
     path("settings/", include("messaging.settings_urls")),
+    path("settings/users/", include("staff.urls")),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),

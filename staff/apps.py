@@ -7,6 +7,14 @@ class StaffConfig(AppConfig):
     verbose_name = "Staff users and roles"
 
     def ready(self):
+        from connex.registry import SettingsSection, register_demo_loader, register_settings_section
+
+        from .demo import load_demo_staff
+
+        register_settings_section(SettingsSection(
+            "Users and roles", "staff:user_list", "Staff accounts, their roles, and what each role may do.",
+            order=5, permission="auth.view_user"))
+        register_demo_loader(5, load_demo_staff)
         pre_migrate.connect(remember_permissions, sender=self, dispatch_uid="staff.remember_permissions")
         post_migrate.connect(grant_new_permissions, dispatch_uid="staff.grant_new_permissions")
 

@@ -140,6 +140,9 @@ SAMPLES = {
     "message-detail": lambda w, c: {"pk": w.own.message.pk},
     "message-resend": lambda w, c: {"pk": w.own.message.pk},
     "api_sip_user_lookup": lambda w, c: {"username": w.own.sip_user.username},
+    "staff:user_edit": lambda w, c: {"pk": w.staff["Read-only"].pk},
+    "staff:user_password_reset": lambda w, c: {"pk": w.staff["Read-only"].pk},
+    "staff:role_edit": lambda w, c: {"pk": w.staff["Read-only"].groups.get().pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
