@@ -53,6 +53,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Each section signs in seven visitors; password hashing strength is not what is tested here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 ROLES = ["Read-only", "Support", "Finance", "Account manager", "Administrator"]
 
 
