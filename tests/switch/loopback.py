@@ -157,6 +157,7 @@ class Kamailio:
             "-A", f"SIP_PORT={self.sip_port}", "-A", f"RPC_PORT={self.rpc_port}",
             "-A", f'PANEL_URL="{self.panel_url}"', "-A", f'PANEL_TOKEN="{PANEL_TOKEN}"',
             "-A", f"PANEL_TIMEOUT={self.panel_timeout}", "-A", "SIP_CHILDREN=2",
+            "-A", f"LOG_LEVEL={os.environ.get('KAMAILIO_LOG_LEVEL', '2')}",
         ]
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -239,7 +240,7 @@ class Sipp:
 
     def final_codes(self):
         text = self.actions_path.read_text() if self.actions_path.exists() else ""
-        return [int(code) for code in re.findall(r"final (\d{3})", text)]
+        return [int(code) for code in re.findall(r"final: SIP/2\.0 (\d{3})", text)]
 
     def errors(self):
         path = self.workdir / f"{self.name}-errors.log"
