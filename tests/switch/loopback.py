@@ -139,12 +139,13 @@ class PanelRequestHandler(BaseHTTPRequestHandler):
 class Kamailio:
     """deploy/kamailio/kamailio.cfg in the foreground on free loopback ports."""
 
-    def __init__(self, workdir, panel_url, panel_timeout=1):
+    def __init__(self, workdir, panel_url, panel_timeout=1, sip_children=2):
         self.workdir = Path(workdir)
         self.sip_port = free_udp_port()
         self.rpc_port = free_port()
         self.panel_url = panel_url
         self.panel_timeout = panel_timeout
+        self.sip_children = sip_children
         self.log_path = self.workdir / "kamailio.log"
         self.process = None
 
@@ -156,7 +157,7 @@ class Kamailio:
             "-m", "48", "-M", "8",
             "-A", f"SIP_PORT={self.sip_port}", "-A", f"RPC_PORT={self.rpc_port}",
             "-A", f'PANEL_URL="{self.panel_url}"', "-A", f'PANEL_TOKEN="{PANEL_TOKEN}"',
-            "-A", f"PANEL_TIMEOUT={self.panel_timeout}", "-A", "SIP_CHILDREN=2",
+            "-A", f"PANEL_TIMEOUT={self.panel_timeout}", "-A", f"SIP_CHILDREN={self.sip_children}",
             "-A", f"LOG_LEVEL={os.environ.get('KAMAILIO_LOG_LEVEL', '2')}",
         ]
         self.log = open(self.log_path, "wb")

@@ -1,0 +1,66 @@
+import time
+
+import pytest
+
+from tests.switch.loopback import Kamailio, allowed, free_port, refused
+from tests.switch.test_calls import uac
+
+pytestmark = pytest.mark.switch
+
+
+def test_a_panel_that_does_not_answer_gets_calls_refused_with_503(sipp, tmp_path):
+    nobody = f"http://127.0.0.1:{free_port()}"
+    with Kamailio(tmp_path / "kamailio", nobody) as switch:
+        caller = uac(sipp, switch, "uac_refused.xml")
+        assert caller.wait() == 0
+        assert caller.final_codes() == [503]
+
+
+def test_a_slow_panel_gets_503_while_the_next_call_goes_through_on_the_only_sip_worker(panel, sipp, tmp_path):
+    uas = sipp("uas.xml", "-m", "1")
+
+    def decide(request):
+        if request["dialed"] == "441111111111":
+            return 200, refused(403, "Too late to matter"), 3  # longer than the switch waits
+        return allowed((f"sip:{request['dialed']}@{uas.uri_host}", 7))
+
+    panel.decide = decide
+    with Kamailio(tmp_path / "kamailio", panel.url, panel_timeout=1, sip_children=1) as switch:
+        slow = uac(sipp, switch, "uac_refused.xml", dialed="441111111111")
+        panel.wait_for("authorize")
+        started = time.monotonic()
+        fast = uac(sipp, switch, "uac.xml", "-d", "200", ip="127.0.0.3", dialed="442222222222")
+        assert fast.wait() == 0
+        fast_done = time.monotonic() - started
+        assert slow.process.poll() is None, "the second call waited for the first call's decision"
+        assert slow.wait() == 0
+        slow_done = time.monotonic() - started
+        assert slow.final_codes() == [503]
+        assert fast_done < slow_done
+        panel.wait_for("end")
+
+
+def test_ending_a_call_through_json_rpc_hangs_up_both_sides_and_reports_the_end(panel, switch, sipp):
+    uas = sipp("uas.xml", "-m", "1")
+    panel.decide = lambda request: allowed((f"sip:{request['dialed']}@{uas.uri_host}", 7))
+    caller = uac(sipp, switch, "uac_until_bye.xml")
+    answer = panel.wait_for("answer")[0]["body"]
+    time.sleep(0.5)
+    reply = switch.rpc("dlg.end_dlg", answer["h_entry"], answer["h_id"])
+    assert "error" not in reply, reply
+    assert caller.wait(timeout=5) == 0
+    assert uas.wait(timeout=5) == 0
+    end = panel.wait_for("end")[0]
+    assert end["call_id"] == answer["call_id"]
+    assert end["body"]["hangup"] == "switch"
+    assert 400 <= end["body"]["duration_ms"] <= 2000
+
+
+def test_json_rpc_lists_live_calls(panel, switch, sipp):
+    uas = sipp("uas.xml", "-m", "1")
+    panel.decide = lambda request: allowed((f"sip:{request['dialed']}@{uas.uri_host}", 7))
+    caller = uac(sipp, switch, "uac.xml", "-d", "1500")
+    answer = panel.wait_for("answer")[0]["body"]
+    listed = switch.rpc("dlg.list")["result"]
+    assert [(dialog["h_entry"], dialog["h_id"]) for dialog in listed] == [(answer["h_entry"], answer["h_id"])]
+    assert caller.wait() == 0
