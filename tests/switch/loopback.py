@@ -204,15 +204,18 @@ class Sipp:
     """One SIPp process running a scenario of deploy/sipp/ on a free loopback port."""
 
     def __init__(self, workdir, scenario, *args, ip="127.0.0.1", remote=None):
+        """`args` are SIPp's own options; every message is traced to read back what arrived."""
         self.workdir = Path(workdir)
         self.port = free_udp_port()
         self.ip = ip
         self.name = f"{Path(scenario).stem}-{self.port}"
         self.log_path = self.workdir / f"{self.name}.log"
         self.actions_path = self.workdir / f"{self.name}-actions.log"
+        self.messages_path = self.workdir / f"{self.name}-messages.log"
         command = ["sipp", "-sf", str(SIPP_DIR / scenario), "-i", ip, "-p", str(self.port),
                    "-mp", str(free_udp_port()), "-nostdin", "-trace_logs", "-log_file", str(self.actions_path),
-                   "-trace_err", "-error_file", str(self.workdir / f"{self.name}-errors.log"), *args]
+                   "-trace_err", "-error_file", str(self.workdir / f"{self.name}-errors.log"),
+                   "-trace_msg", "-message_file", str(self.messages_path), *args]
         if remote:
             command.append(remote)
         self.log = open(self.log_path, "wb")
@@ -242,6 +245,24 @@ class Sipp:
     def final_codes(self):
         text = self.actions_path.read_text() if self.actions_path.exists() else ""
         return [int(code) for code in re.findall(r"final: SIP/2\.0 (\d{3})", text)]
+
+    def received_invites(self):
+        """The INVITEs this SIPp received, as {header name (lower case): value} plus "request-line"."""
+        text = self.messages_path.read_text(errors="replace") if self.messages_path.exists() else ""
+        invites = []
+        for block in re.split(r"^-{20,}.*$", text, flags=re.MULTILINE):
+            head, _, message = block.partition(" message received ")
+            lines = message.partition("\n\n")[2].splitlines()
+            if not lines or not lines[0].startswith("INVITE "):
+                continue
+            headers = {"request-line": lines[0]}
+            for line in lines[1:]:
+                if not line.strip():
+                    break
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            invites.append(headers)
+        return invites
 
     def errors(self):
         path = self.workdir / f"{self.name}-errors.log"
