@@ -125,7 +125,7 @@ class PanelRequestHandler(BaseHTTPRequestHandler):
             status, answer = 404, {"detail": "Not found."}
         if delay:
             time.sleep(delay)
-        payload = json.dumps(answer).encode()
+        payload = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -16,6 +16,18 @@ def test_a_panel_that_does_not_answer_gets_calls_refused_with_503(sipp, tmp_path
         assert caller.final_codes() == [503]
 
 
+def test_a_panel_answering_an_error_or_garbage_gets_calls_refused_with_503(panel, switch, sipp):
+    panel.decide = lambda request: (500, {"detail": "Server error"})
+    caller = uac(sipp, switch, "uac_refused.xml")
+    assert caller.wait() == 0
+    assert caller.final_codes() == [503]
+
+    panel.decide = lambda request: (200, "<html>maintenance</html>")
+    caller = uac(sipp, switch, "uac_refused.xml")
+    assert caller.wait() == 0
+    assert caller.final_codes() == [503]
+
+
 def test_a_slow_panel_gets_503_while_the_next_call_goes_through_on_the_only_sip_worker(panel, sipp, tmp_path):
     uas = sipp("uas.xml", "-m", "1")
 
@@ -37,7 +49,11 @@ def test_a_slow_panel_gets_503_while_the_next_call_goes_through_on_the_only_sip_
         slow_done = time.monotonic() - started
         assert slow.final_codes() == [503]
         assert fast_done < slow_done
-        panel.wait_for("end")
+        ends = {end["call_id"]: end["body"] for end in panel.wait_for("end", count=2)}
+        slow_call = next(request["body"]["call_id"] for request in panel.of_kind("authorize")
+                         if request["body"]["dialed"] == "441111111111")
+        # The switch tells the panel it gave up, so a channel the panel reserved is freed at once.
+        assert ends[slow_call] == {"call_id": slow_call, "duration": 0, "sip_code": 503, "reason": "auth_timeout"}
 
 
 def test_ending_a_call_through_json_rpc_hangs_up_both_sides_and_reports_the_end(panel, switch, sipp):
