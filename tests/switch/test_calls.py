@@ -94,3 +94,14 @@ def test_a_call_is_cut_at_its_max_duration_and_the_reported_duration_matches(pan
     # Dialog timers tick once a second: the cut comes within the last second, never after.
     assert end["body"]["duration"] == 2
     assert 1000 < end["body"]["duration_ms"] <= 2000
+
+
+def test_a_call_cancelled_while_ringing_is_reported_ended_with_487(panel, switch, sipp):
+    ringing = sipp("uas_ringing.xml", "-m", "1")
+    panel.decide = lambda request: allowed((f"sip:{request['dialed']}@{ringing.uri_host}", 7))
+    caller = uac(sipp, switch, "uac_cancel.xml")
+    assert caller.wait() == 0, switch.log_text()[-3000:]
+    assert ringing.wait() == 0  # the gateway got the CANCEL and ended its side with 487
+    end = panel.wait_for("end")[0]
+    assert (end["body"]["duration"], end["body"]["sip_code"], end["body"]["gateway"]) == (0, 487, "7")
+    assert panel.of_kind("answer") == []
