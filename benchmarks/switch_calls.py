@@ -34,7 +34,7 @@ def place_calls(workdir, remote, calls):
     stats = workdir / f"uac-{remote.replace(':', '-')}.csv"
     uac = Sipp(workdir, "uac.xml", "-s", "447911123456", "-key", "cli", "442071234567", "-d", str(CALL_MS),
                "-r", str(CALL_RATE), "-m", str(calls), "-l", str(CALL_RATE * 3), "-recv_timeout", "10000",
-               "-trace_stat", "-stf", str(stats), "-fd", "1", ip="127.0.0.2", remote=remote)
+               "-trace_stat", "-stf", str(stats), "-fd", "1", ip="127.0.0.2", remote=remote, trace=False)
     uac.wait(timeout=SECONDS + 60)
     with open(stats, newline="") as handle:
         last = list(csv.DictReader(handle, delimiter=";"))[-1]
@@ -60,7 +60,7 @@ def main():
     keep = os.environ.get("BENCH_WORKDIR")
     with (tempfile.TemporaryDirectory() if not keep else _existing(keep)) as directory, PanelStandIn() as panel:
         workdir = Path(directory)
-        uas = Sipp(workdir, "uas.xml")
+        uas = Sipp(workdir, "uas.xml", trace=False)
         panel.decide = lambda request: allowed((f"sip:{request['dialed']}@{uas.uri_host}", 1), max_duration=60)
         try:
             direct = place_calls(workdir, uas.uri_host, calls)

@@ -203,8 +203,8 @@ class Kamailio:
 class Sipp:
     """One SIPp process running a scenario of deploy/sipp/ on a free loopback port."""
 
-    def __init__(self, workdir, scenario, *args, ip="127.0.0.1", remote=None):
-        """`args` are SIPp's own options; every message is traced to read back what arrived."""
+    def __init__(self, workdir, scenario, *args, ip="127.0.0.1", remote=None, trace=True):
+        """`args` are SIPp's own options; with `trace` every message is kept to read back what arrived."""
         self.workdir = Path(workdir)
         self.port = free_udp_port()
         self.ip = ip
@@ -212,10 +212,10 @@ class Sipp:
         self.log_path = self.workdir / f"{self.name}.log"
         self.actions_path = self.workdir / f"{self.name}-actions.log"
         self.messages_path = self.workdir / f"{self.name}-messages.log"
+        tracing = ["-trace_msg", "-message_file", str(self.messages_path)] if trace else []
         command = ["sipp", "-sf", str(SIPP_DIR / scenario), "-i", ip, "-p", str(self.port),
                    "-mp", str(free_udp_port()), "-nostdin", "-trace_logs", "-log_file", str(self.actions_path),
-                   "-trace_err", "-error_file", str(self.workdir / f"{self.name}-errors.log"),
-                   "-trace_msg", "-message_file", str(self.messages_path), *args]
+                   "-trace_err", "-error_file", str(self.workdir / f"{self.name}-errors.log"), *tracing, *args]
         if remote:
             command.append(remote)
         self.log = open(self.log_path, "wb")
