@@ -31,7 +31,7 @@ def test_an_allowed_call_is_relayed_answered_ended_and_reported(panel, switch, s
     assert answer["call_id"] == end["call_id"] == call_id
     assert end["body"]["sip_code"] == 200
     assert end["body"]["gateway"] == "7"
-    assert 1400 <= end["body"]["duration_ms"] <= 2500  # the caller talked for 1.5 s
+    assert 1400 <= end["body"]["duration_ms"] <= 3500  # the caller talked for 1.5 s (slack for a busy machine)
     assert end["body"]["duration"] == math.ceil(end["body"]["duration_ms"] / 1000)
     assert end["body"]["hangup"] == "caller"
     time.sleep(0.1)
