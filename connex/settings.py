@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "portal",
     "sipauth",
     "audit",
+    "staff",
     "calls",
 ]
 
@@ -58,7 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "connex.middleware.StaffRequiredMiddleware",
+    "connex.permissions.PermissionMiddleware",
     "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",
