@@ -1,3 +1,5 @@
+import http.client
+import json
 import time
 
 import pytest
@@ -80,3 +82,24 @@ def test_json_rpc_lists_live_calls(panel, switch, sipp):
     listed = switch.rpc("dlg.list")["result"]
     assert [(dialog["h_entry"], dialog["h_id"]) for dialog in listed] == [(answer["h_entry"], answer["h_id"])]
     assert caller.wait() == 0
+
+
+def test_json_rpc_refuses_any_other_source_address(switch):
+    connection = http.client.HTTPConnection("127.0.0.1", switch.rpc_port, timeout=5,
+                                            source_address=("127.0.0.9", 0))
+    connection.request("POST", "/RPC", body=json.dumps({"jsonrpc": "2.0", "method": "dlg.list", "id": 1}),
+                       headers={"Content-Type": "application/json"})
+    assert connection.getresponse().status == 403
+    connection.close()
+
+
+def test_a_decision_without_routes_or_with_an_odd_code_is_still_a_clean_refusal(panel, switch, sipp):
+    panel.decide = lambda request: {"allowed": True, "routes": [], "max_duration": 60}
+    caller = uac(sipp, switch, "uac_refused.xml")
+    assert caller.wait() == 0
+    assert caller.final_codes() == [404]
+
+    panel.decide = lambda request: {"allowed": False, "sip_code": 200, "reason": "Odd"}
+    caller = uac(sipp, switch, "uac_refused.xml")
+    assert caller.wait() == 0
+    assert caller.final_codes() == [403]
