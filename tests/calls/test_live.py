@@ -1,8 +1,11 @@
+import socket
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from calls.live import (
     LiveCallRecord,
@@ -20,6 +23,12 @@ from calls.live import (
 from tests.calls.conftest import wipe_live_state
 
 pytestmark = pytest.mark.usefixtures("live_state")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def customer(channels=None, cps=None, buffer=0, ident=1):
@@ -206,3 +215,47 @@ def test_rebuild_after_redis_lost_its_data_restores_counts_and_limits(live_state
 def test_scope_keys_refuse_spaces():
     with pytest.raises(ValueError):
         scope_key("customer", "1 2")
+
+
+def test_a_real_redis_restart_loses_nothing_once_rebuilt(settings, tmp_path):
+    """A private redis-server, restarted without persistence: data and script cache are gone."""
+    port = free_port()
+    shared_url = settings.REDIS_URL
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+
+    def start():
+        process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no", "--dir", str(tmp_path)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return process
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    server = start()
+    try:
+        scopes = [customer(channels=2), route(channels=5)]
+        assert live_reserve(call_id="a", scopes=scopes, ttl=120).allowed
+        assert live_reserve(call_id="b", scopes=scopes, ttl=120).allowed
+        records = [LiveCallRecord(call_id=call_id, scopes=("customer:1", "route:1"), expires_at=time.time() + 120)
+                   for call_id in ("a", "b")]
+        server.terminate()
+        server.wait(timeout=10)
+        server = start()
+
+        assert not live_state_present()
+        assert live_channels_in_use("customer:1") == 0
+        assert live_rebuild(records) == 2
+        # The scripts were flushed with the restart; they load again on first use.
+        assert live_reserve(call_id="c", scopes=scopes, ttl=60).reason == "channels"
+        assert live_release(call_id="a") == 2
+        assert live_reserve(call_id="c", scopes=scopes, ttl=60).allowed
+        assert live_channels_in_use("route:1") == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        settings.REDIS_URL = shared_url  # the fixture cleaning the shared Redis runs after this
