@@ -137,21 +137,30 @@ def test_concurrent_reserve_and_release_never_exceed_the_limit_nor_leak():
 
 def test_a_lost_call_frees_its_channel_at_expiry():
     scopes = [customer(channels=1)]
-    assert live_reserve(call_id="lost", scopes=scopes, ttl=1).allowed
-    assert not live_reserve(call_id="next", scopes=scopes, ttl=1).allowed
-    time.sleep(1.1)
+    assert live_reserve(call_id="lost", scopes=scopes, ttl=2).allowed
+    assert not live_reserve(call_id="next", scopes=scopes, ttl=2).allowed
+    time.sleep(2.1)
     assert live_calls("customer:1") == []
     assert live_reserve(call_id="next", scopes=scopes, ttl=60).allowed
     assert live_release(call_id="lost") == 0  # the late end of the lost call frees nothing more
     assert live_channels_in_use("customer:1") == 1
 
 
+def test_expiry_follows_the_clock_given_to_the_script():
+    now = time.time()
+    scopes = [customer(channels=1)]
+    assert live_reserve(call_id="lost", scopes=scopes, ttl=60, now=now).allowed
+    assert not live_reserve(call_id="next", scopes=scopes, ttl=60, now=now + 59.9).allowed
+    assert live_reserve(call_id="next", scopes=scopes, ttl=60, now=now + 60.1).allowed
+    assert [call.call_id for call in live_calls("customer:1", now=now + 60.1)] == ["next"]
+
+
 def test_answer_extends_the_reservation_beyond_its_first_expiry():
     scopes = [customer(channels=1)]
-    live_reserve(call_id="a", scopes=scopes, ttl=1)
+    live_reserve(call_id="a", scopes=scopes, ttl=2)
     assert live_extend(call_id="a", expires_at=time.time() + 60)
     assert not live_extend(call_id="unknown", expires_at=time.time() + 60)
-    time.sleep(1.1)
+    time.sleep(2.1)
     assert [call.call_id for call in live_calls("customer:1")] == ["a"]
     assert not live_reserve(call_id="b", scopes=scopes, ttl=60).allowed
 
