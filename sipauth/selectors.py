@@ -22,3 +22,17 @@ def ip_entry_list(*, address: str, port=None, protocol=None, tech_prefix=None, d
     if direction:
         entries = entries.filter(direction=direction)
     return entries.order_by("customer__name", "port", "tech_prefix")
+
+
+def sip_user_api_list(*, user):
+    from customers.selectors import customers_visible_to
+
+    return SipUser.objects.select_related("customer").filter(
+        customer__in=customers_visible_to(user)).order_by("pk")
+
+
+def ip_entry_api_list(*, user):
+    from customers.selectors import customers_visible_to
+
+    return IpAuthEntry.objects.select_related("customer").filter(
+        customer__in=customers_visible_to(user)).order_by("pk")

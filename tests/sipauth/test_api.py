@@ -1,19 +1,19 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from tests.factories import CustomerFactory, IpAuthEntryFactory, SipUserFactory, StaffFactory
+from tests.factories import ApiTokenFactory, CustomerFactory, IpAuthEntryFactory, SipUserFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
+SWITCH_PERMS = ("sipauth.view_sipuser", "sipauth.view_ipauthentry", "sipauth.read_sip_secret",
+                "customers.view_all_customers")
+
+
 @pytest.fixture
-def api():
-    client = APIClient()
-    token = Token.objects.create(user=StaffFactory(username="switch"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+def api(api_client):
+    return api_client(*SWITCH_PERMS, scopes=["switch"])
 
 
 def test_lookup_requires_a_token():
@@ -21,15 +21,16 @@ def test_lookup_requires_a_token():
     response = APIClient().get("/api/v1/auth/sip-users/1001/")
     assert response.status_code == 401
     bad = APIClient()
-    bad.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-real-token")
     assert bad.get("/api/v1/auth/sip-users/1001/").status_code == 401
 
 
 def test_lookup_refuses_tokens_of_non_staff_users():
     SipUserFactory(extension=1001)
     client = APIClient()
-    token = Token.objects.create(user=StaffFactory(username="outsider", is_staff=False))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = ApiTokenFactory(user=StaffFactory(username="outsider"), scopes=["switch"])
+    type(token.user).objects.filter(pk=token.user_id).update(is_staff=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     assert client.get("/api/v1/auth/sip-users/1001/").status_code == 403
 
 
