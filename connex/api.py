@@ -145,6 +145,8 @@ class ServiceViewSetMixin(AuditedApiMixin):
         return self.permission_model or self.get_serializer_class().Meta.model
 
     def required_permissions(self, request):
+        if request.method.lower() not in self.http_method_names:
+            return ()  # dispatch answers 405
         action = self.action
         if action is None:  # method not allowed on this route: let DRF answer 405
             action = "metadata" if request.method == "OPTIONS" else None

@@ -1,5 +1,8 @@
 """Provisioning API for contacts (each contact's email is its portal login)."""
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -46,6 +49,17 @@ def _portal_url(request):
     return request.build_absolute_uri(reverse("portal:login")) if request else ""
 
 
+@contextmanager
+def password_errors_on_field():
+    """The password rules raise errors naming no field; in the API they belong to `password`."""
+    try:
+        yield
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"password": exc.messages}) from None
+
+
 class ContactViewSet(ServiceModelViewSet):
     """Contacts of customers. Phone numbers are stored as E.164; changing an email or mobile clears
     its verification."""
@@ -59,7 +73,8 @@ class ContactViewSet(ServiceModelViewSet):
 
     def _save(self, instance, extras):
         extras["auto_password"] = extras.get("auto_password") or False
-        services.contact_save(contact=instance, portal_url=_portal_url(self.request), **extras)
+        with password_errors_on_field():
+            services.contact_save(contact=instance, portal_url=_portal_url(self.request), **extras)
         return instance
 
     @extend_schema(request=PasswordSetSerializer, responses=PasswordSetResultSerializer,
@@ -69,6 +84,7 @@ class ContactViewSet(ServiceModelViewSet):
         contact = self.get_object()
         body = PasswordSetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        generated = services.contact_password_set(contact=contact, password=body.validated_data.get("password"),
-                                                  portal_url=_portal_url(request))
+        with password_errors_on_field():
+            generated = services.contact_password_set(contact=contact, password=body.validated_data.get("password"),
+                                                      portal_url=_portal_url(request))
         return Response(PasswordSetResultSerializer({"generated": generated}).data)
