@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication",
                              "apitokens.authentication.ApiTokenAuthentication"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "connex.api_schema.blank_alternatives_any_of"],
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "customers.models.Customer.Status",
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
