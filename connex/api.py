@@ -4,13 +4,19 @@ An endpoint is declared, not written. A resource backed by a model:
 
     class SipUserViewSet(ServiceModelViewSet):
         '''SIP registration accounts.'''                     # becomes the schema's description
-        selector = staticmethod(selectors.sip_user_list)     # (*, user) -> QuerySet the user may see
+        selector = staticmethod(selectors.sip_user_api_list)  # (*, user) -> QuerySet the user may see
         serializer_class = SipUserSerializer                 # a ServiceModelSerializer
         filterset_class = SipUserApiFilterSet                # optional; `updated_since` is always added
         save_service = staticmethod(services.sip_user_save)  # create and update
         delete_service = staticmethod(services.sip_user_delete)
 
-and one line in the app's `api_urls.py`: `router.register("sip-users", SipUserViewSet)`.
+and one line in the app's `api_urls.py`: `router.register("sip-users", SipUserViewSet)` (an app
+with a new `api_urls` module is added to API_APPS in connex/urls.py).
+
+Objects owned by a customer: the selector filters with `customers.api.owned_by_visible_customers`
+(every read of customers goes through `customers_visible_to`), and the serializer subclasses
+`customers.api.CustomerOwnedSerializer`, which offers only visible customers and fixes `customer`
+once the object exists. Leave out operations with `http_method_names` (a 405, also in the schema).
 
 What the base does with that:
 - Permissions (ApiPermission, default deny). The caller must be an active staff user holding the
@@ -21,12 +27,16 @@ What the base does with that:
   `read` for safe methods, `write` for the others, or what `token_scope` / `action_scopes` say
   (`switch` for the endpoints switches call).
 - Writes. The serializer validates field types; `save_service` receives the unsaved instance
-  under the model's name (`sip_user=`), plus the serializer's `service_fields` (write-only
+  under the model's name in snake case (`sip_user=`; `service_instance_kwarg` when the service
+  names it otherwise), plus the serializer's `service_fields` (write-only
   inputs such as `password` or `tags`) and `user=` when it accepts it, and does the rest
   exactly as the panel does. Services whose shape differs override `create_instance`,
   `update_instance` or `destroy_instance`. A Django ValidationError from a service answers
   `400 {field: [messages]}` (`non_field_errors` when it names no field).
-- Audit. Changes made through a token are recorded with the token's user as actor.
+- Audit. Changes made through a token are recorded with the token's user as actor (and the
+  token's prefix as `api_token`); panel sessions keep the middleware's actor.
+- Secrets. `may_read_switch_secrets(request)` says whether an answer may carry SIP digests: only
+  for a `switch` token whose user holds `sipauth.read_sip_secret`.
 - Lists are paginated (`limit`/`offset`, at most MAX_LIMIT rows) and filtered with
   django-filter; every list accepts `?updated_since=<ISO 8601>`.
 
@@ -117,8 +127,11 @@ class ServiceAPIView(AuditedApiMixin, APIView):
         if not hasattr(self, request.method.lower()):
             return ()  # dispatch answers 405 for a method the view does not offer
         perms = self.permission_required.get(request.method)
-        if perms is None and request.method in ("HEAD", "OPTIONS"):
+        if perms is None and request.method == "HEAD":
             perms = self.permission_required.get("GET")
+        if perms is None and request.method == "OPTIONS" and self.permission_required:
+            # Describing an endpoint needs what using it needs (its first declared method).
+            perms = next(iter(self.permission_required.values()))
         return None if perms is None else tuple(perms)
 
     def required_scope(self, request):

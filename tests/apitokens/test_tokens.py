@@ -141,3 +141,14 @@ def test_token_pages_need_their_permissions(client):
     assert client.get("/settings/api-tokens/").status_code == 403
     assert client.post("/settings/api-tokens/new/", {"name": "x", "scopes": ["read"]}).status_code == 403
     assert not ApiToken.objects.exists()
+
+
+def test_demo_tokens_load_once_and_cover_each_state():
+    from io import StringIO
+
+    from apitokens.demo import load_demo_tokens
+
+    StaffFactory(username="maria")
+    load_demo_tokens(StringIO())
+    load_demo_tokens(StringIO())
+    assert sorted(t.state for t in ApiToken.objects.all()) == ["active", "active", "revoked"]
