@@ -59,3 +59,10 @@ def customers_visible_to(user, queryset=None):
     if user is None or not user.is_authenticated:
         return queryset.none()
     return queryset.filter(account_manager=user)
+
+
+def customer_is_visible_to(user, customer) -> bool:
+    """customers_visible_to for one loaded customer, without a query (the switch lookups' hot path)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.has_perm("customers.view_all_customers") or customer.account_manager_id == user.pk

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelViewSet, may_read_switch_secrets
 from customers.api import CustomerOwnedSerializer
-from customers.selectors import customers_visible_to
+from customers.selectors import customer_is_visible_to, customers_visible_to
 from customers.services import call_admission
 
 from . import selectors, services
@@ -86,7 +86,7 @@ class SipUserLookupView(ServiceAPIView):
                                "customer may place a call now (with every reason when not).")
     def get(self, request, username):
         sip_user = selectors.sip_user_get(username=username)
-        if sip_user is None or not customers_visible_to(request.user).filter(pk=sip_user.customer_id).exists():
+        if sip_user is None or not customer_is_visible_to(request.user, sip_user.customer):
             raise NotFound("No SIP user with this username.")
         customer = sip_user.customer
         answer = {
