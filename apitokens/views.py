@@ -1,10 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from connex.forms import add_validation_errors
+from connex.permissions import PermissionRequiredMixin
 
 from . import selectors, services
 from .forms import ApiTokenForm

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sipauth",
     "audit",
     "apitokens",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "connex.middleware.StaffRequiredMiddleware",
+    "connex.permissions.PermissionMiddleware",
     "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",

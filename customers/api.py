@@ -8,7 +8,7 @@ from connex.api import ServiceModelSerializer, ServiceModelViewSet
 
 from . import services
 from .models import Customer
-from .selectors import customers_visible_to
+from .selectors import customers_visible_to, visible_through_customer
 
 
 class CustomerOwnedSerializer(ServiceModelSerializer):
@@ -29,7 +29,7 @@ class CustomerOwnedSerializer(ServiceModelSerializer):
 
 def owned_by_visible_customers(queryset, user):
     """Objects of the customers the user may see ("only my customers" applies to what they own)."""
-    return queryset.filter(customer__in=customers_visible_to(user))
+    return visible_through_customer(user, queryset)
 
 
 class TagNamesField(serializers.ListField):

@@ -1,12 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from connex.api import ReadOnlyServiceViewSet
-from customers.selectors import customers_visible_to
+from customers.selectors import visible_through_customer
 
 from . import services
 from .filtersets import MessageFilterSet
@@ -21,11 +20,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 def message_api_list(*, user):
-    messages = Message.objects.order_by("-created", "-pk")
-    if user.has_perm("customers.view_all_customers"):
-        return messages
-    # Messages to nobody's customer (staff notices) are shown only to those who see every customer.
-    return messages.filter(Q(customer__in=customers_visible_to(user)))
+    # As in the panel's outbox: messages to no customer stay visible to everyone who sees the outbox.
+    return visible_through_customer(user, Message.objects.order_by("-created", "-pk"), optional=True)
 
 
 class MessageViewSet(ReadOnlyServiceViewSet):

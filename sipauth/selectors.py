@@ -25,14 +25,12 @@ def ip_entry_list(*, address: str, port=None, protocol=None, tech_prefix=None, d
 
 
 def sip_user_api_list(*, user):
-    from customers.selectors import customers_visible_to
+    from customers.selectors import visible_through_customer
 
-    return SipUser.objects.select_related("customer").filter(
-        customer__in=customers_visible_to(user)).order_by("pk")
+    return visible_through_customer(user, SipUser.objects.select_related("customer")).order_by("pk")
 
 
 def ip_entry_api_list(*, user):
-    from customers.selectors import customers_visible_to
+    from customers.selectors import visible_through_customer
 
-    return IpAuthEntry.objects.select_related("customer").filter(
-        customer__in=customers_visible_to(user)).order_by("pk")
+    return visible_through_customer(user, IpAuthEntry.objects.select_related("customer")).order_by("pk")

@@ -85,7 +85,7 @@ def api_client():
     from tests.factories import ApiTokenFactory, grant
 
     def make(*perms, scopes=("read", "write"), user=None):
-        user = grant(user or StaffFactory(), *perms)
+        user = grant(user or StaffFactory(perms=()), *perms)
         token = ApiTokenFactory(user=user, scopes=scopes)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")

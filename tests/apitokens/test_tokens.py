@@ -22,7 +22,7 @@ def bearer(key):
 
 
 def test_the_key_is_stored_only_as_a_hash_and_finds_its_token():
-    user = StaffFactory()
+    user = StaffFactory(perms=())
     token, key = api_token_create(user=user, name="Billing", scopes=["read"])
     stored = ApiToken.objects.get(pk=token.pk)
     assert key.startswith(f"cx_{stored.prefix}_")
@@ -32,7 +32,7 @@ def test_the_key_is_stored_only_as_a_hash_and_finds_its_token():
 
 
 def test_a_token_authenticates_as_its_user_and_marks_its_last_use():
-    user = grant(StaffFactory(), *PERMS)
+    user = grant(StaffFactory(perms=()), *PERMS)
     token = ApiTokenFactory(user=user, scopes=["read"])
     CustomerFactory(name="Acme")
     response = bearer(token.key).get("/api/v1/customers/")
@@ -50,7 +50,7 @@ def test_a_wrong_or_malformed_key_is_401(header):
 
 
 def test_revoked_and_expired_tokens_stop_working():
-    user = grant(StaffFactory(), *PERMS)
+    user = grant(StaffFactory(perms=()), *PERMS)
     revoked = ApiTokenFactory(user=user, scopes=["read"])
     api_token_revoke(api_token=revoked)
     expiring = ApiTokenFactory(user=user, scopes=["read"], expires_at=timezone.now() + timedelta(hours=1))
@@ -61,14 +61,14 @@ def test_revoked_and_expired_tokens_stop_working():
 
 
 def test_a_disabled_user_s_token_is_refused():
-    token = ApiTokenFactory(user=grant(StaffFactory(), *PERMS), scopes=["read"])
+    token = ApiTokenFactory(user=grant(StaffFactory(perms=()), *PERMS), scopes=["read"])
     type(token.user).objects.filter(pk=token.user_id).update(is_active=False)
     assert bearer(token.key).get("/api/v1/customers/").status_code == 401
 
 
 def test_creating_a_token_checks_name_scopes_expiry_and_staff():
     with pytest.raises(ValidationError) as caught:
-        api_token_create(user=StaffFactory(is_staff=False), name=" ", scopes=["admin"],
+        api_token_create(user=StaffFactory(perms=(), is_staff=False), name=" ", scopes=["admin"],
                          expires_at=timezone.now() - timedelta(days=1))
     assert set(caught.value.message_dict) == {"user", "name", "scopes", "expires_at"}
     assert not ApiToken.objects.exists()
@@ -86,7 +86,7 @@ def test_history_records_tokens_without_their_key():
 # Settings → API tokens -------------------------------------------------------------------
 
 def panel_user(client, *perms):
-    user = grant(StaffFactory(), *perms)
+    user = grant(StaffFactory(perms=()), *perms)
     client.force_login(user)
     return user
 
@@ -126,7 +126,7 @@ def test_staff_see_and_revoke_only_their_own_tokens(client):
 def test_a_token_manager_creates_and_revokes_anyone_s_tokens(client):
     panel_user(client, "apitokens.view_apitoken", "apitokens.add_apitoken", "apitokens.change_apitoken",
                "apitokens.manage_all_api_tokens")
-    switch_user = StaffFactory(username="kamailio")
+    switch_user = StaffFactory(perms=(), username="kamailio")
     client.post("/settings/api-tokens/new/", {"name": "edge", "scopes": ["switch"], "user": switch_user.pk})
     token = ApiToken.objects.get()
     assert token.user == switch_user
@@ -148,7 +148,7 @@ def test_demo_tokens_load_once_and_cover_each_state():
 
     from apitokens.demo import load_demo_tokens
 
-    StaffFactory(username="maria")
+    StaffFactory(perms=(), username="maria")
     load_demo_tokens(StringIO())
     load_demo_tokens(StringIO())
     assert sorted(t.state for t in ApiToken.objects.all()) == ["active", "active", "revoked"]

@@ -102,7 +102,7 @@ def test_without_permission_or_scope_nothing_changes(api_client):
 
 
 def test_an_account_manager_reaches_only_their_customers_contacts(api_client):
-    manager = StaffFactory()
+    manager = StaffFactory(perms=())
     api = api_client(*ALL[:-1], user=manager)
     mine = ContactFactory(customer=CustomerFactory(account_manager=manager))
     other = ContactFactory()
@@ -114,7 +114,7 @@ def test_an_account_manager_reaches_only_their_customers_contacts(api_client):
 
 
 def test_the_audit_actor_is_the_token_s_user(api_client):
-    api = api_client(*ALL, user=StaffFactory(username="crm-sync"))
+    api = api_client(*ALL, user=StaffFactory(perms=(), username="crm-sync"))
     contact = ContactFactory()
     api.patch(f"/api/v1/contacts/{contact.pk}/", {"name": "Renamed"}, format="json")
     api.post(f"/api/v1/contacts/{contact.pk}/set-password/", {"password": "An0ther-good-one!"}, format="json")

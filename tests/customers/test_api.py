@@ -103,7 +103,7 @@ def test_a_read_token_cannot_write(api_client):
 
 
 def test_an_account_manager_sees_and_changes_only_their_customers(api_client):
-    manager = StaffFactory(username="am")
+    manager = StaffFactory(perms=(), username="am")
     api = api_client(*[p for p in ALL if p != "customers.view_all_customers"], user=manager)
     mine = CustomerFactory(name="Mine", account_manager=manager)
     other = CustomerFactory(name="Other", channels=5)
@@ -116,7 +116,7 @@ def test_an_account_manager_sees_and_changes_only_their_customers(api_client):
 
 
 def test_the_audit_actor_is_the_token_s_user(api_client):
-    api = api_client(*ALL, user=StaffFactory(username="provisioner"))
+    api = api_client(*ALL, user=StaffFactory(perms=(), username="provisioner"))
     customer_id = api.post("/api/v1/customers/", {"name": "Audited", "currency": "USD"}, format="json").json()["id"]
     api.patch(f"/api/v1/customers/{customer_id}/", {"channels": 3}, format="json")
     assert audit_actors(Customer.objects.get(pk=customer_id)) == ["provisioner", "provisioner"]

@@ -16,7 +16,7 @@ def set_options(start, size):
 
 @pytest.fixture
 def api(api_client):
-    return api_client(*ALL, "customers.view_all_customers", user=StaffFactory(username="provisioner"))
+    return api_client(*ALL, "customers.view_all_customers", user=StaffFactory(perms=(), username="provisioner"))
 
 
 def test_assign_list_and_release_blocks(api):
@@ -58,7 +58,7 @@ def test_a_block_is_reached_only_through_its_own_customer(api):
 
 def test_blocks_need_permission_scope_and_the_customer(api_client):
     set_options(1000, 100)
-    manager = StaffFactory()
+    manager = StaffFactory(perms=())
     customer = CustomerFactory()
     block = NumberBlockFactory(customer=customer, start=9000, end=9099)
     url = f"/api/v1/customers/{customer.pk}/number-blocks/"

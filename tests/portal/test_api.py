@@ -12,7 +12,7 @@ ALL = ("customers.view_approvedcli", "customers.add_approvedcli", "customers.cha
 
 @pytest.fixture
 def api(api_client):
-    return api_client(*ALL, user=StaffFactory(username="provisioner"))
+    return api_client(*ALL, user=StaffFactory(perms=(), username="provisioner"))
 
 
 def test_approve_revoke_and_delete_a_cli(api):

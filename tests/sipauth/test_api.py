@@ -34,7 +34,7 @@ def test_lookup_requires_a_token():
 def test_lookup_refuses_tokens_of_non_staff_users():
     SipUserFactory(extension=1001)
     client = APIClient()
-    token = ApiTokenFactory(user=StaffFactory(username="outsider"), scopes=["switch"])
+    token = ApiTokenFactory(user=StaffFactory(perms=(), username="outsider"), scopes=["switch"])
     type(token.user).objects.filter(pk=token.user_id).update(is_staff=False)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     assert client.get("/api/v1/auth/sip-users/1001/").status_code == 403
@@ -124,7 +124,7 @@ def test_ha1_goes_only_to_switch_tokens_whose_user_may_read_secrets(api, api_cli
 
 
 def test_lookups_are_scoped_to_the_customers_the_token_user_may_see(api_client):
-    manager = StaffFactory(username="am")
+    manager = StaffFactory(perms=(), username="am")
     api = api_client(*[p for p in SWITCH_PERMS if p != "customers.view_all_customers"], scopes=["switch"],
                      user=manager)
     SipUserFactory(extension=1001, customer=CustomerFactory(account_manager=manager))

@@ -21,7 +21,7 @@ SEE_ALL = "customers.view_all_customers"
 
 @pytest.fixture
 def api(api_client):
-    return api_client(*SIP, *IP, SEE_ALL, user=StaffFactory(username="provisioner"))
+    return api_client(*SIP, *IP, SEE_ALL, user=StaffFactory(perms=(), username="provisioner"))
 
 
 # SIP users ---------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_sip_users_need_permission_and_scope(api_client):
 
 
 def test_an_account_manager_provisions_only_their_customers(api_client):
-    manager = StaffFactory()
+    manager = StaffFactory(perms=())
     api = api_client(*SIP, user=manager)
     mine = SipUserFactory(customer=CustomerFactory(account_manager=manager))
     other = SipUserFactory()
