@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
@@ -44,6 +43,7 @@ INSTALLED_APPS = [
     "portal",
     "sipauth",
     "audit",
+    "apitokens",
     "staff",
     "calls",
 ]
@@ -177,19 +177,34 @@ CUSTOMER_IMPORT_ASYNC_ROWS = env.int("CUSTOMER_IMPORT_ASYNC_ROWS", default=10_00
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apitokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Default deny: a view that does not declare what it needs is refused (see connex/api.py).
+    "DEFAULT_PERMISSION_CLASSES": ["connex.api_policy.ApiPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "connex.api_policy.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["connex.api_policy.FilterBackend"],
+    "EXCEPTION_HANDLER": "connex.api_policy.exception_handler",
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Connex API",
-    "DESCRIPTION": "Switch lookups, CDR ingest and billing data for the Connex control panel.",
+    "DESCRIPTION": "Provisioning, switch lookups, CDR ingest and billing data for the Connex control panel.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for signed-in staff only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication",
+                             "apitokens.authentication.ApiTokenAuthentication"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "connex.api_schema.blank_alternatives_any_of"],
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.models.Customer.Status",
+        "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
+        "PaymentStatusEnum": "invoicing.models.Payment.Status",
+    },
     # Swagger UI's assets come from the sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -3,6 +3,7 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,7 +14,7 @@ from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
+API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
     path("settings/", include("messaging.settings_urls")),
     path("settings/users/", include("staff.urls")),
+    path("settings/api-tokens/", include("apitokens.urls")),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),
     path("customers/", include("customers.urls")),
@@ -42,7 +44,7 @@ urlpatterns = [
     path("portal/", include("summaries.portal_urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
     path("admin/", admin.site.urls),
 ]
 

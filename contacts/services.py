@@ -90,3 +90,8 @@ def contact_save(*, contact, password=None, auto_password=False, portal_url="") 
         contact_password_set(contact=contact, password=None if auto_password else password, portal_url=portal_url)
     return contact_notes_warnings(contact)
 
+
+
+@transaction.atomic
+def contact_delete(*, contact) -> None:
+    contact.delete()

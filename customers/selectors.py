@@ -66,6 +66,13 @@ def customers_visible_to(user, queryset=None):
     return queryset.filter(account_manager=user)
 
 
+def customer_is_visible_to(user, customer) -> bool:
+    """customers_visible_to for one loaded customer, without a query (the switch lookups' hot path)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.has_perm("customers.view_all_customers") or customer.account_manager_id == user.pk
+
+
 def customer_get_visible(*, user, pk):
     """One customer for the card and its sections; 404 when the staff member may not see it."""
     from django.http import Http404

@@ -1,8 +1,11 @@
 from django.core.exceptions import ValidationError
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from connex.api import ReadOnlyServiceViewSet
+from customers.selectors import visible_through_customer
 
 from . import services
 from .filtersets import MessageFilterSet
@@ -16,14 +19,21 @@ class MessageSerializer(serializers.ModelSerializer):
                   "provider_message_id", "error", "sent_at", "customer", "contact", "broadcast"]
 
 
-class MessageViewSet(viewsets.ReadOnlyModelViewSet):
+def message_api_list(*, user):
+    # As in the panel's outbox: messages to no customer stay visible to everyone who sees the outbox.
+    return visible_through_customer(user, Message.objects.order_by("-created", "-pk"), optional=True)
+
+
+class MessageViewSet(ReadOnlyServiceViewSet):
     """The outbox: every email and SMS the panel sent or tried to send."""
 
-    queryset = Message.objects.order_by("-created")
+    selector = staticmethod(message_api_list)
     serializer_class = MessageSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = MessageFilterSet
+    action_permissions = {"resend": ("messaging.change_message",)}
 
+    @extend_schema(request=None, responses={200: MessageSerializer, 409: None},
+                   summary="Send a failed or unsent message again")
     @action(detail=True, methods=["post"])
     def resend(self, request, pk=None):
         try:

@@ -247,6 +247,30 @@ def cli_revoke(*, cli, user, ip=None) -> ApprovedCLI:
     return cli
 
 
+@transaction.atomic
+def cli_approve(*, customer, number, user=None) -> ApprovedCLI:
+    """Staff (or their provisioning system) approve a CLI directly, without the verification call."""
+    if not (number or "").strip():
+        raise ValidationError({"number": "Enter the number."})
+    try:
+        e164 = phone_to_e164(number, customer.country or None)
+    except ValidationError as exc:
+        raise ValidationError({"number": exc.messages})
+    cli, created = ApprovedCLI.objects.select_for_update().get_or_create(customer=customer, number=e164)
+    if not created and cli.is_active:
+        raise ValidationError({"number": f"{e164} is already approved for this customer."})
+    cli.approved_at, cli.revoked_at = timezone.now(), None
+    cli.save(update_fields=["approved_at", "revoked_at", "updated"])
+    PortalEvent.objects.create(kind=PortalEvent.Kind.CLI_APPROVED, customer=customer, staff_user=user,
+                               detail={"number": e164})
+    return cli
+
+
+@transaction.atomic
+def cli_delete(*, cli) -> None:
+    cli.delete()
+
+
 # Portal Login ---------------------------------------------------------------------------------
 
 def can_portal_login(user) -> bool:

@@ -1,16 +1,22 @@
-"""Read-only lookups for switches: who owns this SIP user or source address, and may it call now."""
+"""SIP users and IP authentication entries: provisioning, and the lookups switches make at call time.
+
+The lookups need a token with the `switch` scope; the SIP digest (HA1) is given only to such a
+token whose user may read SIP secrets, never to a browser session or a read/write token.
+"""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelViewSet, may_read_switch_secrets
+from customers.api import CustomerOwnedSerializer
+from customers.selectors import customer_is_visible_to, customers_visible_to
 from customers.services import call_admission
 
-from . import selectors
-from .models import IpAuthEntry
+from . import selectors, services
+from .models import IpAuthEntry, SipUser
 
 
 class CustomerAdmissionSerializer(serializers.Serializer):
@@ -29,7 +35,8 @@ class AdmissionSerializer(serializers.Serializer):
 class SipUserLookupSerializer(serializers.Serializer):
     username = serializers.CharField()
     realm = serializers.CharField()
-    ha1 = serializers.CharField(help_text="md5(username:realm:password), for SIP digest verification.")
+    ha1 = serializers.CharField(required=False, help_text="md5(username:realm:password), for SIP digest "
+                                "verification; only for a `switch` token whose user may read SIP secrets.")
     channels = serializers.IntegerField()
     flow_speed = serializers.IntegerField()
     allowed_ips = serializers.ListField(child=serializers.CharField())
@@ -70,20 +77,26 @@ def _admission(customer, now, cache):
     return cache[customer.pk]
 
 
-class SipUserLookupView(APIView):
+class SipUserLookupView(ServiceAPIView):
+    permission_required = {"GET": ("sipauth.view_sipuser",)}
+    token_scope = SCOPE_SWITCH
+
     @extend_schema(responses=SipUserLookupSerializer, summary="Look up a SIP user",
                    description="The SIP user's digest HA1 and limits, its customer, and whether the "
                                "customer may place a call now (with every reason when not).")
     def get(self, request, username):
         sip_user = selectors.sip_user_get(username=username)
-        if sip_user is None:
+        if sip_user is None or not customer_is_visible_to(request.user, sip_user.customer):
             raise NotFound("No SIP user with this username.")
         customer = sip_user.customer
-        return Response(SipUserLookupSerializer({
-            "username": sip_user.username, "realm": sip_user.realm, "ha1": sip_user.ha1,
+        answer = {
+            "username": sip_user.username, "realm": sip_user.realm,
             "channels": sip_user.channels, "flow_speed": sip_user.flow_speed, "allowed_ips": sip_user.allowed_ips,
             "customer": _customer(customer), "admission": _admission(customer, timezone.now(), {}),
-        }).data)
+        }
+        if may_read_switch_secrets(request):
+            answer["ha1"] = sip_user.ha1
+        return Response(SipUserLookupSerializer(answer).data)
 
 
 class IpLookupQuerySerializer(serializers.Serializer):
@@ -94,7 +107,10 @@ class IpLookupQuerySerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=IpAuthEntry.Direction.values, required=False)
 
 
-class IpEntryLookupView(APIView):
+class IpEntryLookupView(ServiceAPIView):
+    permission_required = {"GET": ("sipauth.view_ipauthentry",)}
+    token_scope = SCOPE_SWITCH
+
     @extend_schema(parameters=[IpLookupQuerySerializer], responses=IpLookupResultSerializer,
                    summary="Look up IP authentication entries",
                    description="Entries for a source address (optionally narrowed by port, protocol, tech prefix "
@@ -105,7 +121,8 @@ class IpEntryLookupView(APIView):
         params = query.validated_data
         entries = list(selectors.ip_entry_list(
             address=params["address"], port=params.get("port"), protocol=params.get("protocol"),
-            tech_prefix=params.get("tech_prefix"), direction=params.get("direction")))
+            tech_prefix=params.get("tech_prefix"), direction=params.get("direction")
+        ).filter(customer__in=customers_visible_to(request.user)))
         if not entries:
             raise NotFound("No IP authentication entry matches.")
         now, cache = timezone.now(), {}
@@ -116,3 +133,49 @@ class IpEntryLookupView(APIView):
             "customer": _customer(e.customer), "admission": _admission(e.customer, now, cache),
         } for e in entries]
         return Response(IpLookupResultSerializer({"matches": matches}).data)
+
+
+# Provisioning ----------------------------------------------------------------------------------
+
+class SipUserSerializer(CustomerOwnedSerializer):
+    username = serializers.CharField(read_only=True)
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"},
+                                     help_text="Required when creating and when changing the extension; "
+                                               "only its digest is stored.")
+    service_fields = ("password",)
+
+    class Meta:
+        model = SipUser
+        fields = ["id", "customer", "extension", "username", "realm", "channels", "flow_speed", "allowed_ips",
+                  "password", "password_changed", "created", "updated"]
+        read_only_fields = ["realm", "password_changed", "created", "updated"]
+
+
+class SipUserViewSet(ServiceModelViewSet):
+    """SIP registration accounts. The extension is unique account-wide and, for a customer holding
+    number blocks, inside one of them. The digest is never returned here."""
+
+    selector = staticmethod(selectors.sip_user_api_list)
+    serializer_class = SipUserSerializer
+    filterset_fields = ["customer", "extension"]
+    save_service = staticmethod(services.sip_user_save)
+    delete_service = staticmethod(services.sip_user_delete)
+
+
+class IpEntrySerializer(CustomerOwnedSerializer):
+    class Meta:
+        model = IpAuthEntry
+        fields = ["id", "customer", "address", "port", "protocol", "tech_prefix", "strip_digits", "dial_pattern",
+                  "cli_prefix", "codecs", "direction", "channels", "flow_speed", "created", "updated"]
+        read_only_fields = ["created", "updated"]
+
+
+class IpEntryViewSet(ServiceModelViewSet):
+    """Switches and PBXs of customers authenticated by source address (and port, protocol, tech prefix)."""
+
+    selector = staticmethod(selectors.ip_entry_api_list)
+    serializer_class = IpEntrySerializer
+    filterset_fields = ["customer", "address", "protocol", "direction"]
+    save_service = staticmethod(services.ip_entry_save)
+    delete_service = staticmethod(services.ip_entry_delete)
+    service_instance_kwarg = "entry"

@@ -22,3 +22,15 @@ def ip_entry_list(*, address: str, port=None, protocol=None, tech_prefix=None, d
     if direction:
         entries = entries.filter(direction=direction)
     return entries.order_by("customer__name", "port", "tech_prefix")
+
+
+def sip_user_api_list(*, user):
+    from customers.selectors import visible_through_customer
+
+    return visible_through_customer(user, SipUser.objects.select_related("customer")).order_by("pk")
+
+
+def ip_entry_api_list(*, user):
+    from customers.selectors import visible_through_customer
+
+    return visible_through_customer(user, IpAuthEntry.objects.select_related("customer")).order_by("pk")

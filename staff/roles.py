@@ -30,16 +30,19 @@ CUSTOMER_CARE = (
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
 )
 
+# Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.
+OWN_API_TOKENS = ("apitokens.add_apitoken", "apitokens.change_apitoken")
+
 ROLES = {
     ADMINISTRATOR: ("*.*",),
-    READ_ONLY: READ + ("customers.view_all_customers",),
-    FINANCE: READ + (
+    READ_ONLY: READ + OWN_API_TOKENS + ("customers.view_all_customers",),
+    FINANCE: READ + OWN_API_TOKENS + (
         "customers.view_all_customers",
         "invoicing.*_invoice", "invoicing.*_invoiceline", "invoicing.*_payment", "invoicing.*_paymentallocation",
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
     ),
-    SUPPORT: READ + ("customers.view_all_customers",) + CUSTOMER_CARE,
-    ACCOUNT_MANAGER: READ + CUSTOMER_CARE + (
+    SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
+    ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (
         "messaging.send_broadcast", "messaging.add_broadcast",
     ),
 }

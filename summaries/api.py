@@ -3,7 +3,8 @@ import io
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from connex.api import SCOPE_SWITCH, ServiceAPIView
 
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
 
@@ -30,8 +31,11 @@ class ImportResultSerializer(serializers.Serializer):
     rejects = RejectSerializer(many=True)
 
 
-class CdrImportAPIView(APIView):
+class CdrImportAPIView(ServiceAPIView):
     """Import CDRs: a CSV body (text/csv, header row required) or a JSON array of objects."""
+
+    permission_required = {"POST": ("summaries.add_calldetailrecord",)}
+    token_scope = SCOPE_SWITCH
 
     parser_classes = [CsvParser, parsers.JSONParser]
 

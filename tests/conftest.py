@@ -71,3 +71,25 @@ def portal_login():
         return client
 
     return login
+
+
+@pytest.fixture
+def api_client():
+    """api_client(*perms, scopes=("read", "write"), user=None) -> an APIClient sending a token's key.
+
+    The token's user is a staff member holding exactly `perms` (plus those it already had); the
+    client's `.user` and `.token` are the ones used.
+    """
+    from rest_framework.test import APIClient
+
+    from tests.factories import ApiTokenFactory, grant
+
+    def make(*perms, scopes=("read", "write"), user=None):
+        user = grant(user or StaffFactory(perms=()), *perms)
+        token = ApiTokenFactory(user=user, scopes=scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+        client.user, client.token = user, token
+        return client
+
+    return make

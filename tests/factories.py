@@ -69,6 +69,36 @@ class StaffFactory(factory.django.DjangoModelFactory):
         return user
 
 
+def grant(user, *perms):
+    """Give a user permissions named "app_label.codename"; returns the user, freshly loaded."""
+    from django.contrib.auth.models import Permission
+
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return type(user).objects.get(pk=user.pk)  # has_perm caches; a fresh copy sees the new rights
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """An API token made by the service; its one-time key is on `.key`."""
+
+    class Meta:
+        model = "apitokens.ApiToken"
+
+    user = factory.SubFactory(StaffFactory)
+    name = factory.Sequence(lambda n: f"token {n}")
+    scopes = ("read", "write")
+    expires_at = None
+
+    @classmethod
+    def _create(cls, model_class, *, user, name, scopes, expires_at, **kwargs):
+        from apitokens.services import api_token_create
+
+        token, key = api_token_create(user=user, name=name, scopes=scopes, expires_at=expires_at)
+        token.key = key
+        return token
+
+
 class ResellerGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ResellerGroup

@@ -3,12 +3,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from invoicing import services
 from invoicing.models import Invoice
 from invoicing.periods import period_parse
-from tests.factories import ContactFactory, CustomerFactory, StaffFactory
+from tests.factories import ApiTokenFactory, ContactFactory, CustomerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +20,8 @@ def make_invoice(customer, day, amount="10", issue=True):
 
 
 @pytest.fixture
-def api(client):
-    token = Token.objects.create(user=StaffFactory(username="billing-bot"))
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
-    return client
+def api(api_client):
+    return api_client("invoicing.view_invoice", "customers.view_all_customers", scopes=["read"])
 
 
 def ids(response):
@@ -34,8 +31,9 @@ def ids(response):
 
 def test_api_requires_a_staff_token(client):
     assert client.get("/api/v1/invoices/").status_code == 401
-    token = Token.objects.create(user=StaffFactory(username="not-staff", is_staff=False))
-    assert client.get("/api/v1/invoices/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 403
+    token = ApiTokenFactory(user=StaffFactory(username="not-staff"))
+    type(token.user).objects.filter(pk=token.user_id).update(is_staff=False)
+    assert client.get("/api/v1/invoices/", HTTP_AUTHORIZATION=f"Bearer {token.key}").status_code == 403
     assert client.get("/api/v1/invoices/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
 
 

@@ -1,17 +1,14 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
 from messaging.models import Message
-from tests.factories import MessageFactory, StaffFactory
+from tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(client):
-    token = Token.objects.create(user=StaffFactory(username="api-staff"))
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
-    return client
+def api(api_client):
+    return api_client("messaging.view_message", "messaging.change_message", "customers.view_all_customers")
 
 
 def test_outbox_api_lists_and_filters_messages(api):

@@ -1,19 +1,25 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from tests.factories import CustomerFactory, IpAuthEntryFactory, SipUserFactory, StaffFactory
+from tests.factories import (
+    ApiTokenFactory,
+    CustomerFactory,
+    IpAuthEntryFactory,
+    SipUserFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
+SWITCH_PERMS = ("sipauth.view_sipuser", "sipauth.view_ipauthentry", "sipauth.read_sip_secret",
+                "customers.view_all_customers")
+
+
 @pytest.fixture
-def api():
-    client = APIClient()
-    token = Token.objects.create(user=StaffFactory(username="switch"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+def api(api_client):
+    return api_client(*SWITCH_PERMS, scopes=["switch"])
 
 
 def test_lookup_requires_a_token():
@@ -21,15 +27,16 @@ def test_lookup_requires_a_token():
     response = APIClient().get("/api/v1/auth/sip-users/1001/")
     assert response.status_code == 401
     bad = APIClient()
-    bad.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-real-token")
     assert bad.get("/api/v1/auth/sip-users/1001/").status_code == 401
 
 
 def test_lookup_refuses_tokens_of_non_staff_users():
     SipUserFactory(extension=1001)
     client = APIClient()
-    token = Token.objects.create(user=StaffFactory(username="outsider", is_staff=False))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = ApiTokenFactory(user=StaffFactory(perms=(), username="outsider"), scopes=["switch"])
+    type(token.user).objects.filter(pk=token.user_id).update(is_staff=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     assert client.get("/api/v1/auth/sip-users/1001/").status_code == 403
 
 
@@ -101,3 +108,26 @@ def test_lookup_endpoints_are_in_the_openapi_schema(staff_client):
     schema = staff_client.get("/api/schema/").content.decode()
     assert "/api/v1/auth/sip-users/{username}/" in schema
     assert "/api/v1/auth/ip-entries/" in schema
+
+
+def test_ha1_goes_only_to_switch_tokens_whose_user_may_read_secrets(api, api_client, client):
+    SipUserFactory(extension=1001)
+    assert "ha1" in api.get("/api/v1/auth/sip-users/1001/").json()
+    no_secret = api_client(*[p for p in SWITCH_PERMS if p != "sipauth.read_sip_secret"], scopes=["switch"])
+    body = no_secret.get("/api/v1/auth/sip-users/1001/").json()
+    assert body["username"] == "1001" and "ha1" not in body
+    read_write = api_client(*SWITCH_PERMS, scopes=["read", "write"])
+    assert read_write.get("/api/v1/auth/sip-users/1001/").status_code == 403
+    client.force_login(api.user)  # the same user, signed in to the panel: never the digest
+    response = client.get("/api/v1/auth/sip-users/1001/")
+    assert response.status_code == 200 and "ha1" not in response.json()
+
+
+def test_lookups_are_scoped_to_the_customers_the_token_user_may_see(api_client):
+    manager = StaffFactory(perms=(), username="am")
+    api = api_client(*[p for p in SWITCH_PERMS if p != "customers.view_all_customers"], scopes=["switch"],
+                     user=manager)
+    SipUserFactory(extension=1001, customer=CustomerFactory(account_manager=manager))
+    SipUserFactory(extension=1002)
+    assert api.get("/api/v1/auth/sip-users/1001/").status_code == 200
+    assert api.get("/api/v1/auth/sip-users/1002/").status_code == 404

@@ -2,10 +2,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from summaries.models import CallDetailRecord
-from tests.factories import CustomerFactory, StaffFactory
+from tests.factories import ApiTokenFactory, CustomerFactory, StaffFactory
 
 from .helpers import cdr_row, csv_bytes
 
@@ -13,10 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(client):
-    token = Token.objects.create(user=StaffFactory(username="api-staff"))
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
-    return client
+def api(api_client):
+    return api_client("summaries.add_calldetailrecord", scopes=["switch"])
 
 
 def test_csv_body_is_imported_and_answered_with_counts_and_rejects(api):
@@ -61,8 +58,9 @@ def test_a_json_object_instead_of_an_array_is_a_400(api):
 def test_non_staff_and_anonymous_callers_cannot_import(client, staff):
     customer = CustomerFactory()
     if staff is not None:
-        user = StaffFactory(username="not-staff", is_staff=False)
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+        token = ApiTokenFactory(user=StaffFactory(username="not-staff"), scopes=["switch"])
+        type(token.user).objects.filter(pk=token.user_id).update(is_staff=False)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token.key}"
 
     response = client.post("/api/v1/cdrs", data=csv_bytes([cdr_row(customer.pk)]), content_type="text/csv")
 
