@@ -3,11 +3,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from connex.phone import phone_e164
 from connex.registry import registry
 
 from .models import Customer
@@ -46,14 +46,6 @@ def customer_daily_spend(customer, at: datetime) -> Decimal:
     return total or Decimal("0")
 
 
-def _normalise_cli(cli):
-    try:
-        parsed = phonenumbers.parse(cli if cli.startswith("+") else f"+{cli}", None)
-    except phonenumbers.NumberParseException:
-        return cli
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> Admission:
     """The single place the rules for admitting a customer's call live."""
     reasons = []
@@ -73,9 +65,12 @@ def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> 
     if pending:
         reasons.append(f"{AdmissionReason.VERIFICATION} ({', '.join(pending)})")
     if customer.approved_clis_only:
-        approved = cli and customer.approved_clis.filter(
-            number=_normalise_cli(cli), approved_at__isnull=False, revoked_at__isnull=True
-        ).exists()
+        try:
+            number = phone_e164(cli)
+        except ValidationError:
+            number = None  # no CLI, or not a number: nothing it could match is approved
+        approved = number and customer.approved_clis.filter(
+            number=number, approved_at__isnull=False, revoked_at__isnull=True).exists()
         if not approved:
             reasons.append(AdmissionReason.CLI)
     return Admission(reasons=reasons)

@@ -3,6 +3,7 @@ import re
 from django import forms
 
 from connex.models import AccountOptions
+from connex.phone import phone_e164
 
 from .models import Message
 
@@ -98,13 +99,11 @@ class SmsSettingsForm(SecretOptionsForm):
         return value
 
     def clean_sms_sender(self):
-        from .services import mobile_normalise
-
         value = self.cleaned_data["sms_sender"].strip()
         if not value or re.fullmatch(r"MG[0-9a-fA-F]{32}", value):
             return value
         try:
-            return mobile_normalise(value)
+            return phone_e164(value)
         except forms.ValidationError:
             raise forms.ValidationError("Give a number in E.164 (+14155550123) or a messaging service SID (MG…).")
 

@@ -107,13 +107,13 @@ def test_invalid_mobile_is_recorded_failed_with_the_reason_and_not_sent(
 
     bad = broadcast.messages.get(contact__name="Bad")
     assert bad.state == Message.State.FAILED
-    assert "Invalid mobile number '12345'" in bad.error
+    assert bad.error == "“12345” is not a valid phone number for its country code."
     assert [r["form"]["To"] for r in twilio_api.requests] == ["+14155550123"]
 
     with django_capture_on_commit_callbacks(execute=True):
         direct = message_queue(channel="sms", to="not a number", body="Code", kind="verification")
     direct.refresh_from_db()
-    assert direct.state == Message.State.FAILED and "Invalid mobile number" in direct.error
+    assert direct.state == Message.State.FAILED and "“not a number” is not a phone number" in direct.error
     assert len(twilio_api.requests) == 1
 
 
