@@ -238,6 +238,19 @@ class Customer(TimeStampedModel):
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.pk])
 
+    def verification_pending(self) -> list[str]:
+        """The verifications ("email", "mobile") this account still owes before it may call.
+
+        Calls belong to the account, so a required verification is done once any of its
+        contacts has verified that channel.
+        """
+        pending = []
+        if self.email_verification_required and not self.contacts.filter(email_verified=True).exists():
+            pending.append("email")
+        if self.mobile_verification_required and not self.contacts.filter(mobile_verified=True).exists():
+            pending.append("mobile")
+        return pending
+
     def clean(self):
         super().clean()
         stored = None

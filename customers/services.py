@@ -57,11 +57,7 @@ def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> 
         reasons.append(AdmissionReason.DAILY_SPEND)
     if not customer.is_within_allowed_time(at):
         reasons.append(AdmissionReason.OUTSIDE_HOURS)
-    pending = []
-    if customer.email_verification_required and not customer.contacts.filter(email_verified=True).exists():
-        pending.append("email")
-    if customer.mobile_verification_required and not customer.contacts.filter(mobile_verified=True).exists():
-        pending.append("mobile")
+    pending = customer.verification_pending()
     if pending:
         reasons.append(f"{AdmissionReason.VERIFICATION} ({', '.join(pending)})")
     if customer.approved_clis_only:
