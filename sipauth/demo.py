@@ -3,11 +3,11 @@
 from django.db import transaction
 
 from connex.models import AccountOptions
+from connex.passwords import password_generate
 from customers.models import Customer
 from numberblocks.services import block_assign_next
 
 from .models import IpAuthEntry, SipUser
-from .services import password_generate
 
 
 @transaction.atomic

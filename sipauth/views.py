@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views import View
 
 from connex.forms import add_validation_errors
+from connex.passwords import password_generate
 from customers.models import Customer
 
 from . import services
@@ -50,7 +51,7 @@ class SipUserFormView(View):
         if form.is_valid():
             password = form.cleaned_data["password"]
             if not password and sip_user.pk is None:
-                password = services.password_generate()
+                password = password_generate()
             try:
                 sip_user = services.sip_user_save(sip_user=form.save(commit=False), password=password)
             except ValidationError as exc:
