@@ -13,15 +13,17 @@ from django.utils import timezone
 from connex.models import AccountOptions
 from customers.models import Customer
 from summaries.models import HourlySummary
+from summaries.periods import DAILY, MONTHLY, WEEKLY, Period, periods_between
 
 from . import rendering
 from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceTemplate, Payment, PaymentAllocation
-from .periods import Period, periods_between
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 AUTO_LOOKBACK_DAYS = 400
 _LOCK_NAMESPACE = 7001  # pg advisory lock space: one lock per customer for invoice creation
+# An invoice covers a day, a week or a month; hours are for the summary view only.
+INVOICE_PERIODS = (DAILY, WEEKLY, MONTHLY)
 
 
 def money(value) -> Decimal:
@@ -299,8 +301,10 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
     """One invoice per period, all or none; a period overlapping an invoice refuses the lot."""
     if not periods:
         raise ValidationError("Select at least one summary row (period) to invoice.")
+    if any(period.kind not in INVOICE_PERIODS for period in periods):
+        raise ValidationError("An invoice covers a day, a week or a month, not an hour.")
     periods = sorted(set(periods), key=lambda p: (p.start, p.end))
-    errors = [f"{b.kind.capitalize()} {b.label} overlaps the selected {a.kind} {a.label}."
+    errors = [f"{b.label} overlaps the selected {a.label}."
               for a, b in zip(periods, periods[1:], strict=False) if b.start < a.end]
     if errors:
         raise ValidationError(errors)
@@ -310,7 +314,7 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
             try:
                 with transaction.atomic():
                     invoice = invoice_create(customer=customer, start=period.start, end=period.end,
-                                             label=f"{period.kind.capitalize()} {period.label}", user=user)
+                                             label=period.label, user=user)
                     if issue:
                         invoice = invoice_issue(invoice=invoice, user=user, render=False)
                     created.append(invoice)
@@ -366,7 +370,7 @@ def invoice_auto_generate_customer(*, customer_id, now=None, user=None) -> list[
         created = []
         for period in _missing_periods(customer, options, now):
             invoice = invoice_create(customer=customer, start=period.start, end=period.end,
-                                     label=f"{period.kind.capitalize()} {period.label}", user=user)
+                                     label=period.label, user=user)
             created.append(invoice_issue(invoice=invoice, user=user, render=False))
     return [invoice_render_pdf(invoice=invoice, user=user) for invoice in created]
 

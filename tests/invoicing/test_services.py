@@ -11,7 +11,7 @@ from connex.models import AccountOptions
 from customers.models import Customer
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
-from invoicing.periods import period_parse
+from summaries.periods import Period
 from tests.factories import CustomerFactory, InvoiceFactory, InvoiceTemplateFactory
 
 from .conftest import pdf_text
@@ -21,7 +21,7 @@ NOV1 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def day_invoice(customer, day, **kwargs):
-    period = period_parse(f"daily:{day}")
+    period = Period.from_key(f"daily:{day}")
     return services.invoice_create(customer=customer, start=period.start, end=period.end, **kwargs)
 
 
@@ -46,12 +46,12 @@ def test_lines_one_per_day_when_the_account_option_says_so(usage):
     for day in (1, 2, 3):
         usage(customer, date(2026, 11, day), "A", minutes=day, charge="0.500000")
         usage(customer, date(2026, 11, day), "B", minutes=day, charge="0.250000")
-    period = period_parse("weekly:2026-10-26")
+    period = Period.from_key("weekly:2026-10-26")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     assert list(invoice.lines.values_list("description", "quantity", "amount")) == [
         ("Calls on 2026-11-01", Decimal("2.00"), Decimal("0.75"))]
     services.invoice_void(invoice=invoice, reason="Regroup by month")
-    period = period_parse("monthly:2026-11-01")
+    period = Period.from_key("monthly:2026-11-01")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     assert [line.description for line in invoice.lines.all()] == [
         "Calls on 2026-11-01", "Calls on 2026-11-02", "Calls on 2026-11-03"]
@@ -102,7 +102,7 @@ def test_number_assigned_at_issue_from_options_and_not_before():
 
 def test_overlapping_period_is_refused_naming_the_invoice():
     customer = CustomerFactory()
-    month = period_parse("monthly:2026-10-01")
+    month = Period.from_key("monthly:2026-10-01")
     october = services.invoice_issue(invoice=services.invoice_create(
         customer=customer, start=month.start, end=month.end), render=False)
     with pytest.raises(ValidationError) as error:
