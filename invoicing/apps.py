@@ -27,6 +27,8 @@ class InvoicingConfig(AppConfig):
                                   context=views.invoices_tab_context))
         register_card_tab(CardTab("payments", "Payments", "invoicing/partials/tab_payments.html", order=45,
                                   context=views.payments_tab_context))
+        register_settings_section(SettingsSection("Invoicing", "invoicing_settings:options",
+                                                  "Invoice numbering, line grouping and empty periods.", order=30))
         register_settings_section(SettingsSection("Invoice templates", "invoicing:template_list",
                                                   "HTML and CSS of invoice PDFs, with a preview.", order=40))
         register_summary_action("invoicing/partials/summary_actions.html")

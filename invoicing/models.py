@@ -11,7 +11,7 @@ from django.db.models import Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from connex.models import TimeStampedModel
+from connex.models import SingleRowModel, TimeStampedModel
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -286,3 +286,31 @@ class PaymentAllocation(models.Model):
 
     def __str__(self):
         return f"{self.amount} of {self.payment} to {self.invoice}"
+
+
+@pghistory.track(
+    pghistory.InsertEvent("invoicing_options.created"),
+    pghistory.UpdateEvent("invoicing_options.updated"),
+    exclude=["updated"],
+)
+class InvoicingOptions(SingleRowModel):
+    """Settings → Invoicing: numbering, how usage becomes lines, and empty periods."""
+
+    class LineGrouping(models.TextChoices):
+        DESTINATION = "destination", "One line per destination"
+        DAY = "day", "One line per day"
+
+    invoice_number_prefix = models.CharField(max_length=20, default="INV-", blank=True)
+    invoice_next_number = models.PositiveIntegerField(default=1)
+    invoice_line_grouping = models.CharField(max_length=12, choices=LineGrouping.choices,
+                                             default=LineGrouping.DESTINATION)
+    invoice_empty_periods = models.BooleanField(
+        "invoice periods without usage", default=False,
+        help_text="Auto-generation also creates invoices for periods with no usage.")
+
+    class Meta(SingleRowModel.Meta):
+        verbose_name = "invoicing options"
+        verbose_name_plural = "invoicing options"
+
+    def __str__(self):
+        return "Invoicing options"

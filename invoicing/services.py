@@ -16,7 +16,15 @@ from summaries.models import HourlySummary
 from summaries.periods import DAILY, MONTHLY, WEEKLY, Period, periods_between
 
 from . import rendering
-from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceTemplate, Payment, PaymentAllocation
+from .models import (
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceTemplate,
+    InvoicingOptions,
+    Payment,
+    PaymentAllocation,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -67,9 +75,9 @@ def template_save(*, template: InvoiceTemplate) -> InvoiceTemplate:
 
 def summary_lines(*, customer, start, end, grouping=None) -> list[InvoiceLine]:
     """Invoice lines from the customer's hourly summaries of [start, end); aggregation in SQL."""
-    grouping = grouping or AccountOptions.get().invoice_line_grouping
+    grouping = grouping or InvoicingOptions.get().invoice_line_grouping
     rows = HourlySummary.objects.filter(customer=customer, hour__gte=start, hour__lt=end)
-    if grouping == AccountOptions.LineGrouping.DAY:
+    if grouping == InvoicingOptions.LineGrouping.DAY:
         rows = rows.annotate(day=TruncDate("hour", tzinfo=UTC)).values("day").annotate(
             seconds=Sum("billed_duration"), charge=Sum("charge")).order_by("day")
         describe = lambda row: f"Calls on {row['day']:%Y-%m-%d}"  # noqa: E731
@@ -144,10 +152,9 @@ def invoice_issue(*, invoice, user=None, render=True) -> Invoice:
         invoice.issue_date = timezone.now().date()
         invoice.due_date = invoice.issue_date + timedelta(days=customer.invoice_due_days)
         invoice.template = invoice.template or customer.invoice_template
-        AccountOptions.get()
         # Taken last and held to commit: numbers stay gapless because a rolled-back issue
         # also rolls back its increment.
-        options = AccountOptions.objects.select_for_update().get(pk=1)
+        options = InvoicingOptions.get_for_update()
         invoice.number = f"{options.invoice_number_prefix}{options.invoice_next_number}"
         if Invoice.objects.filter(number=invoice.number).exists():
             raise ValidationError(f"Invoice number {invoice.number} is already used; raise the next invoice "
@@ -360,7 +367,7 @@ def invoice_auto_generate_customer(*, customer_id, now=None, user=None) -> list[
     later one finds the invoices already there.
     """
     now = now or timezone.now()
-    options = AccountOptions.get()
+    options = InvoicingOptions.get()
     with transaction.atomic():
         _lock_customer_invoicing(customer_id)
         customer = Customer.objects.filter(pk=customer_id).exclude(

@@ -15,7 +15,7 @@ from connex.models import AccountOptions
 from connex.phone import phone_e164
 
 from . import merge
-from .models import Broadcast, Message
+from .models import Broadcast, Message, MessagingOptions
 from .transports import NotConfigured, TransportError, transport_for
 
 MAX_ATTEMPTS = 5
@@ -303,7 +303,7 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
     rest of the batch goes back to the queue rather than each message starting its own retries).
     """
     broadcast = Broadcast.objects.get(pk=broadcast_id)
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     try:
         transport = transport_for(broadcast.channel, options)
     except NotConfigured as exc:

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pghistory.models import Events
 
 from connex.audit import system_context
-from connex.models import AccountOptions
 from customers.models import Customer, CustomerImport
+from messaging.models import MessagingOptions
 from tests.customers.test_delayed_changes import form_data
 from tests.factories import ContactFactory, CustomerFactory
 
@@ -62,14 +62,14 @@ def test_secrets_never_appear_in_the_log(staff_client):
     contact = ContactFactory()
     contact.set_password("s3cret-Pass-word")
     contact.save()
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_password = "smtp-secret-value"
     options.sms_auth_token = "twilio-secret-token"
-    options.company_name = "Renamed Carrier"
+    options.smtp_host = "smtp.renamed.test"
     options.save()
     export = staff_client.get("/audit/?_export=csv").content.decode()
     page = staff_client.get("/audit/").content.decode()
-    assert "Renamed Carrier" in export
+    assert "smtp.renamed.test" in export
     for secret in ("s3cret", "smtp-secret-value", "twilio-secret-token", contact.password):
         assert secret not in export and secret not in page
 
