@@ -4,6 +4,7 @@ from decimal import Decimal
 from functools import cache
 
 import pghistory
+import pgtrigger
 import tomlkit
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -231,6 +232,14 @@ class Customer(TimeStampedModel):
             models.Index(fields=["balance"], name="customer_balance"),
         ]
         permissions = [("portal_login", "Can open the portal as a contact (Portal Login)")]
+        # save() refuses a currency change; this refuses it for update(), imports and raw SQL too.
+        triggers = [pgtrigger.Trigger(
+            name="customer_currency_fixed", when=pgtrigger.Before, operation=pgtrigger.Update,
+            condition=pgtrigger.Condition('OLD."currency" IS DISTINCT FROM NEW."currency"'),
+            func="RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = "
+                 "'The account currency cannot change after the customer is created (customer ' "
+                 "|| OLD.id || ': ' || OLD.currency || ' to ' || NEW.currency || ').'; RETURN NULL;",
+        )]
 
     def __str__(self):
         return self.name
