@@ -250,7 +250,7 @@ def _delayed_change_apply(change):
         customer.tags.set(tag_get_or_create(names=tags))
 
 
-def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
+def delayed_changes_apply_due(*, now=None) -> dict:
     """Apply every pending change that is due, each exactly once even when runs overlap.
 
     A change is claimed with SELECT … FOR UPDATE SKIP LOCKED, so a concurrent run skips it;
@@ -271,7 +271,7 @@ def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
             if change is None:
                 return result
             requester = change.requested_by.get_username() if change.requested_by else ""
-            with system_context(task_id, delayed_change=change.pk, on_behalf_of=requester):
+            with system_context(delayed_change=change.pk, on_behalf_of=requester):
                 try:
                     with transaction.atomic():
                         _delayed_change_apply(change)

@@ -114,3 +114,37 @@ def test_import_update_records_the_changed_fields(staff_client, staff):
     event = customer_events(customer, "customer.updated").get()
     assert event.pgh_diff == {"channels": [3, 12]}
     assert event.pgh_context["actor"] == staff.username
+
+
+def test_every_task_sets_its_audit_actor_through_audited_task(settings):
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    from connex.celery import app
+
+    project_apps = tuple(config.name for config in apps.get_app_configs() if config.path.startswith(str(settings.BASE_DIR)))
+    for name in project_apps:
+        if find_spec(f"{name}.tasks"):
+            import_module(f"{name}.tasks")
+    tasks = [task for name, task in app.tasks.items() if name.startswith(tuple(f"{n}." for n in project_apps))]
+    assert len(tasks) >= 10
+    assert [task.name for task in tasks if not getattr(task.run, "audited", False)] == []
+
+
+def test_a_task_run_records_its_changes_as_the_system_with_its_task_id():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import Message
+    from messaging.tasks import message_fail_stale_task
+
+    message = Message.objects.create(channel="email", to="a@b.test", customer=CustomerFactory(),
+                                     state=Message.State.SENDING)
+    Message.objects.filter(pk=message.pk).update(updated=timezone.now() - timedelta(hours=2))
+    assert message_fail_stale_task.apply(task_id="task-42").get() == 1
+    event = Message.pgh_event_model.objects.get(pgh_obj=message, pgh_label="message.state_changed")
+    assert (event.state, event.pgh_context.metadata["actor"], event.pgh_context.metadata["task_id"]) == (
+        "failed", "system", "task-42")
