@@ -5,21 +5,11 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
 
+from connex.migration_operations import move_single_row_fields
+
 
 # The settings this app took over from the core's AccountOptions (same names there and here).
 MOVED_FIELDS = ("number_range_start", "block_size")
-
-
-def copy_from_account_options(apps, schema_editor):
-    values = apps.get_model("connex", "AccountOptions").objects.filter(pk=1).values(*MOVED_FIELDS).first()
-    if values:
-        apps.get_model("numberblocks", "NumberRangeOptions").objects.update_or_create(pk=1, defaults=values)
-
-
-def copy_back_to_account_options(apps, schema_editor):
-    values = apps.get_model("numberblocks", "NumberRangeOptions").objects.filter(pk=1).values(*MOVED_FIELDS).first()
-    if values:
-        apps.get_model("connex", "AccountOptions").objects.update_or_create(pk=1, defaults=values)
 
 
 class Migration(migrations.Migration):
@@ -83,5 +73,5 @@ class Migration(migrations.Migration):
             name='pgh_obj',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='numberblocks.numberrangeoptions'),
         ),
-        migrations.RunPython(copy_from_account_options, copy_back_to_account_options),
+        move_single_row_fields("connex.AccountOptions", "numberblocks.NumberRangeOptions", MOVED_FIELDS),
     ]
