@@ -231,7 +231,6 @@ class Customer(TimeStampedModel):
             models.Index(fields=["status", "balance"], name="customer_status_balance"),
             models.Index(fields=["balance"], name="customer_balance"),
         ]
-        permissions = [("portal_login", "Can open the portal as a contact (Portal Login)")]
         # save() refuses a currency change; this refuses it for update(), imports and raw SQL too.
         triggers = [pgtrigger.Trigger(
             name="customer_currency_fixed", when=pgtrigger.Before, operation=pgtrigger.Update,

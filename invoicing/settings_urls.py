@@ -2,12 +2,10 @@
 
 from django.urls import path
 
-from connex.views import OptionsFormView
-
-from .forms import InvoicingOptionsForm
+from .views import InvoicingOptionsView
 
 app_name = "invoicing_settings"
 
 urlpatterns = [
-    path("invoicing/", OptionsFormView.as_view(form_class=InvoicingOptionsForm, title="Invoicing"), name="options"),
+    path("invoicing/", InvoicingOptionsView.as_view(), name="options"),
 ]

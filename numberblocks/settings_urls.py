@@ -2,13 +2,10 @@
 
 from django.urls import path
 
-from connex.views import OptionsFormView
-
-from .forms import NumberRangeOptionsForm
+from .views import NumberRangeOptionsView
 
 app_name = "numberblocks_settings"
 
 urlpatterns = [
-    path("number-blocks/", OptionsFormView.as_view(form_class=NumberRangeOptionsForm, title="Number blocks"),
-         name="options"),
+    path("number-blocks/", NumberRangeOptionsView.as_view(), name="options"),
 ]

@@ -48,3 +48,21 @@ def test_only_one_row_of_each_settings_model_can_exist():
 
             with transaction.atomic():
                 model.objects.create(pk=2)
+
+
+@pytest.mark.parametrize(("role", "allowed"), [
+    ("Administrator", {"/settings/company/", "/settings/invoicing/", "/settings/number-blocks/", "/settings/email/",
+                       "/settings/sms/"}),
+    ("Finance", set()),
+    ("Support", set()),
+    ("Read-only", set()),
+])
+def test_each_settings_page_needs_its_permission_and_its_card_shows_only_with_it(client, role, allowed):
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(groups=[role]))
+    index = client.get("/settings/").content.decode()
+    for href in ("/settings/company/", "/settings/invoicing/", "/settings/number-blocks/", "/settings/email/",
+                 "/settings/sms/"):
+        assert (f'href="{href}"' in index) is (href in allowed)
+        assert client.get(href).status_code == (200 if href in allowed else 403)

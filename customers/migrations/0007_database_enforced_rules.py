@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_audit_without_live_figures'),
+        ('customers', '0006_custom_permissions'),
     ]
 
     operations = [
