@@ -26,10 +26,9 @@ django.setup()
 
 from django.db import connection, connections, transaction  # noqa: E402
 
-from connex.models import AccountOptions  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from numberblocks import services  # noqa: E402
-from numberblocks.models import NumberBlock  # noqa: E402
+from numberblocks.models import NumberBlock, NumberRangeOptions  # noqa: E402
 
 OVERLAPS_SQL = """SELECT count(*) FROM numberblocks_numberblock a JOIN numberblocks_numberblock b
     ON a.id < b.id AND int4range(a.start, a."end", '[]') && int4range(b.start, b."end", '[]')"""
@@ -73,7 +72,7 @@ def main():
     old_name = connection.settings_dict["NAME"]
     creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 1000,
+        NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 1000,
                                                                "block_size": args.block_size})
         customers = [Customer.objects.create(name=f"Bench {i}", currency="USD") for i in range(args.workers)]
 

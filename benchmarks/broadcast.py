@@ -90,17 +90,16 @@ def main():
     from django.db import connection
     from django.db.models import Count
 
-    from connex.models import AccountOptions
     from contacts.models import Contact
     from customers.models import Customer
-    from messaging.models import Message
+    from messaging.models import Message, MessagingOptions
     from messaging.services import broadcast_create
 
     handler = CountingHandler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", port, False
     options.email_from = "Connex <noreply@bench.test>"
     options.save()

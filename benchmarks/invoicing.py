@@ -65,11 +65,11 @@ def _invoice_with_lines(count, day):
     from customers.models import Customer
     from invoicing import services
     from invoicing.models import InvoiceLine
-    from invoicing.periods import period_parse
+    from summaries.periods import Period
 
     customer = Customer.objects.create(name=f"PDF bench {count} lines", currency="USD", tax_percent=Decimal("20"),
                                        address_line1="1 Bench Street", city="London")
-    period = period_parse(f"monthly:{day}")
+    period = Period.from_key(f"monthly:{day}")
     lines = [InvoiceLine(position=i, description=f"Destination {i:02d} - Mobile", quantity=Decimal("1234.50"),
                          amount=Decimal("98.76")) for i in range(1, count + 1)]
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end, lines=lines)

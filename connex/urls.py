@@ -16,6 +16,9 @@ from customers.views import DelayedChangeListView
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
+# Apps with settings pages (listed on the Settings index through the registry) mount them here.
+SETTINGS_APPS = ["invoicing", "messaging", "numberblocks"]
+settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTINGS_APPS]
 
 urlpatterns = [
     path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
@@ -23,8 +26,8 @@ urlpatterns = [
     path("login/", public_view(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
-    path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
-    path("settings/", include("messaging.settings_urls")),
+    path("settings/company/", views.AccountOptionsView.as_view(), name="company_settings"),
+    path("settings/", include(settings_patterns)),
     path("settings/users/", include("staff.urls")),
     path("settings/api-tokens/", include("apitokens.urls")),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),

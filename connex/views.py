@@ -13,7 +13,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from connex.forms import AccountOptionsForm
-from connex.models import AccountOptions, StaffPreference
+from connex.models import StaffPreference
 from connex.permissions import SIGNED_IN, PermissionRequiredMixin
 from connex.registry import registry
 
@@ -131,23 +131,40 @@ class SettingsIndexView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(sections=sections, **kwargs)
 
 
-class AccountOptionsView(PermissionRequiredMixin, View):
-    """Settings → Options; saving is audited through AccountOptions' change history."""
+class OptionsFormView(PermissionRequiredMixin, View):
+    """A settings page editing one single-row model through `form_class`; saving is audited.
 
-    permission_required = "connex.change_accountoptions"
+    Subclasses declare `permission_required` (usually the model's change permission).
+    """
 
-    template_name = "connex/options.html"
+    form_class = None
+    title = ""
+    template_name = "connex/options_form.html"
+
+    def get_context_data(self, form):
+        return {"form": form, "title": self.title}
+
+    def render_form(self, request, form, status=200):
+        return render(request, self.template_name, self.get_context_data(form), status=status)
 
     def get(self, request):
-        return render(request, self.template_name, {"form": AccountOptionsForm(instance=AccountOptions.get())})
+        return self.render_form(request, self.form_class(instance=self.form_class._meta.model.get()))
 
     def post(self, request):
-        form = AccountOptionsForm(request.POST, instance=AccountOptions.get())
+        form = self.form_class(request.POST, instance=self.form_class._meta.model.get())
         if form.is_valid():
             form.save()
-            messages.success(request, "Options saved.")
-            return redirect("options")
-        return render(request, self.template_name, {"form": form}, status=422)
+            messages.success(request, f"{self.title} settings saved.")
+            return redirect(request.path)
+        return self.render_form(request, form, status=422)
+
+
+class AccountOptionsView(OptionsFormView):
+    permission_required = "connex.change_accountoptions"
+    form_class = AccountOptionsForm
+    title = "Company"
+
+
 class PreferencesView(PermissionRequiredMixin, View):
     """A staff member's own settings: the timezone dates are shown and entered in."""
 

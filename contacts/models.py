@@ -7,9 +7,10 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from connex.models import TimeStampedModel
+from connex.phone import phone_e164
 
 from .querysets import ContactQuerySet
-from .validators import normalise_ip_whitelist, phone_to_e164
+from .validators import normalise_ip_whitelist
 
 
 @pghistory.track(
@@ -66,8 +67,11 @@ class Contact(TimeStampedModel):
         self.email = (self.email or "").strip()
         region = getattr(self.customer, "country", "") or None if self.customer_id else None
         for name in ("phone", "mobile"):
+            if not (getattr(self, name) or "").strip():
+                setattr(self, name, "")
+                continue
             try:
-                setattr(self, name, phone_to_e164(getattr(self, name), region))
+                setattr(self, name, phone_e164(getattr(self, name), region))
             except ValidationError as exc:
                 errors[name] = exc.messages
         try:

@@ -1,27 +1,13 @@
-import secrets
-import string
-
 import pghistory
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from connex.passwords import password_generate
 from messaging.services import message_queue
 
 from .models import Contact
 from .validators import looks_like_password
-
-PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#%+-=?@_"
-PASSWORD_LENGTH = 16
-
-
-def password_generate() -> str:
-    """A random password with upper and lower case letters, digits and a symbol."""
-    while True:
-        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
-        if (any(c.islower() for c in password) and any(c.isupper() for c in password)
-                and any(c.isdigit() for c in password) and any(not c.isalnum() for c in password)):
-            return password
 
 
 def contact_notes_warnings(contact) -> list[str]:

@@ -1,27 +1,9 @@
-"""Field rules for contacts: phone numbers as E.164, IP whitelist entries as addresses or networks."""
+"""Field rules for contacts: IP whitelist entries as addresses or networks, notes holding passwords."""
 
 import ipaddress
 import re
 
-import phonenumbers
 from django.core.exceptions import ValidationError
-
-
-def phone_to_e164(value: str, region: str | None = None) -> str:
-    """The number in E.164 form, or ValidationError. Without a leading + a region is needed."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    text = value
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        parsed = phonenumbers.parse(text, region or None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError(f"“{value}” is not a phone number. Use international form, e.g. +442071838750.")
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(f"“{value}” is not a valid phone number for its country code.")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_network(entry: str):

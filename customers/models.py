@@ -4,6 +4,7 @@ from decimal import Decimal
 from functools import cache
 
 import pghistory
+import pgtrigger
 import tomlkit
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -230,12 +231,33 @@ class Customer(TimeStampedModel):
             models.Index(fields=["status", "balance"], name="customer_status_balance"),
             models.Index(fields=["balance"], name="customer_balance"),
         ]
+        # save() refuses a currency change; this refuses it for update(), imports and raw SQL too.
+        triggers = [pgtrigger.Trigger(
+            name="customer_currency_fixed", when=pgtrigger.Before, operation=pgtrigger.Update,
+            condition=pgtrigger.Condition('OLD."currency" IS DISTINCT FROM NEW."currency"'),
+            func="RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = "
+                 "'The account currency cannot change after the customer is created (customer ' "
+                 "|| OLD.id || ': ' || OLD.currency || ' to ' || NEW.currency || ').'; RETURN NULL;",
+        )]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.pk])
+
+    def verification_pending(self) -> list[str]:
+        """The verifications ("email", "mobile") this account still owes before it may call.
+
+        Calls belong to the account, so a required verification is done once any of its
+        contacts has verified that channel.
+        """
+        pending = []
+        if self.email_verification_required and not self.contacts.filter(email_verified=True).exists():
+            pending.append("email")
+        if self.mobile_verification_required and not self.contacts.filter(mobile_verified=True).exists():
+            pending.append("mobile")
+        return pending
 
     def clean(self):
         super().clean()

@@ -3,11 +3,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from connex.phone import phone_e164
 from connex.registry import registry
 
 from .models import Customer
@@ -46,14 +46,6 @@ def customer_daily_spend(customer, at: datetime) -> Decimal:
     return total or Decimal("0")
 
 
-def _normalise_cli(cli):
-    try:
-        parsed = phonenumbers.parse(cli if cli.startswith("+") else f"+{cli}", None)
-    except phonenumbers.NumberParseException:
-        return cli
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> Admission:
     """The single place the rules for admitting a customer's call live."""
     reasons = []
@@ -65,17 +57,16 @@ def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> 
         reasons.append(AdmissionReason.DAILY_SPEND)
     if not customer.is_within_allowed_time(at):
         reasons.append(AdmissionReason.OUTSIDE_HOURS)
-    pending = []
-    if customer.email_verification_required and not customer.contacts.filter(email_verified=True).exists():
-        pending.append("email")
-    if customer.mobile_verification_required and not customer.contacts.filter(mobile_verified=True).exists():
-        pending.append("mobile")
+    pending = customer.verification_pending()
     if pending:
         reasons.append(f"{AdmissionReason.VERIFICATION} ({', '.join(pending)})")
     if customer.approved_clis_only:
-        approved = cli and customer.approved_clis.filter(
-            number=_normalise_cli(cli), approved_at__isnull=False, revoked_at__isnull=True
-        ).exists()
+        try:
+            number = phone_e164(cli)
+        except ValidationError:
+            number = None  # no CLI, or not a number: nothing it could match is approved
+        approved = number and customer.approved_clis.filter(
+            number=number, approved_at__isnull=False, revoked_at__isnull=True).exists()
         if not approved:
             reasons.append(AdmissionReason.CLI)
     return Admission(reasons=reasons)
@@ -259,7 +250,7 @@ def _delayed_change_apply(change):
         customer.tags.set(tag_get_or_create(names=tags))
 
 
-def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
+def delayed_changes_apply_due(*, now=None) -> dict:
     """Apply every pending change that is due, each exactly once even when runs overlap.
 
     A change is claimed with SELECT … FOR UPDATE SKIP LOCKED, so a concurrent run skips it;
@@ -280,7 +271,7 @@ def delayed_changes_apply_due(*, now=None, task_id=None) -> dict:
             if change is None:
                 return result
             requester = change.requested_by.get_username() if change.requested_by else ""
-            with system_context(task_id, delayed_change=change.pk, on_behalf_of=requester):
+            with system_context(delayed_change=change.pk, on_behalf_of=requester):
                 try:
                     with transaction.atomic():
                         _delayed_change_apply(change)

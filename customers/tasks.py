@@ -1,9 +1,11 @@
+import pghistory
 from celery import shared_task
 
-from connex.audit import system_context
+from connex.audit import audited_task
 
 
 @shared_task(bind=True)
+@audited_task
 def customer_import_preview_task(self, import_id):
     from .imports import customer_import_preview
     from .models import CustomerImport
@@ -16,6 +18,7 @@ def customer_import_preview_task(self, import_id):
 
 
 @shared_task(bind=True)
+@audited_task
 def customer_import_run_task(self, import_id):
     from .imports import customer_import_run
     from .models import CustomerImport
@@ -27,13 +30,14 @@ def customer_import_run_task(self, import_id):
         return None
     customer_import = CustomerImport.objects.select_related("user").get(pk=import_id)
     on_behalf_of = customer_import.user.get_username() if customer_import.user else ""
-    with system_context(self.request.id, on_behalf_of=on_behalf_of, import_id=import_id):
-        customer_import_run(customer_import=customer_import)
+    pghistory.context(on_behalf_of=on_behalf_of, import_id=import_id)  # added to the task's context
+    customer_import_run(customer_import=customer_import)
     return customer_import.state
 
 
 @shared_task(bind=True)
+@audited_task(per_item=True)
 def delayed_changes_apply_task(self):
     from .services import delayed_changes_apply_due
 
-    return delayed_changes_apply_due(task_id=self.request.id)
+    return delayed_changes_apply_due()

@@ -27,6 +27,9 @@ class InvoicingConfig(AppConfig):
                                   context=views.invoices_tab_context, permission="invoicing.view_invoice"))
         register_card_tab(CardTab("payments", "Payments", "invoicing/partials/tab_payments.html", order=45,
                                   context=views.payments_tab_context, permission="invoicing.view_payment"))
+        register_settings_section(SettingsSection("Invoicing", "invoicing_settings:options",
+                                                  "Invoice numbering, line grouping and empty periods.", order=30,
+                                                  permission="invoicing.change_invoicingoptions"))
         register_settings_section(SettingsSection("Invoice templates", "invoicing:template_list",
                                                   "HTML and CSS of invoice PDFs, with a preview.", order=40,
                                                   permission="invoicing.view_invoicetemplate"))

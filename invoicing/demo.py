@@ -1,6 +1,5 @@
 """Demo invoices and payments for `manage.py seed_demo`, from whatever summaries exist."""
 
-from datetime import UTC
 from decimal import Decimal
 
 from django.db.models import Max, Min
@@ -9,9 +8,9 @@ from django.db.models import Max, Min
 def load_demo_invoices(stdout):
     from customers.models import Customer
     from summaries.models import HourlySummary
+    from summaries.periods import MONTHLY, Period
 
     from .models import Invoice, Payment
-    from .periods import period_for
     from .services import (
         invoice_create,
         invoice_issue,
@@ -30,7 +29,7 @@ def load_demo_invoices(stdout):
     invoices = payments = 0
     for span in spans.order_by("customer_id")[:30]:
         customer = Customer.objects.get(pk=span["customer_id"])
-        period = period_for("monthly", span["first"].astimezone(UTC).date())
+        period = Period.containing(MONTHLY, span["first"])
         while period.end <= span["last"]:
             invoice = invoice_issue(invoice=invoice_create(customer=customer, start=period.start,
                                                            end=period.end), render=False)
@@ -42,7 +41,7 @@ def load_demo_invoices(stdout):
                                description=f"Transfer for {invoice.number}",
                                allocations=[(invoice, min(part, invoice.outstanding))])
                 payments += 1
-            period = period_for("monthly", period.end.date())
+            period = period.next()
     for customer in Customer.objects.filter(status="active").order_by("pk")[:10]:
         amount = max(Decimal("100.00"), customer.minimum_payment)
         payment_record(customer=customer, amount=amount, currency=customer.currency,

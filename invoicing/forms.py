@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import InvoiceTemplate, Payment
+from connex.forms import OptionsForm
+
+from .models import Invoice, InvoiceTemplate, InvoicingOptions, Payment
 
 TEXT = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -66,3 +68,29 @@ class InvoiceTemplateForm(forms.ModelForm):
                                          "spellcheck": "false"}),
         }
         labels = {"is_default": "Default template", "html": "HTML", "css": "CSS"}
+
+
+class InvoicingOptionsForm(OptionsForm):
+    """Settings → Invoicing."""
+
+    class Meta:
+        model = InvoicingOptions
+        fields = ["invoice_number_prefix", "invoice_next_number", "invoice_line_grouping", "invoice_empty_periods"]
+        help_texts = {
+            "invoice_number_prefix": "Printed before the number, e.g. INV- gives INV-1042.",
+            "invoice_next_number": "Given to the next invoice issued; numbers are never reused.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        # A next number at or below one already issued under the prefix would reuse it.
+        prefix, next_number = cleaned.get("invoice_number_prefix", ""), cleaned.get("invoice_next_number")
+        if next_number is None:
+            return cleaned
+        used = [number[len(prefix):] for number in Invoice.objects.filter(number__startswith=prefix)
+                .values_list("number", flat=True)]
+        highest = max((int(rest) for rest in used if rest.isdigit()), default=0)
+        if next_number <= highest:
+            self.add_error("invoice_next_number",
+                           f"{prefix}{highest} has been issued already; the next number must be above {highest}.")
+        return cleaned

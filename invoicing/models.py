@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
@@ -11,7 +12,7 @@ from django.db.models import Func, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from connex.models import TimeStampedModel
+from connex.models import SingleRowModel, TimeStampedModel
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -123,6 +124,23 @@ class Invoice(TimeStampedModel):
                                    name="invoice_issued_has_number"),
         ]
         indexes = [models.Index(fields=["customer", "period_start"], name="invoice_customer_period")]
+        # An issued invoice is a legal record: what it bills, for whom and how much never changes
+        # (payments and voiding change only its status and amount paid). Enforced for every
+        # writer, update() and raw SQL included.
+        triggers = [pgtrigger.Trigger(
+            name="invoice_issued_fixed", when=pgtrigger.Before, operation=pgtrigger.Update,
+            condition=pgtrigger.Condition(
+                'OLD."currency" IS DISTINCT FROM NEW."currency" OR (OLD."status" <> \'draft\' AND ('
+                'OLD."customer_id", OLD."kind", OLD."number", OLD."period_start", OLD."period_end", '
+                'OLD."subtotal", OLD."tax_percent", OLD."tax_amount", OLD."total") IS DISTINCT FROM ('
+                'NEW."customer_id", NEW."kind", NEW."number", NEW."period_start", NEW."period_end", '
+                'NEW."subtotal", NEW."tax_percent", NEW."tax_amount", NEW."total"))'),
+            func="RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = CASE "
+                 "WHEN OLD.currency IS DISTINCT FROM NEW.currency "
+                 "THEN 'The currency of an invoice cannot change (invoice ' || OLD.id || ').' "
+                 "ELSE 'Invoice ' || OLD.number || ' is ' || OLD.status || ': its customer, period, number "
+                 "and amounts cannot change.' END; RETURN NULL;",
+        )]
 
     def __str__(self):
         return self.number or f"Draft #{self.pk}"
@@ -168,6 +186,17 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        # save() and delete() refuse changes to lines of an issued invoice; this refuses them for
+        # bulk_create(), update(), queryset deletes and raw SQL too.
+        triggers = [pgtrigger.Trigger(
+            name="invoice_line_draft_only", when=pgtrigger.Before,
+            operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+            func="IF EXISTS (SELECT 1 FROM invoicing_invoice WHERE status <> 'draft' "
+                 "AND id IN (OLD.invoice_id, NEW.invoice_id)) THEN "
+                 "RAISE EXCEPTION USING ERRCODE = 'check_violation', "
+                 "MESSAGE = 'Only lines of a draft invoice can change.'; END IF; "
+                 "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW;",
+        )]
 
     def __str__(self):
         return self.description
@@ -286,3 +315,31 @@ class PaymentAllocation(models.Model):
 
     def __str__(self):
         return f"{self.amount} of {self.payment} to {self.invoice}"
+
+
+@pghistory.track(
+    pghistory.InsertEvent("invoicing_options.created"),
+    pghistory.UpdateEvent("invoicing_options.updated"),
+    exclude=["updated"],
+)
+class InvoicingOptions(SingleRowModel):
+    """Settings → Invoicing: numbering, how usage becomes lines, and empty periods."""
+
+    class LineGrouping(models.TextChoices):
+        DESTINATION = "destination", "One line per destination"
+        DAY = "day", "One line per day"
+
+    invoice_number_prefix = models.CharField(max_length=20, default="INV-", blank=True)
+    invoice_next_number = models.PositiveIntegerField(default=1)
+    invoice_line_grouping = models.CharField(max_length=12, choices=LineGrouping.choices,
+                                             default=LineGrouping.DESTINATION)
+    invoice_empty_periods = models.BooleanField(
+        "invoice periods without usage", default=False,
+        help_text="Auto-generation also creates invoices for periods with no usage.")
+
+    class Meta(SingleRowModel.Meta):
+        verbose_name = "invoicing options"
+        verbose_name_plural = "invoicing options"
+
+    def __str__(self):
+        return "Invoicing options"

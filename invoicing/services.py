@@ -13,15 +13,25 @@ from django.utils import timezone
 from connex.models import AccountOptions
 from customers.models import Customer
 from summaries.models import HourlySummary
+from summaries.periods import DAILY, MONTHLY, WEEKLY, Period, periods_between
 
 from . import rendering
-from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceTemplate, Payment, PaymentAllocation
-from .periods import Period, periods_between
+from .models import (
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceTemplate,
+    InvoicingOptions,
+    Payment,
+    PaymentAllocation,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 AUTO_LOOKBACK_DAYS = 400
 _LOCK_NAMESPACE = 7001  # pg advisory lock space: one lock per customer for invoice creation
+# An invoice covers a day, a week or a month; hours are for the summary view only.
+INVOICE_PERIODS = (DAILY, WEEKLY, MONTHLY)
 
 
 def money(value) -> Decimal:
@@ -65,9 +75,9 @@ def template_save(*, template: InvoiceTemplate) -> InvoiceTemplate:
 
 def summary_lines(*, customer, start, end, grouping=None) -> list[InvoiceLine]:
     """Invoice lines from the customer's hourly summaries of [start, end); aggregation in SQL."""
-    grouping = grouping or AccountOptions.get().invoice_line_grouping
+    grouping = grouping or InvoicingOptions.get().invoice_line_grouping
     rows = HourlySummary.objects.filter(customer=customer, hour__gte=start, hour__lt=end)
-    if grouping == AccountOptions.LineGrouping.DAY:
+    if grouping == InvoicingOptions.LineGrouping.DAY:
         rows = rows.annotate(day=TruncDate("hour", tzinfo=UTC)).values("day").annotate(
             seconds=Sum("billed_duration"), charge=Sum("charge")).order_by("day")
         describe = lambda row: f"Calls on {row['day']:%Y-%m-%d}"  # noqa: E731
@@ -142,10 +152,9 @@ def invoice_issue(*, invoice, user=None, render=True) -> Invoice:
         invoice.issue_date = timezone.now().date()
         invoice.due_date = invoice.issue_date + timedelta(days=customer.invoice_due_days)
         invoice.template = invoice.template or customer.invoice_template
-        AccountOptions.get()
         # Taken last and held to commit: numbers stay gapless because a rolled-back issue
         # also rolls back its increment.
-        options = AccountOptions.objects.select_for_update().get(pk=1)
+        options = InvoicingOptions.get_for_update()
         invoice.number = f"{options.invoice_number_prefix}{options.invoice_next_number}"
         if Invoice.objects.filter(number=invoice.number).exists():
             raise ValidationError(f"Invoice number {invoice.number} is already used; raise the next invoice "
@@ -299,8 +308,10 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
     """One invoice per period, all or none; a period overlapping an invoice refuses the lot."""
     if not periods:
         raise ValidationError("Select at least one summary row (period) to invoice.")
+    if any(period.kind not in INVOICE_PERIODS for period in periods):
+        raise ValidationError("An invoice covers a day, a week or a month, not an hour.")
     periods = sorted(set(periods), key=lambda p: (p.start, p.end))
-    errors = [f"{b.kind.capitalize()} {b.label} overlaps the selected {a.kind} {a.label}."
+    errors = [f"{b.label} overlaps the selected {a.label}."
               for a, b in zip(periods, periods[1:], strict=False) if b.start < a.end]
     if errors:
         raise ValidationError(errors)
@@ -310,7 +321,7 @@ def invoice_generate(*, customer, periods: list[Period], issue=True, user=None) 
             try:
                 with transaction.atomic():
                     invoice = invoice_create(customer=customer, start=period.start, end=period.end,
-                                             label=f"{period.kind.capitalize()} {period.label}", user=user)
+                                             label=period.label, user=user)
                     if issue:
                         invoice = invoice_issue(invoice=invoice, user=user, render=False)
                     created.append(invoice)
@@ -356,7 +367,7 @@ def invoice_auto_generate_customer(*, customer_id, now=None, user=None) -> list[
     later one finds the invoices already there.
     """
     now = now or timezone.now()
-    options = AccountOptions.get()
+    options = InvoicingOptions.get()
     with transaction.atomic():
         _lock_customer_invoicing(customer_id)
         customer = Customer.objects.filter(pk=customer_id).exclude(
@@ -366,7 +377,7 @@ def invoice_auto_generate_customer(*, customer_id, now=None, user=None) -> list[
         created = []
         for period in _missing_periods(customer, options, now):
             invoice = invoice_create(customer=customer, start=period.start, end=period.end,
-                                     label=f"{period.kind.capitalize()} {period.label}", user=user)
+                                     label=period.label, user=user)
             created.append(invoice_issue(invoice=invoice, user=user, render=False))
     return [invoice_render_pdf(invoice=invoice, user=user) for invoice in created]
 

@@ -9,15 +9,22 @@ from django.views.decorators.http import require_POST
 
 from connex.models import AccountOptions
 from connex.permissions import permission_required
-from connex.views import ObjectListView
+from connex.views import ObjectListView, OptionsFormView
 from customers.models import Customer
 from customers.selectors import customer_get_visible, visible_through_customer
+from summaries.periods import Period
 
 from . import rendering, selectors, services
 from .filtersets import InvoiceFilterSet
-from .forms import DraftForm, InvoiceTemplateForm, LineForm, PaymentForm, ReasonForm
+from .forms import (
+    DraftForm,
+    InvoiceTemplateForm,
+    InvoicingOptionsForm,
+    LineForm,
+    PaymentForm,
+    ReasonForm,
+)
 from .models import Invoice, InvoiceLine, InvoiceTemplate, Payment
-from .periods import period_parse
 from .tables import InvoiceTable
 
 
@@ -89,7 +96,7 @@ def invoice_generate(request, customer_pk):
     """Generate Invoice from the Summary section: one invoice per selected period, all or none."""
     customer = customer_get_visible(user=request.user, pk=customer_pk)
     try:
-        periods = [period_parse(value) for value in request.POST.getlist("periods")]
+        periods = [Period.from_key(value, services.INVOICE_PERIODS) for value in request.POST.getlist("periods")]
         created = services.invoice_generate(customer=customer, periods=periods, user=request.user,
                                             issue=request.POST.get("draft") != "1" and request.GET.get("draft") != "1")
     except ValidationError as exc:
@@ -123,9 +130,9 @@ def invoice_draft_create(request, customer_pk):
     form = DraftForm(request.POST)
     if form.is_valid():
         try:
-            period = period_parse(form.cleaned_data["period"].strip())
+            period = Period.from_key(form.cleaned_data["period"].strip(), services.INVOICE_PERIODS)
             invoice = services.invoice_create(customer=customer, start=period.start, end=period.end,
-                                              label=f"{period.kind.capitalize()} {period.label}", user=request.user)
+                                              label=period.label, user=request.user)
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -338,3 +345,11 @@ def sample_data():
     invoice.tax_amount = services.money(invoice.subtotal * invoice.tax_percent / 100)
     invoice.total = invoice.subtotal + invoice.tax_amount
     return rendering.invoice_data(invoice, AccountOptions.get(), lines=lines)
+
+
+class InvoicingOptionsView(OptionsFormView):
+    """Settings → Invoicing."""
+
+    permission_required = "invoicing.change_invoicingoptions"
+    form_class = InvoicingOptionsForm
+    title = "Invoicing"

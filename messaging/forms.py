@@ -2,15 +2,16 @@ import re
 
 from django import forms
 
-from connex.models import AccountOptions
+from connex.forms import OptionsForm
+from connex.phone import phone_e164
 
-from .models import Message
+from .models import Message, MessagingOptions
 
 TEXT = {"class": "form-control form-control-sm"}
 
 
-class SecretOptionsForm(forms.ModelForm):
-    """Edits AccountOptions; secrets are write-only: never rendered, blank keeps the stored one."""
+class SecretOptionsForm(OptionsForm):
+    """Secrets are write-only: never rendered, blank keeps the stored one."""
 
     secret_fields = ()
 
@@ -26,9 +27,6 @@ class SecretOptionsForm(forms.ModelForm):
             self.fields[f"clear_{name}"] = forms.BooleanField(
                 required=False, label=f"Clear the stored {field.label if field.label[:2].isupper() else field.label.lower()}",
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-        for field in self.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput | forms.PasswordInput):
-                field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
     def clean(self):
         cleaned = super().clean()
@@ -46,7 +44,7 @@ class EmailSettingsForm(SecretOptionsForm):
     secret_fields = ("smtp_password",)
 
     class Meta:
-        model = AccountOptions
+        model = MessagingOptions
         fields = ["email_from", "smtp_host", "smtp_port", "smtp_use_tls", "smtp_username", "smtp_password"]
         help_texts = {
             "email_from": "e.g. Connex Billing <billing@example.com>. Blank uses DEFAULT_FROM_EMAIL.",
@@ -81,7 +79,7 @@ class SmsSettingsForm(SecretOptionsForm):
     secret_fields = ("sms_auth_token",)
 
     class Meta:
-        model = AccountOptions
+        model = MessagingOptions
         fields = ["sms_account_sid", "sms_auth_token", "sms_sender", "sms_rate_per_second"]
         help_texts = {
             "sms_account_sid": "Twilio account SID (AC…). Blank uses TWILIO_ACCOUNT_SID from the environment.",
@@ -98,13 +96,11 @@ class SmsSettingsForm(SecretOptionsForm):
         return value
 
     def clean_sms_sender(self):
-        from .services import mobile_normalise
-
         value = self.cleaned_data["sms_sender"].strip()
         if not value or re.fullmatch(r"MG[0-9a-fA-F]{32}", value):
             return value
         try:
-            return mobile_normalise(value)
+            return phone_e164(value)
         except forms.ValidationError:
             raise forms.ValidationError("Give a number in E.164 (+14155550123) or a messaging service SID (MG…).")
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from connex.models import TimeStampedModel
+from connex.models import SingleRowModel, TimeStampedModel
 
 from .querysets import BroadcastQuerySet, MessageQuerySet
 
@@ -115,3 +115,34 @@ class Message(TimeStampedModel):
     @property
     def body_redacted(self):
         return self.body == self.REDACTED_BODY
+
+
+@pghistory.track(
+    pghistory.InsertEvent("messaging_options.created"),
+    pghistory.UpdateEvent("messaging_options.updated"),
+    exclude=["updated", "smtp_password", "sms_auth_token"],
+)
+class MessagingOptions(SingleRowModel):
+    """Settings → Email and SMS. Secrets are write-only in forms and never audited."""
+
+    # Email.
+    email_from = models.CharField("from address", max_length=254, blank=True)
+    smtp_host = models.CharField(max_length=253, blank=True)
+    smtp_port = models.PositiveIntegerField(null=True, blank=True)
+    smtp_use_tls = models.BooleanField(default=True)
+    smtp_username = models.CharField(max_length=254, blank=True)
+    smtp_password = models.CharField(max_length=254, blank=True)
+
+    # SMS (Twilio).
+    sms_account_sid = models.CharField("account SID", max_length=64, blank=True)
+    sms_auth_token = models.CharField("auth token", max_length=128, blank=True)
+    sms_sender = models.CharField("sender", max_length=64, blank=True,
+                                  help_text="A number in E.164 or a messaging service SID (MG…).")
+    sms_rate_per_second = models.PositiveSmallIntegerField("SMS per second", default=5)
+
+    class Meta(SingleRowModel.Meta):
+        verbose_name = "messaging options"
+        verbose_name_plural = "messaging options"
+
+    def __str__(self):
+        return "Messaging options"

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -13,9 +12,10 @@ from django.template import Context
 from django.utils import timezone
 
 from connex.models import AccountOptions
+from connex.phone import phone_e164
 
 from . import merge
-from .models import Broadcast, Message
+from .models import Broadcast, Message, MessagingOptions
 from .transports import NotConfigured, TransportError, transport_for
 
 MAX_ATTEMPTS = 5
@@ -30,21 +30,10 @@ def backoff_seconds(attempts):
     return 2 ** max(attempts, 1)
 
 
-def mobile_normalise(raw, *, region=None) -> str:
-    """A mobile number in E.164, or ValidationError saying why it cannot be one."""
-    try:
-        number = phonenumbers.parse(raw.strip(), (region or "").upper() or None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"Invalid mobile number {raw!r}: {exc._msg}")  # _msg: the reason without its code
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"Invalid mobile number {raw!r}: not a valid number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def address_check(*, channel, to, region=None) -> str:
     """The address a message can be sent to, normalised; ValidationError if there is none."""
     if channel == Message.Channel.SMS:
-        return mobile_normalise(to, region=region)
+        return phone_e164(to, region)
     to = (to or "").strip()
     try:
         validate_email(parseaddr(to)[1])  # "Name <address>" is fine too
@@ -314,7 +303,7 @@ def broadcast_deliver(*, broadcast_id, time_budget=50.0, schedule_retry=None) ->
     rest of the batch goes back to the queue rather than each message starting its own retries).
     """
     broadcast = Broadcast.objects.get(pk=broadcast_id)
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     try:
         transport = transport_for(broadcast.channel, options)
     except NotConfigured as exc:

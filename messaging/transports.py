@@ -1,6 +1,6 @@
 """Delivery of one Message. A new provider is one more Transport subclass here.
 
-Providers are configured in Settings → Email / SMS (AccountOptions); the environment
+Providers are configured in Settings → Email / SMS (MessagingOptions); the environment
 (EMAIL_URL, DEFAULT_FROM_EMAIL, TWILIO_*) is the fallback when those are blank.
 """
 
@@ -161,15 +161,15 @@ def sms_credentials(options):
 
 
 def sms_configured(options=None) -> bool:
-    from connex.models import AccountOptions
+    from .models import MessagingOptions
 
-    return all(sms_credentials(options or AccountOptions.get()))
+    return all(sms_credentials(options or MessagingOptions.get()))
 
 
 def transport_for(channel, options=None):
-    from connex.models import AccountOptions
+    from .models import MessagingOptions
 
-    options = options or AccountOptions.get()
+    options = options or MessagingOptions.get()
     if channel == "email":
         return EmailTransport.from_options(options)
     sid, token, sender = sms_credentials(options)

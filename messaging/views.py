@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 
-from connex.models import AccountOptions
 from connex.permissions import PermissionRequiredMixin
-from connex.views import ObjectListView
+from connex.views import ObjectListView, OptionsFormView
 from customers.selectors import customer_selection, visible_through_customer
 
 from . import merge, services
@@ -162,33 +161,19 @@ class BroadcastComposeView(PermissionRequiredMixin, View):
             form.add_error(None, exc.messages[0])
 
 
-class OptionsFormView(PermissionRequiredMixin, View):
+class MessagingOptionsView(OptionsFormView):
     permission_required = "messaging.edit_messaging_settings"
-    form_class = None
-    title = ""
     template_name = "messaging/settings_form.html"
 
-    def render_form(self, request, form, status=200):
-        return render(request, self.template_name, {"form": form, "title": self.title,
-                                                    "sms_configured": sms_configured()}, status=status)
-
-    def get(self, request):
-        return self.render_form(request, self.form_class(instance=AccountOptions.get()))
-
-    def post(self, request):
-        form = self.form_class(request.POST, instance=AccountOptions.get())
-        if form.is_valid():
-            form.save()
-            messages.success(request, f"{self.title} settings saved.")
-            return redirect(request.path)
-        return self.render_form(request, form, status=422)
+    def get_context_data(self, form):
+        return super().get_context_data(form) | {"sms_configured": sms_configured()}
 
 
-class EmailSettingsView(OptionsFormView):
+class EmailSettingsView(MessagingOptionsView):
     form_class = EmailSettingsForm
     title = "Email"
 
 
-class SmsSettingsView(OptionsFormView):
+class SmsSettingsView(MessagingOptionsView):
     form_class = SmsSettingsForm
     title = "SMS"

@@ -4,7 +4,7 @@ from django.contrib.postgres.fields import IntegerRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
 
-from connex.models import TimeStampedModel
+from connex.models import SingleRowModel, TimeStampedModel
 
 
 class Int4Range(Func):
@@ -47,3 +47,22 @@ class NumberBlock(TimeStampedModel):
 
     def __contains__(self, number):
         return self.start <= number <= self.end
+
+
+@pghistory.track(
+    pghistory.InsertEvent("number_range.created"),
+    pghistory.UpdateEvent("number_range.updated"),
+    exclude=["updated"],
+)
+class NumberRangeOptions(SingleRowModel):
+    """Settings → Number blocks: where internal numbers start and how many a block holds."""
+
+    number_range_start = models.PositiveIntegerField(null=True, blank=True)
+    block_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta(SingleRowModel.Meta):
+        verbose_name = "number range"
+        verbose_name_plural = "number range"
+
+    def __str__(self):
+        return "Number range"

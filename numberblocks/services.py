@@ -1,10 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from connex.models import AccountOptions
-
 from .blocks import first_free_block
-from .models import NumberBlock
+from .models import NumberBlock, NumberRangeOptions
 from .usage import numbers_in_use
 
 # Each failed attempt means another writer committed a block in the meantime, and the next
@@ -19,8 +17,8 @@ class OptionsUndefined(ValidationError):
 
 
 def number_range_options() -> tuple[int, int] | None:
-    """(range start, block size) from Settings → Options, or None while either is unset."""
-    options = AccountOptions.get()
+    """(range start, block size) from Settings → Number blocks, or None while either is unset."""
+    options = NumberRangeOptions.get()
     if options.number_range_start is None or not options.block_size:
         return None
     return options.number_range_start, options.block_size
@@ -42,7 +40,7 @@ def block_assign_next(*, customer) -> NumberBlock:
     """
     options = number_range_options()
     if options is None:
-        raise OptionsUndefined("Set Number Range Start and Block Size in Settings → Options first.")
+        raise OptionsUndefined("Set Number Range Start and Block Size in Settings → Number blocks first.")
     range_start, block_size = options
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ASSIGN_LOCK_KEY])

@@ -3,9 +3,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views import View
 
 from connex.permissions import PermissionRequiredMixin
+from connex.views import OptionsFormView
 from customers.selectors import customer_get_visible, visible_through_customer
 
 from . import selectors, services
+from .forms import NumberRangeOptionsForm
 from .models import NumberBlock
 
 
@@ -48,3 +50,11 @@ class BlockReleaseView(PermissionRequiredMixin, View):
         except ValidationError as exc:
             return render_section(request, customer, error=" ".join(exc.messages))
         return render_section(request, customer, notice=f"Block {block} released.")
+
+
+class NumberRangeOptionsView(OptionsFormView):
+    """Settings → Number blocks."""
+
+    permission_required = "numberblocks.change_numberrangeoptions"
+    form_class = NumberRangeOptionsForm
+    title = "Number blocks"

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from connex.phone import phone_e164
 from contacts.models import Contact
-from contacts.validators import ip_allowed, phone_to_e164
+from contacts.validators import ip_allowed
 from customers.models import ApprovedCLI
 from messaging.services import message_queue
 
@@ -210,7 +211,7 @@ def cli_submit(*, contact, number, ip=None) -> ApprovedCLI:
     customer = contact.customer
     if not (number or "").strip():
         raise ValidationError("Enter the number you call from.")
-    e164 = phone_to_e164(number, customer.country or None)
+    e164 = phone_e164(number, customer.country)
     cli, created = ApprovedCLI.objects.select_for_update().get_or_create(customer=customer, number=e164)
     if not created and cli.is_active:
         raise ValidationError(f"{e164} is already approved.")

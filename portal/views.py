@@ -54,19 +54,9 @@ def dashboard(request):
                 if item.section and customer.shows_in_portal(item.section)]
     return render(request, "portal/dashboard.html", {
         "contact": contact, "customer": customer, "sections": sections,
-        "verification_pending": verification_pending(contact),
+        "verification_pending": customer.verification_pending(),
         "pending_clis": customer.approved_clis.filter(approved_at__isnull=True, revoked_at__isnull=True).count(),
     })
-
-
-def verification_pending(contact):
-    customer = contact.customer
-    pending = []
-    if customer.email_verification_required and not contact.email_verified:
-        pending.append("email")
-    if customer.mobile_verification_required and not contact.mobile_verified:
-        pending.append("mobile")
-    return pending
 
 
 # Password reset -------------------------------------------------------------------------------
@@ -107,7 +97,6 @@ def password_reset_confirm(request, token):
 def verify(request):
     contact = request.portal_contact
     return render(request, "portal/verify.html", {"contact": contact, "customer": contact.customer,
-                                                  "pending": verification_pending(contact),
                                                   "code_form": CodeForm()})
 
 
@@ -153,7 +142,7 @@ def verify_mobile_confirm(request):
     if form.is_valid():
         form.add_error("code", "That code is wrong or has expired. Send a new one if needed.")
     return render(request, "portal/verify.html", {"contact": contact, "customer": contact.customer,
-                                                  "pending": verification_pending(contact), "code_form": form},
+                                                  "code_form": form},
                   status=422)
 
 

@@ -2,17 +2,17 @@
 
 from django.db import transaction
 
-from connex.models import AccountOptions
+from connex.passwords import password_generate
 from customers.models import Customer
+from numberblocks.models import NumberRangeOptions
 from numberblocks.services import block_assign_next
 
 from .models import IpAuthEntry, SipUser
-from .services import password_generate
 
 
 @transaction.atomic
 def load_demo_auth(stdout):
-    options = AccountOptions.get()
+    options = NumberRangeOptions.get()
     if options.number_range_start is None or not options.block_size:
         options.number_range_start, options.block_size = 1000, 1000
         options.save(update_fields=["number_range_start", "block_size", "updated"])

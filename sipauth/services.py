@@ -1,6 +1,3 @@
-import secrets
-import string
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -11,11 +8,6 @@ from .models import EXTENSION_MAX, IpAuthEntry, SipUser
 
 # Where extension suggestions start for a customer without blocks.
 FIRST_EXTENSION = 100
-
-
-def password_generate(length: int = 16) -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _ranges_text(ranges):

@@ -1,4 +1,5 @@
 from connex.generic import CardSection, CardSectionDeleteView, CardSectionFormView
+from connex.passwords import password_generate
 
 from . import services
 from .forms import IpAuthEntryForm, SipUserForm
@@ -27,7 +28,7 @@ class SipUserFormView(CardSectionFormView):
     def save(self, form):
         password = form.cleaned_data["password"]
         if not password and form.instance.pk is None:
-            password = services.password_generate()
+            password = password_generate()
         sip_user = services.sip_user_save(sip_user=form.save(commit=False), password=password)
         # A new password is shown once, in the notice; only its digest is stored.
         return f"SIP user {sip_user} saved.", {"password": password}

@@ -10,12 +10,12 @@ from customers.models import PortalSection
 from portal.access import portal_customer, portal_section_required
 
 from . import selectors
-from .selectors import Period
+from .periods import DAILY, MONTHLY, Period
 from .views import cdr_report_response, summary_context
 
 
 def _summary_context(request):
-    return summary_context(customer=portal_customer(request), kind=request.GET.get("period", Period.DAILY),
+    return summary_context(customer=portal_customer(request), kind=request.GET.get("period", DAILY),
                            table_url=reverse("summaries_portal:summary_table"),
                            download_url=reverse("summaries_portal:cdr_report"), selectable=False)
 
@@ -44,12 +44,11 @@ def cdrs(request):
         month = datetime.strptime(request.GET.get("month", ""), "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
         month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    key = f"monthly:{month:%Y-%m-%d}"
-    start, end = selectors.period_bounds(key)
-    page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=start, end=end), 100).get_page(
+    period = Period.containing(MONTHLY, month)
+    page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=period.start, end=period.end), 100).get_page(
         request.GET.get("page"))
     return render(request, "summaries/portal/cdrs.html", {
-        "customer": customer, "page": page, "month": month, "period_key": key, "title": "CDRs"})
+        "customer": customer, "page": page, "month": month, "period_key": period.key, "title": "CDRs"})
 
 
 @portal_section_required(PortalSection.CDRS)

@@ -1,26 +1,20 @@
 """Reads of summaries and CDRs: period tables, chart series, CDR reports."""
 
-import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
 
 from .models import CallDetailRecord
+from .periods import DAILY, HOURLY, MONTHLY, UNITS, WEEKLY, Period
 
 ZERO = Decimal("0")
 
 
-class Period:
-    HOURLY = "hourly"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    TABS = [(HOURLY, "24 hours"), (DAILY, "Daily"), (WEEKLY, "Weekly"), (MONTHLY, "Monthly")]
-    UNITS = {HOURLY: "hour", DAILY: "day", WEEKLY: "week", MONTHLY: "month"}
-    # How many rows each view shows, newest first.
-    LIMITS = {HOURLY: 24, DAILY: 31, WEEKLY: 26, MONTHLY: 12}
+TABS = [(HOURLY, "24 hours"), (DAILY, "Daily"), (WEEKLY, "Weekly"), (MONTHLY, "Monthly")]
+# How many rows each view shows, newest first.
+LIMITS = {HOURLY: 24, DAILY: 31, WEEKLY: 26, MONTHLY: 12}
 
 
 @dataclass
@@ -36,22 +30,17 @@ class SummaryRow:
     cost: Decimal = ZERO
 
     @property
+    def period(self):
+        return Period(self.kind, self.start)
+
+    @property
     def key(self):
         """The row's period as the checkbox/download value, e.g. "weekly:2026-11-16"."""
-        if self.kind == Period.HOURLY:
-            return f"hourly:{self.start:%Y-%m-%dT%H}"
-        return f"{self.kind}:{self.start:%Y-%m-%d}"
+        return self.period.key
 
     @property
     def label(self):
-        if self.kind == Period.HOURLY:
-            return f"{self.start:%Y-%m-%d %H}:00"
-        if self.kind == Period.DAILY:
-            return f"{self.start:%Y-%m-%d %a}"
-        if self.kind == Period.WEEKLY:
-            year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d} ({self.start:%b %d})"
-        return f"{self.start:%B %Y}"
+        return self.period.label
 
     @property
     def asr(self):
@@ -99,12 +88,12 @@ GROUP BY 1 ORDER BY 1 DESC
 
 def _period_since(kind, now):
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if kind == Period.DAILY:
-        return today - timedelta(days=Period.LIMITS[kind] - 1)
-    if kind == Period.WEEKLY:
-        return today - timedelta(days=today.weekday(), weeks=Period.LIMITS[kind] - 1)
+    if kind == DAILY:
+        return today - timedelta(days=LIMITS[kind] - 1)
+    if kind == WEEKLY:
+        return today - timedelta(days=today.weekday(), weeks=LIMITS[kind] - 1)
     month = today.replace(day=1)
-    for _ in range(Period.LIMITS[kind] - 1):
+    for _ in range(LIMITS[kind] - 1):
         month = (month - timedelta(days=1)).replace(day=1)
     return month
 
@@ -113,11 +102,11 @@ def summary_table(*, customer_id: int, kind: str, now: datetime | None = None) -
     """Rows (newest first) and a totals row of one customer's summaries per hour/day/ISO week/month."""
     now = now or datetime.now(UTC)
     with connection.cursor() as cursor:
-        if kind == Period.HOURLY:
+        if kind == HOURLY:
             cursor.execute(_LAST_HOURS_SQL, {"customer": customer_id})
         else:
-            cursor.execute(_PERIOD_SQL, {"unit": Period.UNITS[kind], "customer": customer_id,
-                                         "since": _period_since(kind, now), "limit": Period.LIMITS[kind]})
+            cursor.execute(_PERIOD_SQL, {"unit": UNITS[kind], "customer": customer_id,
+                                         "since": _period_since(kind, now), "limit": LIMITS[kind]})
         rows = [SummaryRow(start.astimezone(UTC), kind, *values) for start, *values in cursor.fetchall()]
     total = SummaryRow(now, kind)
     for row in rows:
@@ -152,27 +141,6 @@ def summary_series(*, customer_id: int, now: datetime | None = None) -> dict:
             series["acd"].append(round(int(duration) / answered, 1) if answered else 0)
         result[name] = series
     return result
-
-
-def period_bounds(key: str) -> tuple[datetime, datetime]:
-    """(start, end) in UTC of a period key such as "daily:2026-11-20"; ValueError when malformed."""
-    kind, _, value = key.partition(":")
-    if kind == Period.HOURLY:
-        start = datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=UTC)
-        return start, start + timedelta(hours=1)
-    day = date.fromisoformat(value)
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    if kind == Period.DAILY:
-        return start, start + timedelta(days=1)
-    if kind == Period.WEEKLY:
-        if day.weekday() != 0:
-            raise ValueError("A week starts on a Monday.")
-        return start, start + timedelta(days=7)
-    if kind == Period.MONTHLY:
-        if day.day != 1:
-            raise ValueError("A month starts on its first day.")
-        return start, start + timedelta(days=calendar.monthrange(day.year, day.month)[1])
-    raise ValueError(f"Unknown period {kind!r}.")
 
 
 REPORT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "duration", "billed_duration", "cli",

@@ -2,6 +2,7 @@ import csv
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from customers.selectors import customer_get_visible
 from . import selectors, services
 from .forms import RebuildForm
 from .models import SummaryRebuild
-from .selectors import Period
+from .periods import HOURLY, UNITS, Period
 
 
 class _Echo:
@@ -25,18 +26,18 @@ class _Echo:
 def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMNS):
     """Stream one period's CDRs as CSV; rows go out as the server-side cursor yields them."""
     try:
-        start, end = selectors.period_bounds(period_key)
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
+        period = Period.from_key(period_key)
+    except ValidationError as exc:
+        raise Http404(exc.messages[0]) from exc
     writer = csv.writer(_Echo())
 
     def rows():
         yield writer.writerow(columns)
-        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=start, end=end, columns=columns):
+        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=period.start, end=period.end, columns=columns):
             yield writer.writerow(["" if value is None else value.isoformat() if hasattr(value, "isoformat")
                                    else value for value in record])
 
-    name = f"cdrs-{customer.pk}-{period_key.replace(':', '-')}.csv"
+    name = f"cdrs-{customer.pk}-{period.key.replace(':', '-')}.csv"
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -44,15 +45,15 @@ def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMN
 
 def summary_context(*, customer, kind, table_url, download_url, selectable=True):
     """`selectable` is the staff view: row checkboxes, carrier cost and profit (never in the portal)."""
-    if kind not in Period.UNITS:
-        kind = Period.HOURLY
+    if kind not in UNITS:
+        kind = HOURLY
     return {"summary": selectors.summary_table(customer_id=customer.pk, kind=kind), "summary_kind": kind,
-            "summary_tabs": Period.TABS, "summary_table_url": table_url, "cdr_download_url": download_url,
+            "summary_tabs": selectors.TABS, "summary_table_url": table_url, "cdr_download_url": download_url,
             "summary_selectable": selectable, "customer": customer}
 
 
 def summary_section_context(request, customer):
-    return summary_context(customer=customer, kind=request.GET.get("period", Period.HOURLY),
+    return summary_context(customer=customer, kind=request.GET.get("period", HOURLY),
                            table_url=reverse("summaries:summary_table", args=[customer.pk]),
                            download_url=reverse("summaries:cdr_report", args=[customer.pk])) | {
         "summary_actions": registry.summary_actions}

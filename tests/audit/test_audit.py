@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pghistory.models import Events
 
 from connex.audit import system_context
-from connex.models import AccountOptions
 from customers.models import Customer, CustomerImport
+from messaging.models import MessagingOptions
 from tests.customers.test_delayed_changes import form_data
 from tests.factories import ContactFactory, CustomerFactory
 
@@ -62,14 +62,14 @@ def test_secrets_never_appear_in_the_log(staff_client):
     contact = ContactFactory()
     contact.set_password("s3cret-Pass-word")
     contact.save()
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_password = "smtp-secret-value"
     options.sms_auth_token = "twilio-secret-token"
-    options.company_name = "Renamed Carrier"
+    options.smtp_host = "smtp.renamed.test"
     options.save()
     export = staff_client.get("/audit/?_export=csv").content.decode()
     page = staff_client.get("/audit/").content.decode()
-    assert "Renamed Carrier" in export
+    assert "smtp.renamed.test" in export
     for secret in ("s3cret", "smtp-secret-value", "twilio-secret-token", contact.password):
         assert secret not in export and secret not in page
 
@@ -114,3 +114,37 @@ def test_import_update_records_the_changed_fields(staff_client, staff):
     event = customer_events(customer, "customer.updated").get()
     assert event.pgh_diff == {"channels": [3, 12]}
     assert event.pgh_context["actor"] == staff.username
+
+
+def test_every_task_sets_its_audit_actor_through_audited_task(settings):
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    from connex.celery import app
+
+    project_apps = tuple(config.name for config in apps.get_app_configs() if config.path.startswith(str(settings.BASE_DIR)))
+    for name in project_apps:
+        if find_spec(f"{name}.tasks"):
+            import_module(f"{name}.tasks")
+    tasks = [task for name, task in app.tasks.items() if name.startswith(tuple(f"{n}." for n in project_apps))]
+    assert len(tasks) >= 10
+    assert [task.name for task in tasks if not getattr(task.run, "audited", False)] == []
+
+
+def test_a_task_run_records_its_changes_as_the_system_with_its_task_id():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import Message
+    from messaging.tasks import message_fail_stale_task
+
+    message = Message.objects.create(channel="email", to="a@b.test", customer=CustomerFactory(),
+                                     state=Message.State.SENDING)
+    Message.objects.filter(pk=message.pk).update(updated=timezone.now() - timedelta(hours=2))
+    assert message_fail_stale_task.apply(task_id="task-42").get() == 1
+    event = Message.pgh_event_model.objects.get(pgh_obj=message, pgh_label="message.state_changed")
+    assert (event.state, event.pgh_context.metadata["actor"], event.pgh_context.metadata["task_id"]) == (
+        "failed", "system", "task-42")

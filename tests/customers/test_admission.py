@@ -76,6 +76,8 @@ def test_unapproved_cli_is_denied_when_flag_is_on():
     ApprovedCLIFactory(customer=customer, number="+442071838750")
     assert AdmissionReason.CLI not in reasons(customer, cli="+442071838750")
     assert AdmissionReason.CLI not in reasons(customer, cli="442071838750")
+    assert AdmissionReason.CLI not in reasons(customer, cli="0044 20 7183 8750")
+    assert AdmissionReason.CLI in reasons(customer, cli="anonymous")
     assert AdmissionReason.CLI in reasons(customer, cli="+442071838751")
     assert AdmissionReason.CLI in reasons(customer, cli=None)
 

@@ -5,7 +5,7 @@ import pytest
 from customers.models import Customer
 from invoicing import services
 from invoicing.models import Invoice, Payment
-from invoicing.periods import period_parse
+from summaries.periods import Period
 from tests.api_cases import audit_actors, results
 from tests.factories import CustomerFactory, StaffFactory
 
@@ -21,7 +21,7 @@ def api(api_client):
 
 
 def issued_invoice(customer, amount="40"):
-    period = period_parse("daily:2026-10-01")
+    period = Period.from_key("daily:2026-10-01")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     services.invoice_line_add(invoice=invoice, description="Calls", quantity=60, amount=amount, reason="test")
     return services.invoice_issue(invoice=invoice, render=False)

@@ -6,14 +6,14 @@ from django.utils import timezone
 
 from invoicing import services
 from invoicing.models import Invoice
-from invoicing.periods import period_parse
+from summaries.periods import Period
 from tests.factories import ApiTokenFactory, ContactFactory, CustomerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def make_invoice(customer, day, amount="10", issue=True):
-    period = period_parse(f"daily:{day}")
+    period = Period.from_key(f"daily:{day}")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     services.invoice_line_add(invoice=invoice, description="Calls", quantity=60, amount=amount, reason="test")
     return services.invoice_issue(invoice=invoice, render=False) if issue else invoice

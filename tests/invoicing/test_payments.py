@@ -9,7 +9,7 @@ from customers.models import Customer
 from customers.services import customer_delete, customer_delete_refusals
 from invoicing import services
 from invoicing.models import Invoice, Payment
-from invoicing.periods import period_parse
+from summaries.periods import Period
 from tests.factories import CallDetailRecordFactory, CustomerFactory
 
 from .conftest import pdf_text
@@ -24,7 +24,7 @@ def balance(customer):
 def issued(customer, day, charge):
     from tests.factories import HourlySummaryFactory
 
-    period = period_parse(f"daily:{day}")
+    period = Period.from_key(f"daily:{day}")
     HourlySummaryFactory(customer=customer, hour=period.start, charge=Decimal(charge))
     return services.invoice_issue(invoice=services.invoice_create(customer=customer, start=period.start,
                                                                   end=period.end), render=False)

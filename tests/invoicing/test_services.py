@@ -10,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from connex.models import AccountOptions
 from customers.models import Customer
 from invoicing import services
-from invoicing.models import Invoice, InvoiceEvent
-from invoicing.periods import period_parse
+from invoicing.models import Invoice, InvoiceEvent, InvoicingOptions
+from summaries.periods import Period
 from tests.factories import CustomerFactory, InvoiceFactory, InvoiceTemplateFactory
 
 from .conftest import pdf_text
@@ -21,7 +21,7 @@ NOV1 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def day_invoice(customer, day, **kwargs):
-    period = period_parse(f"daily:{day}")
+    period = Period.from_key(f"daily:{day}")
     return services.invoice_create(customer=customer, start=period.start, end=period.end, **kwargs)
 
 
@@ -39,19 +39,19 @@ def test_lines_one_per_destination_with_minutes_and_rounded_amounts(usage):
 
 
 def test_lines_one_per_day_when_the_account_option_says_so(usage):
-    options = AccountOptions.get()
-    options.invoice_line_grouping = AccountOptions.LineGrouping.DAY
+    options = InvoicingOptions.get()
+    options.invoice_line_grouping = InvoicingOptions.LineGrouping.DAY
     options.save()
     customer = CustomerFactory()
     for day in (1, 2, 3):
         usage(customer, date(2026, 11, day), "A", minutes=day, charge="0.500000")
         usage(customer, date(2026, 11, day), "B", minutes=day, charge="0.250000")
-    period = period_parse("weekly:2026-10-26")
+    period = Period.from_key("weekly:2026-10-26")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     assert list(invoice.lines.values_list("description", "quantity", "amount")) == [
         ("Calls on 2026-11-01", Decimal("2.00"), Decimal("0.75"))]
     services.invoice_void(invoice=invoice, reason="Regroup by month")
-    period = period_parse("monthly:2026-11-01")
+    period = Period.from_key("monthly:2026-11-01")
     invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
     assert [line.description for line in invoice.lines.all()] == [
         "Calls on 2026-11-01", "Calls on 2026-11-02", "Calls on 2026-11-03"]
@@ -89,7 +89,7 @@ def test_due_date_is_issue_date_plus_customer_due_days():
 
 
 def test_number_assigned_at_issue_from_options_and_not_before():
-    options = AccountOptions.get()
+    options = InvoicingOptions.get()
     options.invoice_number_prefix, options.invoice_next_number = "CX-", 41
     options.save()
     customer = CustomerFactory()
@@ -97,12 +97,12 @@ def test_number_assigned_at_issue_from_options_and_not_before():
     assert draft.number is None
     invoice = services.invoice_issue(invoice=draft, render=False)
     assert invoice.number == "CX-41"
-    assert AccountOptions.get().invoice_next_number == 42
+    assert InvoicingOptions.get().invoice_next_number == 42
 
 
 def test_overlapping_period_is_refused_naming_the_invoice():
     customer = CustomerFactory()
-    month = period_parse("monthly:2026-10-01")
+    month = Period.from_key("monthly:2026-10-01")
     october = services.invoice_issue(invoice=services.invoice_create(
         customer=customer, start=month.start, end=month.end), render=False)
     with pytest.raises(ValidationError) as error:
@@ -233,7 +233,7 @@ def test_auto_generation_creates_missing_completed_periods_only(usage):
     created = services.invoice_auto_generate(now=now)
     assert sorted(i.period_start.date().day for i in created) == [1, 4]  # day 3 had no usage
     assert services.invoice_auto_generate(now=now) == []
-    options = AccountOptions.get()
+    options = InvoicingOptions.get()
     options.invoice_empty_periods = True
     options.save()
     Customer.objects.filter(pk=customer.pk).update(created=datetime(2026, 11, 1, tzinfo=UTC))
@@ -276,7 +276,7 @@ def _run_in_threads(count, target):
 
 @pytest.mark.django_db(transaction=True)
 def test_numbering_gapless_under_concurrent_issuing():
-    options = AccountOptions.get()
+    options = InvoicingOptions.get()
     options.invoice_number_prefix, options.invoice_next_number = "G-", 100
     options.save()
     drafts = [day_invoice(CustomerFactory(), f"2026-11-{day:02d}") for day in range(1, 25)]
@@ -289,18 +289,18 @@ def test_numbering_gapless_under_concurrent_issuing():
     assert errors == []
     numbers = sorted(int(n.removeprefix("G-")) for chunk in results for n in chunk)
     assert numbers == list(range(100, 124))
-    assert AccountOptions.get().invoice_next_number == 124
+    assert InvoicingOptions.get().invoice_next_number == 124
 
 
 @pytest.mark.django_db(transaction=True)
 def test_failed_issue_does_not_consume_a_number():
     customer = CustomerFactory()
     draft = day_invoice(customer, "2026-11-01")
-    before = AccountOptions.get().invoice_next_number
+    before = InvoicingOptions.get().invoice_next_number
     with pytest.raises(RuntimeError), transaction.atomic():
         services.invoice_issue(invoice=draft, render=False)
         raise RuntimeError("the surrounding work failed")
-    assert AccountOptions.get().invoice_next_number == before
+    assert InvoicingOptions.get().invoice_next_number == before
     assert services.invoice_issue(invoice=draft, render=False).number.endswith(str(before))
 
 
@@ -310,7 +310,7 @@ def test_auto_generation_idempotent_under_two_overlapping_runs(usage):
     for customer in customers:
         for day in range(1, 6):
             usage(customer, date(2026, 11, day))
-    start = AccountOptions.get().invoice_next_number
+    start = InvoicingOptions.get().invoice_next_number
     now = datetime(2026, 11, 6, 1, tzinfo=UTC)
     results, errors = _run_in_threads(2, lambda index: services.invoice_auto_generate(now=now))
     assert errors == []

@@ -8,8 +8,8 @@ from django.core import mail
 
 from invoicing import services
 from invoicing.models import Invoice, InvoiceTemplate, Payment
-from invoicing.periods import period_parse
 from messaging.models import Message
+from summaries.periods import Period
 from tests.factories import ContactFactory, CustomerFactory, InvoiceTemplateFactory
 
 from .conftest import pdf_text
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def issue_day(customer, day):
-    period = period_parse(f"daily:{day}")
+    period = Period.from_key(f"daily:{day}")
     return services.invoice_issue(invoice=services.invoice_create(customer=customer, start=period.start,
                                                                   end=period.end))
 
@@ -43,7 +43,7 @@ def test_generate_refuses_overlap_naming_the_invoice_and_saves_nothing(staff_cli
     assert f"overlaps invoice {existing.number} (2026-11-03 to 2026-11-03, issued)" in response.content.decode()
     response = staff_client.post(f"/invoicing/customer/{customer.pk}/generate/",
                                  {"periods": ["daily:2026-11-10", "weekly:2026-11-09"]}, follow=True)
-    assert "Daily 2026-11-10 overlaps the selected weekly week 2026-11-09–2026-11-15" in response.content.decode()
+    assert "2026-11-10 (Tue) overlaps the selected 2026-W46 (9–15 Nov)." in response.content.decode()
     assert Invoice.objects.filter(customer=customer).count() == 1
 
 
@@ -52,6 +52,9 @@ def test_generate_rejects_a_bad_period_value(staff_client):
     response = staff_client.post(f"/invoicing/customer/{customer.pk}/generate/",
                                  {"periods": ["weekly:2026-11-03"]}, follow=True)
     assert "does not start a weekly period" in response.content.decode()
+    response = staff_client.post(f"/invoicing/customer/{customer.pk}/generate/",
+                                 {"periods": ["hourly:2026-11-03T10"]}, follow=True)
+    assert "expected daily or weekly or monthly" in response.content.decode()
     assert not Invoice.objects.exists()
 
 
@@ -87,7 +90,7 @@ def test_invoice_list_filters_totals_per_currency_and_csv(staff_client):
     usd, eur = CustomerFactory(currency="USD"), CustomerFactory(currency="EUR")
     for customer, lines in ((usd, ["10", "5.5"]), (eur, ["7"])):
         for day, amount in enumerate(lines, start=1):
-            period = period_parse(f"daily:2026-11-0{day}")
+            period = Period.from_key(f"daily:2026-11-0{day}")
             invoice = services.invoice_create(customer=customer, start=period.start, end=period.end)
             services.invoice_line_add(invoice=invoice, description="Fee", quantity=0, amount=amount, reason="test")
             services.invoice_issue(invoice=invoice, render=False)

@@ -1,6 +1,6 @@
 import pytest
 
-from connex.models import AccountOptions
+from messaging.models import MessagingOptions
 from tests.messaging.loopback import LoopbackTwilioHttpClient, SmtpServer, TwilioApiServer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -12,7 +12,7 @@ SENDER = "+14155550100"
 def smtp_server(db):
     """A real SMTP server on loopback, set as the account's mail server in Settings → Email."""
     with SmtpServer() as server:
-        options = AccountOptions.get()
+        options = MessagingOptions.get()
         options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", server.port, False
         options.email_from = "Connex Billing <billing@connex.test>"
         options.save()
@@ -25,7 +25,7 @@ def twilio_api(db, settings):
     with TwilioApiServer() as server:
         LoopbackTwilioHttpClient.base_url = server.url
         settings.TWILIO_HTTP_CLIENT = "tests.messaging.loopback.LoopbackTwilioHttpClient"
-        options = AccountOptions.get()
+        options = MessagingOptions.get()
         options.sms_account_sid, options.sms_auth_token, options.sms_sender = ACCOUNT_SID, AUTH_TOKEN, SENDER
         options.sms_rate_per_second = 50
         options.save()

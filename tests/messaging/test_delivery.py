@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 
-from connex.models import AccountOptions
-from messaging.models import Broadcast, Message
+from messaging.models import Broadcast, Message, MessagingOptions
 from messaging.services import broadcast_create, message_queue, message_resend
 from tests.factories import ContactFactory, CustomerFactory
 from tests.messaging.conftest import ACCOUNT_SID, AUTH_TOKEN, SENDER
@@ -73,7 +72,7 @@ def test_sms_broadcast_sends_one_twilio_request_per_unique_mobile(twilio_api, dj
 
 
 def test_messaging_service_sid_is_sent_as_messaging_service(twilio_api, django_capture_on_commit_callbacks):
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.sms_sender = "MG" + "a" * 32
     options.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,7 +82,7 @@ def test_messaging_service_sid_is_sent_as_messaging_service(twilio_api, django_c
 
 
 def test_sms_broadcast_keeps_to_the_configured_rate(twilio_api, django_capture_on_commit_callbacks):
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.sms_rate_per_second = 4
     options.save()
     customer = CustomerFactory(country="US")
@@ -107,13 +106,13 @@ def test_invalid_mobile_is_recorded_failed_with_the_reason_and_not_sent(
 
     bad = broadcast.messages.get(contact__name="Bad")
     assert bad.state == Message.State.FAILED
-    assert "Invalid mobile number '12345'" in bad.error
+    assert bad.error == "“12345” is not a valid phone number for its country code."
     assert [r["form"]["To"] for r in twilio_api.requests] == ["+14155550123"]
 
     with django_capture_on_commit_callbacks(execute=True):
         direct = message_queue(channel="sms", to="not a number", body="Code", kind="verification")
     direct.refresh_from_db()
-    assert direct.state == Message.State.FAILED and "Invalid mobile number" in direct.error
+    assert direct.state == Message.State.FAILED and "“not a number” is not a phone number" in direct.error
     assert len(twilio_api.requests) == 1
 
 
@@ -181,7 +180,7 @@ def test_without_an_sms_provider_messages_stay_in_the_outbox_as_not_sent(
 
 
 def test_environment_twilio_settings_are_the_fallback(twilio_api, settings, django_capture_on_commit_callbacks):
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.sms_account_sid = options.sms_auth_token = options.sms_sender = ""
     options.save()
     settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "f" * 32, "env-token"
@@ -241,7 +240,7 @@ def test_failed_message_can_be_resent_and_is_delivered(smtp_server, django_captu
 def test_smtp_server_down_is_retried_until_the_attempts_run_out(db, django_capture_on_commit_callbacks):
     from tests.messaging.loopback import free_port
 
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", free_port(), False
     options.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -278,7 +277,7 @@ def test_broadcast_pauses_while_the_mail_server_is_unreachable_then_resumes(db):
     from tests.messaging.loopback import SmtpServer
 
     server = SmtpServer()
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", server.port, False
     options.save()
     customer = CustomerFactory()

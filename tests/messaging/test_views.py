@@ -1,7 +1,6 @@
 import pytest
 
-from connex.models import AccountOptions
-from messaging.models import Broadcast, Message
+from messaging.models import Broadcast, Message, MessagingOptions
 from tests.factories import BroadcastFactory, ContactFactory, CustomerFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +149,7 @@ def test_contact_signed_in_to_the_portal_cannot_see_messages(client, portal_logi
 # Settings -----------------------------------------------------------------------------------
 
 def test_smtp_password_is_write_only(staff_client):
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     options.smtp_host, options.smtp_password = "mail.example.test", "s3cret-pass"
     options.save()
     page = staff_client.get("/settings/email/").content.decode()
@@ -177,7 +176,7 @@ def test_secret_changes_are_not_written_to_the_audit_history(staff_client):
 
     staff_client.post("/settings/sms/", {"sms_account_sid": "AC" + "1" * 32, "sms_auth_token": "tok-123",
                                                    "sms_sender": "+14155550100", "sms_rate_per_second": "5"})
-    assert AccountOptions.get().sms_auth_token == "tok-123"
+    assert MessagingOptions.get().sms_auth_token == "tok-123"
     events = pghistory.models.Events.objects.all()
     assert events.exists()
     assert all("tok-123" not in str(event.pgh_data) for event in events)
@@ -195,12 +194,12 @@ def test_sms_settings_refuse_bad_input(staff_client, data, field, error):
     assert response.status_code == 422
     page = response.content.decode()
     assert error in page[page.index(f'id="field-{field}"'):]
-    assert AccountOptions.get().sms_rate_per_second == 5
+    assert MessagingOptions.get().sms_rate_per_second == 5
 
 
 def test_sms_sender_is_normalised_to_e164(staff_client):
     staff_client.post("/settings/sms/", {"sms_sender": "+1 (415) 555-0100", "sms_rate_per_second": "3"})
-    options = AccountOptions.get()
+    options = MessagingOptions.get()
     assert (options.sms_sender, options.sms_rate_per_second) == ("+14155550100", 3)
 
 

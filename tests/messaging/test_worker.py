@@ -6,8 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from connex.celery import app
-from connex.models import AccountOptions
-from messaging.models import Message
+from messaging.models import Message, MessagingOptions
 from messaging.services import broadcast_create
 from tests.factories import ContactFactory, CustomerFactory
 from tests.messaging.loopback import SmtpServer
@@ -34,7 +33,7 @@ def wait_until(condition, timeout=30):
 @pytest.mark.worker
 def test_worker_delivers_a_broadcast_and_retries_a_deferred_recipient_after_backoff(worker):
     with SmtpServer() as server:
-        options = AccountOptions.get()
+        options = MessagingOptions.get()
         options.smtp_host, options.smtp_port, options.smtp_use_tls = "127.0.0.1", server.port, False
         options.save()
         server.handler.fail_next = ["451 4.7.1 Greylisted, try again"]

@@ -4,20 +4,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 
-from connex.models import AccountOptions
-from numberblocks.models import NumberBlock
+from numberblocks.models import NumberBlock, NumberRangeOptions
 from numberblocks.services import OptionsUndefined, block_assign_next, block_release
 from tests.factories import CustomerFactory, NumberBlockFactory, SipUserFactory
 
 
 def set_options(start, size):
-    AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
+    NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
 
 
 @pytest.mark.django_db
 def test_assignment_refused_while_options_undefined():
     customer = CustomerFactory()
-    with pytest.raises(OptionsUndefined, match="Settings → Options"):
+    with pytest.raises(OptionsUndefined, match="Settings → Number blocks"):
         block_assign_next(customer=customer)
     set_options(1000, None)
     with pytest.raises(OptionsUndefined):

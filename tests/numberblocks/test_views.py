@@ -1,7 +1,6 @@
 import pytest
 
-from connex.models import AccountOptions
-from numberblocks.models import NumberBlock
+from numberblocks.models import NumberBlock, NumberRangeOptions
 from tests.factories import CustomerFactory, SipUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -9,19 +8,14 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-INVOICING = {"invoice_number_prefix": "INV-", "invoice_next_number": "1", "invoice_line_grouping": "destination"}
-
-
 def set_options(start, size):
-    AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
+    NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
 
 
 def test_options_page_saves_number_range_and_is_audited(staff_client):
-    response = staff_client.post("/settings/options/", {
-        "company_name": "Carrier Ltd", "company_address": "1 Street", "company_email": "ops@carrier.test",
-        "number_range_start": "1000", "block_size": "500", **INVOICING})
+    response = staff_client.post("/settings/number-blocks/", {"number_range_start": "1000", "block_size": "500"})
     assert response.status_code == 302
-    options = AccountOptions.get()
+    options = NumberRangeOptions.get()
     assert (options.number_range_start, options.block_size) == (1000, 500)
     event = options.events.order_by("-pgh_id").first()
     assert event.block_size == 500
@@ -31,21 +25,20 @@ def test_options_page_saves_number_range_and_is_audited(staff_client):
 @pytest.mark.parametrize(("start", "size", "field"), [("1000", "", "block_size"), ("", "100", "number_range_start"),
                                                        ("1000", "0", "block_size"), ("-5", "10", "number_range_start")])
 def test_options_page_refuses_half_or_invalid_range(staff_client, start, size, field):
-    response = staff_client.post("/settings/options/", {"company_name": "Carrier Ltd", "number_range_start": start,
-                                                        "block_size": size, **INVOICING})
+    response = staff_client.post("/settings/number-blocks/", {"number_range_start": start, "block_size": size})
     assert response.status_code == 422
     assert response.context["form"].errors[field]
-    options = AccountOptions.get()
+    options = NumberRangeOptions.get()
     assert options.number_range_start is None and options.block_size is None
 
 
 def test_options_page_is_listed_in_settings(staff_client):
-    assert b'href="/settings/options/"' in staff_client.get("/settings/").content
+    assert b'href="/settings/number-blocks/"' in staff_client.get("/settings/").content
 
 
 def test_anonymous_visitor_cannot_open_options_or_assign(client):
     customer = CustomerFactory()
-    assert client.get("/settings/options/")["Location"].startswith("/login/")
+    assert client.get("/settings/number-blocks/")["Location"].startswith("/login/")
     set_options(1000, 100)
     assert client.post(f"/numberblocks/customer/{customer.pk}/assign/")["Location"].startswith("/login/")
     assert not NumberBlock.objects.exists()
@@ -55,7 +48,7 @@ def test_main_tab_plus_explains_options_when_undefined(staff_client):
     customer = CustomerFactory()
     body = staff_client.get(f"/customers/{customer.pk}/").content.decode()
     assert "Internal number blocks" in body
-    assert "Number Range Start" in body and 'href="/settings/options/"' in body
+    assert "Number Range Start" in body and 'href="/settings/number-blocks/"' in body
     assert "numberblocks/customer" not in body
 
 

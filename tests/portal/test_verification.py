@@ -130,3 +130,20 @@ def test_mobile_verification_without_mobile_says_so(client, portal_login):
     response = client.post("/portal/verify/mobile/send/", follow=True)
     assert "no mobile number" in response.content.decode()
     assert not Message.objects.filter(channel="sms").exists()
+
+
+def test_portal_and_call_admission_agree_on_what_verification_is_pending(client, portal_login):
+    customer = CustomerFactory(email_verification_required=True, mobile_verification_required=True)
+    verified = ContactFactory(customer=customer, email_verified=True, mobile_verified=False)
+    other = ContactFactory(customer=customer, email_verified=False, mobile_verified=False)
+    assert customer.verification_pending() == ["mobile"]
+    assert f"{AdmissionReason.VERIFICATION} (mobile)" in call_admission(customer, NOON).reasons
+    portal_login(client, other)
+    warning = client.get("/portal/").content.decode()
+    assert "verify your mobile." in warning and "verify your email" not in warning
+
+    verified.mobile_verified = True
+    verified.save()
+    assert customer.verification_pending() == []
+    assert call_admission(customer, NOON).allowed
+    assert 'id="verification-pending"' not in client.get("/portal/").content.decode()

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from connex.models import AccountOptions
+from numberblocks.models import NumberRangeOptions
 from sipauth.models import SipUser
 from tests.factories import CustomerFactory
 
@@ -23,9 +23,9 @@ def test_staff_assigns_block_then_adds_sip_user_in_it(staff_page):
     page.click("#block-assign")
     page.wait_for_selector("#block-options-undefined.show")
     shot(page, "blocks-undefined")
-    assert page.locator("#block-options-undefined a").get_attribute("href") == "/settings/options/"
+    assert page.locator("#block-options-undefined a").get_attribute("href") == "/settings/number-blocks/"
 
-    AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 1000, "block_size": 100})
+    NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 1000, "block_size": 100})
     page.reload()
     page.click("#block-assign")
     page.wait_for_selector("#number-blocks tr[data-block='1000']")
@@ -53,5 +53,5 @@ def test_staff_assigns_block_then_adds_sip_user_in_it(staff_page):
     page.wait_for_selector("#ip-entry-table tr[data-address='sbc.browser.test']")
     shot(page, "auth-tab")
     assert SipUser.objects.get().customer == customer
-    page.goto("/settings/options/")
+    page.goto("/settings/number-blocks/")
     shot(page, "options")

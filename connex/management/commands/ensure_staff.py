@@ -1,7 +1,7 @@
-import secrets
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from connex.passwords import password_generate
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if user and not reset:
             self.stdout.write(f"Staff user “{username}” exists (use --reset for a new password).")
             return
-        password = secrets.token_urlsafe(12)
+        password = password_generate()
         if user is None:
             user = User.objects.create_superuser(username=username, email=f"{username}@connex.local",
                                                  password=password)

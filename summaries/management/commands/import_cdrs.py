@@ -4,9 +4,9 @@ import sys
 import time
 from pathlib import Path
 
-import pghistory
 from django.core.management.base import BaseCommand, CommandError
 
+from connex.audit import system_context
 from summaries.services import CdrImportError, cdr_import
 
 
@@ -54,8 +54,8 @@ class Command(BaseCommand):
             if no_progress:
                 bar.shown = False
             try:
-                with path.open("rb") as stream, pghistory.context(actor="system", actor_type="system",
-                                                                   command="import_cdrs", file=str(path)):
+                with path.open("rb") as stream, system_context("manage.py import_cdrs", command="import_cdrs",
+                                                                file=str(path)):
                     result = cdr_import(stream=stream, progress=bar)
             except CdrImportError as exc:
                 bar.close()

@@ -1,8 +1,8 @@
 from datetime import date
 
-import pghistory
 from django.core.management.base import BaseCommand, CommandError
 
+from connex.audit import system_context
 from summaries.services import summary_rebuild_range, summary_rollup_pending
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="YYYY-MM-DD (UTC), inclusive")
 
     def handle(self, *args, date_from, date_to, **options):
-        with pghistory.context(actor="system", actor_type="system", command="rollup_cdrs"):
+        with system_context("manage.py rollup_cdrs", command="rollup_cdrs"):
             if date_from is None and date_to is None:
                 hours = summary_rollup_pending()
             else:
