@@ -33,6 +33,14 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
     title = ""
     search_placeholder = "Search"
 
+    def get(self, request, *args, **kwargs):
+        # django-tables2 reads per_page from the query itself, so refuse what it cannot page by.
+        per_page = request.GET.get("per_page")
+        if per_page is not None and per_page not in {str(n) for n in PER_PAGE_CHOICES}:
+            return HttpResponseBadRequest(
+                f"per_page must be one of {', '.join(str(n) for n in PER_PAGE_CHOICES)}.", content_type="text/plain")
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         query = self.request.GET.get("q", "").strip()

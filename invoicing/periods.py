@@ -58,7 +58,10 @@ def period_parse(value: str) -> Period:
         day = date.fromisoformat(day_text)
     except ValueError:
         raise ValidationError(f"“{value}” is not a period (expected e.g. daily:2026-11-01).") from None
-    period = period_for(kind, day)
+    try:
+        period = period_for(kind, day)
+    except (ValueError, OverflowError):  # the period would end after the year 9999
+        raise ValidationError(f"“{value}” is out of range.") from None
     if period.start.date() != day:
         raise ValidationError(f"“{value}” does not start a {kind} period; it starts {period.start:%Y-%m-%d}.")
     return period

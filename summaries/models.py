@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pghistory
@@ -13,6 +14,8 @@ CHARGE = {"max_digits": 18, "decimal_places": 6}
 # this much, so their columns (TOTAL) hold any sum of valid CDRs: 1e12 * 9.3e18 < 1e32.
 CDR_MONEY_LIMIT = Decimal("1e12")
 TOTAL = {"max_digits": 38, "decimal_places": 6}
+# No CDR starts before this (the importer refuses it), so no summary or report period either.
+CDR_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class CallDetailRecord(models.Model):

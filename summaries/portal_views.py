@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -45,7 +46,10 @@ def cdrs(request):
     except ValueError:
         month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     key = f"monthly:{month:%Y-%m-%d}"
-    start, end = selectors.period_bounds(key)
+    try:
+        start, end = selectors.period_bounds(key)
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
     page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=start, end=end), 100).get_page(
         request.GET.get("page"))
     return render(request, "summaries/portal/cdrs.html", {

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .models import CallDetailRecord
+from .models import CDR_EARLIEST, CallDetailRecord
 
 ZERO = Decimal("0")
 
@@ -154,8 +154,24 @@ def summary_series(*, customer_id: int, now: datetime | None = None) -> dict:
     return result
 
 
+# Periods a report may ask for: CDRs start after CDR_EARLIEST, and every period must stay
+# displayable in any viewer's timezone (Python dates end with the year 9999).
+PERIOD_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def period_bounds(key: str) -> tuple[datetime, datetime]:
-    """(start, end) in UTC of a period key such as "daily:2026-11-20"; ValueError when malformed."""
+    """(start, end) in UTC of a period key such as "daily:2026-11-20"; ValueError when malformed
+    or outside the years reports cover."""
+    try:
+        start, end = _period_bounds(key)
+    except OverflowError:
+        start, end = None, None
+    if start is None or start < CDR_EARLIEST or end > PERIOD_LATEST:
+        raise ValueError(f"Periods run from {CDR_EARLIEST:%Y} to {PERIOD_LATEST.year - 1}.")
+    return start, end
+
+
+def _period_bounds(key):
     kind, _, value = key.partition(":")
     if kind == Period.HOURLY:
         start = datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=UTC)

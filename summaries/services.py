@@ -22,6 +22,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import (
+    CDR_EARLIEST,
     CDR_MONEY_LIMIT,
     CallDetailRecord,
     PendingRollupHour,
@@ -128,7 +129,6 @@ def _typed_select(typed):
 
 
 # The window of believable call times: everything the summaries, invoices and reports can show.
-CDR_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CDR_FUTURE_TOLERANCE = timedelta(days=1)  # switch clocks drift; a day ahead is still a mistake
 CDR_LONGEST_CALL = timedelta(days=2)
 _LATEST_SQL = f"now() + interval '{CDR_FUTURE_TOLERANCE.days} days'"

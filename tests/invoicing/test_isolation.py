@@ -28,3 +28,13 @@ def test_auto_generation_skips_a_failing_customer_and_invoices_the_others(usage)
 
     assert sorted(invoice.customer_id for invoice in created) == [first.pk, last.pk]
     assert not Invoice.objects.filter(customer=broken).exists()
+
+
+@pytest.mark.parametrize("value", ["monthly:9999-12-01", "weekly:9999-12-27", "daily:9999-12-31"])
+def test_a_period_ending_after_the_year_9999_is_a_validation_error(value):
+    from django.core.exceptions import ValidationError
+
+    from invoicing.periods import period_parse
+
+    with pytest.raises(ValidationError):
+        period_parse(value)
