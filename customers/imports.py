@@ -8,6 +8,7 @@ stored currencies, related objects by name) are looked up once for the whole fil
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import Customer, CustomerImport, PortalSection, ResellerGroup, Tag
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("name", "currency")
 RELATED_COLUMNS = ("reseller", "account_manager", "invoice_template")
@@ -130,6 +133,11 @@ def parse_file(*, content: bytes, filename: str) -> ParsedFile:
 
 def _read_csv(content):
     had_bom = content.startswith(b"\xef\xbb\xbf")
+    nul = content.find(b"\x00")
+    if nul >= 0:
+        line = len(content[:nul].splitlines()) or 1
+        raise ImportFileError([
+            f"Line {line} holds a NUL byte, so the file is not plain text. Save it as “CSV UTF-8” and upload it again."])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -140,7 +148,14 @@ def _read_csv(content):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)], had_bom
+    # newline="" lets the csv module see CR, LF and CRLF line ends, and CRs inside quoted cells.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return [[cell.strip() for cell in row] for row in reader], had_bom
+    except csv.Error as exc:
+        reason = (f"a cell is longer than {csv.field_size_limit() // 1024} KiB" if "field limit" in str(exc)
+                  else str(exc))
+        raise ImportFileError([f"Line {reader.line_num}: {reason}. The file is not a CSV the import can read."])
 
 
 def _read_xlsx(content):
@@ -567,12 +582,19 @@ def _validate_stored_file(customer_import, *, progress=None):
 
 
 def customer_import_preview(*, customer_import: CustomerImport) -> CustomerImport:
-    """Validate the stored file and record the preview; nothing is written to customers."""
+    """Validate the stored file and record the preview; nothing is written to customers.
+
+    Whatever happens, the import leaves "validating": a failure is recorded, never left running.
+    """
     try:
         validation = _validate_stored_file(customer_import, progress=_progress_writer(customer_import))
     except ImportFileError as exc:
         customer_import.state = CustomerImport.State.FAILED
         customer_import.error = " ".join(exc.messages)
+    except Exception as exc:
+        logger.exception("Customer import %s could not be validated", customer_import.pk)
+        customer_import.state = CustomerImport.State.FAILED
+        customer_import.error = f"The file could not be validated ({exc.__class__.__name__}); nothing was imported."
     else:
         _store_validation(customer_import, validation)
         customer_import.state = (CustomerImport.State.PREVIEW if validation.is_valid
@@ -588,7 +610,10 @@ def customer_import_run(*, customer_import: CustomerImport) -> CustomerImport:
     customer_import.processed_rows = 0
     try:
         validation = _validate_stored_file(customer_import, progress=_progress_writer(customer_import))
-    except ImportFileError as exc:
+    except Exception as exc:
+        if not isinstance(exc, ImportFileError):
+            logger.exception("Customer import %s could not be validated", customer_import.pk)
+            exc = ImportFileError([f"The file could not be validated ({exc.__class__.__name__})."])
         customer_import.state = CustomerImport.State.FAILED
         customer_import.error = " ".join(exc.messages)
         customer_import.save()
