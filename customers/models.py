@@ -86,6 +86,25 @@ class ResellerGroup(TimeStampedModel):
         return self.name
 
 
+def list_split(text) -> list[str]:
+    """Items of a list typed in one box or cell: separated by commas or semicolons, trimmed."""
+    return [part.strip() for part in str(text or "").replace(";", ",").split(",") if part.strip()]
+
+
+def tag_names_parse(text) -> list[str]:
+    """Tag names from "wholesale, VIP; Gold": trimmed, first spelling of each name kept (names
+    are unique ignoring case), each at most a tag's length. The one parser of tag lists."""
+    names = list_split(text)
+    limit = Tag._meta.get_field("name").max_length
+    too_long = [name for name in names if len(name) > limit]
+    if too_long:
+        raise ValidationError(f"Tags are at most {limit} characters: {', '.join(too_long)}", code="max_length")
+    unique = {}
+    for name in names:
+        unique.setdefault(name.lower(), name)
+    return list(unique.values())
+
+
 class Tag(TimeStampedModel):
     name = models.CharField(max_length=50)
 

@@ -74,3 +74,45 @@ def test_an_unexpected_failure_during_validation_marks_the_import_failed(staff):
     assert customer_import.state == CustomerImport.State.FAILED
     assert not customer_import.is_running
     assert "could not be validated" in customer_import.error
+
+
+def test_a_cell_reads_as_the_same_text_typed_into_the_customer_form(staff_client):
+    """One parser per field: labels, any case, yes/no words and lists read alike in both."""
+    from customers.forms import CustomerForm
+
+    content = ("name,currency,status,country,approved_clis_only,portal_access,topup_currencies,tags,website\n"
+               "Alpha,usd,Inactive,gb,yes,Balance; cdrs,eur;gbp,VIP; vip;wholesale,example.com\n").encode()
+    upload(staff_client, content)
+    staff_client.post(f"/customers/import/{CustomerImport.objects.get().pk}/")
+    imported = Customer.objects.get(name="Alpha")
+
+    form = CustomerForm(data={"name": "Beta", "currency": "usd", "status": "Inactive", "country": "gb",
+                              "approved_clis_only": "yes", "portal_access": "Balance; cdrs",
+                              "topup_currencies": "eur;gbp", "tag_names": "VIP; vip;wholesale",
+                              "website": "example.com", "timezone": "UTC", "channels": 0, "flow_speed": 0,
+                              "debit_limit": 0, "minimum_payment": 0, "tax_percent": 0, "invoice_schedule": "none",
+                              "invoice_due_days": 14, "rtp_firewall": "locked", "recording_retention_days": 0,
+                              "stir_shaken_attestation": "B"})
+    assert form.is_valid(), form.errors
+    for name in ("currency", "status", "country", "approved_clis_only", "portal_access", "topup_currencies",
+                 "website"):
+        assert getattr(imported, name) == form.cleaned_data[name], name
+    assert sorted(tag.name for tag in imported.tags.all()) == sorted(form.cleaned_data["tag_names"]) == [
+        "VIP", "wholesale"]
+    assert imported.approved_clis_only is True and imported.status == "inactive" and imported.country == "GB"
+
+
+def test_tag_lists_follow_one_rule_in_form_bulk_edit_and_import():
+    from django.core.exceptions import ValidationError
+
+    from customers.forms import CustomerBulkEditForm, CustomerForm
+    from customers.models import tag_names_parse
+
+    assert tag_names_parse(" Gold, gold ;Silver,, ") == ["Gold", "Silver"]
+    with pytest.raises(ValidationError, match="at most 50 characters"):
+        tag_names_parse("x" * 51)
+    assert CustomerForm().fields["tag_names"].clean("Gold; gold, Silver") == ["Gold", "Silver"]
+    bulk = CustomerBulkEditForm(data={"add_tags": "Gold; gold", "remove_tags": "x" * 51})
+    bulk.is_valid()
+    assert bulk.cleaned_data["add_tags"] == ["Gold"]
+    assert "at most 50 characters" in bulk.errors["remove_tags"][0]
