@@ -13,3 +13,6 @@ class ConnexConfig(AppConfig):
 
         register_settings_section(SettingsSection(
             "Options", "options", "Company identity, internal number range start and block size.", order=10))
+        register_settings_section(SettingsSection(
+            "Sign-in lockouts", "signin_lockouts", "Staff sign-ins locked after repeated failures; lift them.",
+            order=80))

@@ -22,6 +22,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
+    path("settings/lockouts/", views.SignInLockoutListView.as_view(), name="signin_lockouts"),
+    path("settings/lockouts/<int:pk>/unlock/", views.SignInLockoutUnlockView.as_view(), name="signin_lockout_unlock"),
     path("settings/", include("messaging.settings_urls")),
     path("preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("preferences/columns/<str:table>/", views.TableColumnsView.as_view(), name="table_columns"),

@@ -1,9 +1,12 @@
 """Generic views shared by every app: filtered, sortable, exportable tables with chosen columns."""
 
 import json
+import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views import View
@@ -15,6 +18,8 @@ from django_tables2.export import ExportMixin
 from connex.forms import AccountOptionsForm
 from connex.models import AccountOptions, StaffPreference
 from connex.registry import registry
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 
@@ -178,3 +183,36 @@ class PreferenceForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+
+
+class SignInLockoutListView(PermissionRequiredMixin, TemplateView):
+    """Settings → Sign-in lockouts: usernames and addresses django-axes has locked out, newest first."""
+
+    permission_required = "axes.view_accessattempt"
+    template_name = "connex/lockout_list.html"
+
+    def get_context_data(self, **kwargs):
+        from axes.models import AccessAttempt
+
+        limit = settings.AXES_FAILURE_LIMIT
+        attempts = AccessAttempt.objects.order_by("-attempt_time")[:500]
+        return super().get_context_data(
+            attempts=attempts, limit=limit, title="Sign-in lockouts",
+            can_unlock=self.request.user.has_perm("axes.delete_accessattempt"), **kwargs)
+
+
+class SignInLockoutUnlockView(PermissionRequiredMixin, View):
+    """Lift a lockout: forget the failed sign-ins of that username and address."""
+
+    permission_required = "axes.delete_accessattempt"
+
+    def post(self, request, pk):
+        from axes.models import AccessAttempt
+
+        attempt = AccessAttempt.objects.filter(pk=pk).first()
+        if attempt is not None:
+            logger.info("%s lifted the sign-in lockout of %r from %s", request.user.get_username(),
+                        attempt.username, attempt.ip_address)
+            attempt.delete()
+            messages.success(request, f"Lockout of “{attempt.username}” from {attempt.ip_address} lifted.")
+        return redirect("signin_lockouts")

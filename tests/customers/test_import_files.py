@@ -80,8 +80,8 @@ def test_a_cell_reads_as_the_same_text_typed_into_the_customer_form(staff_client
     """One parser per field: labels, any case, yes/no words and lists read alike in both."""
     from customers.forms import CustomerForm
 
-    content = ("name,currency,status,country,approved_clis_only,portal_access,topup_currencies,tags,website\n"
-               "Alpha,usd,Inactive,gb,yes,Balance; cdrs,eur;gbp,VIP; vip;wholesale,example.com\n").encode()
+    content = (b"name,currency,status,country,approved_clis_only,portal_access,topup_currencies,tags,website\n"
+               b"Alpha,usd,Inactive,gb,yes,Balance; cdrs,eur;gbp,VIP; vip;wholesale,example.com\n")
     upload(staff_client, content)
     staff_client.post(f"/customers/import/{CustomerImport.objects.get().pk}/")
     imported = Customer.objects.get(name="Alpha")
