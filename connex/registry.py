@@ -5,7 +5,8 @@ Each app registers its pieces in its AppConfig.ready():
 - tabs of the customer card, and sections of the card's Main tab;
 - sections of the Settings page, and entries of the customer portal's menu;
 - guards that refuse deleting a customer (financial history);
-- demo data loaders run by `manage.py seed_demo`, in order.
+- demo data loaders run by `manage.py seed_demo`, in order;
+- health checks shown on Settings → System health and answered by /healthz.
 """
 
 from dataclasses import dataclass, field
@@ -56,6 +57,16 @@ class PortalNavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class HealthCheck:
+    """`check()` returns a connex.health.Health; `order` sorts the health page."""
+
+    key: str
+    label: str
+    check: object
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list = field(default_factory=list)
@@ -66,6 +77,7 @@ class Registry:
     demo_loaders: list = field(default_factory=list)
     portal_nav: list = field(default_factory=list)
     summary_actions: list = field(default_factory=list)
+    health_checks: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -115,3 +127,7 @@ def register_delete_guard(guard):
 def register_demo_loader(order: int, loader):
     """loader(stdout) fills demo data; lower order runs first (customers are 10)."""
     _add(registry.demo_loaders, (order, loader), lambda x: x[1])
+
+
+def register_health_check(check: HealthCheck):
+    _add(registry.health_checks, check, lambda x: x.key)

@@ -173,6 +173,8 @@ PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=9
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+# Redis for the panel's own keys (worker heartbeat); the broker's by default.
+REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -183,6 +185,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
 PERIODIC_TASKS = {
+    "worker-heartbeat": {
+        "task": "connex.tasks.worker_heartbeat_task", "every_seconds": 60,
+        "description": "A worker records that it is alive (Settings → System health)."},
     "invoice-auto-generate": {
         "task": "invoicing.tasks.invoice_auto_generate_task", "crontab": "30 0 * * *",
         "description": "Create the missing invoices of completed scheduled periods."},

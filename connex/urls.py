@@ -3,7 +3,6 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,11 +16,12 @@ api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:customer_list", permanent=False)),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
+    path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
+    path("settings/health/", views.SystemHealthView.as_view(), name="system_health"),
     path("settings/lockouts/", views.SignInLockoutListView.as_view(), name="signin_lockouts"),
     path("settings/lockouts/<int:pk>/unlock/", views.SignInLockoutUnlockView.as_view(), name="signin_lockout_unlock"),
     path("settings/", include("messaging.settings_urls")),

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from connex.exports import SafeTableExport
 from connex.forms import AccountOptionsForm
 from connex.models import AccountOptions, StaffPreference
 from connex.registry import registry
@@ -34,6 +35,7 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
 
     template_name = "connex/object_list.html"
     export_formats = ("csv",)
+    export_class = SafeTableExport
     table_per_page = 50
     title = ""
     search_placeholder = "Search"
@@ -216,3 +218,29 @@ class SignInLockoutUnlockView(PermissionRequiredMixin, View):
             attempt.delete()
             messages.success(request, f"Lockout of “{attempt.username}” from {attempt.ip_address} lifted.")
         return redirect("signin_lockouts")
+
+
+def _health_context():
+    from connex.health import health_report
+
+    report = health_report()
+    return report, all(outcome.ok for _, outcome in report)
+
+
+def healthz(request):
+    """For monitors: unauthenticated, so only each check's state and figure, no details."""
+    report, healthy = _health_context()
+    body = {"status": "ok" if healthy else "fail",
+            "checks": {check.key: {"ok": outcome.ok, "status": outcome.summary, "value": outcome.value}
+                       for check, outcome in report}}
+    return JsonResponse(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+
+
+class SystemHealthView(TemplateView):
+    """Settings → System health: every check with its details (errors, hours set aside)."""
+
+    template_name = "connex/system_health.html"
+
+    def get_context_data(self, **kwargs):
+        report, healthy = _health_context()
+        return super().get_context_data(report=report, healthy=healthy, title="System health", **kwargs)

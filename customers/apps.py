@@ -8,14 +8,17 @@ class CustomersConfig(AppConfig):
         from connex.registry import (
             CardSection,
             CardTab,
+            HealthCheck,
             NavItem,
             register_card_tab,
             register_demo_loader,
+            register_health_check,
             register_main_section,
             register_nav,
         )
 
         from .demo import load_demo_customers
+        from .selectors import stuck_imports_health
         from .views import main_tab_context, pending_changes_context
 
         register_nav(NavItem("Customers", "customers:customer_list", order=10, icon="people"))
@@ -24,6 +27,7 @@ class CustomersConfig(AppConfig):
                                   context=main_tab_context))
         register_main_section(CardSection("details", "customers/partials/section_details.html", order=900))
         register_demo_loader(10, load_demo_customers)
+        register_health_check(HealthCheck("stuck_imports", "Customer imports", stuck_imports_health, order=70))
         register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",
                                           order=5, context=pending_changes_context))
