@@ -14,10 +14,11 @@ class ConnexConfig(AppConfig):
         register_core_health_checks()
 
         register_settings_section(SettingsSection(
-            "Options", "options", "Company identity, internal number range start and block size.", order=10))
+            "Options", "options", "Company identity, internal number range start and block size.", order=10,
+            permission="connex.change_accountoptions"))
         register_settings_section(SettingsSection(
             "Sign-in lockouts", "signin_lockouts", "Staff sign-ins locked after repeated failures; lift them.",
-            order=80))
+            order=80, permission="axes.view_accessattempt"))
         register_settings_section(SettingsSection(
             "System health", "system_health", "Database, Redis, worker, scheduler, rollup queue, failures.",
             order=5))

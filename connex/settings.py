@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "portal",
     "sipauth",
     "audit",
+    "staff",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -67,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "connex.middleware.StaffRequiredMiddleware",
+    "connex.permissions.PermissionMiddleware",
     "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",
@@ -172,9 +174,9 @@ PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=9
 # The same count serves the staff sign-in lockout (connex.net.client_ip).
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
+# Live state shared by the web workers answering the switch (channels, CPS).
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-# Redis for the panel's own keys (worker heartbeat); the broker's by default.
-REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -6,7 +6,6 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views import View
@@ -18,6 +17,7 @@ from django_tables2.export import ExportMixin
 from connex.exports import SafeTableExport
 from connex.forms import AccountOptionsForm
 from connex.models import AccountOptions, StaffPreference
+from connex.permissions import SIGNED_IN, PermissionRequiredMixin
 from connex.registry import registry
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 
 
-class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
+class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """A list page: declare `queryset`, `table_class`, `filterset_class`, and it is done.
 
     Adds a free-text search (`q`, through the queryset's `search()`), per-page choice,
@@ -111,8 +111,10 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
         return super().get_template_names()
 
 
-class TableColumnsView(View):
+class TableColumnsView(PermissionRequiredMixin, View):
     """Saves the columns a staff member chose, in order, for one table."""
+
+    permission_required = SIGNED_IN
 
     def post(self, request, table):
         try:
@@ -131,15 +133,22 @@ class TableColumnsView(View):
         return JsonResponse({"table": table, "columns": columns})
 
 
-class SettingsIndexView(TemplateView):
+class SettingsIndexView(PermissionRequiredMixin, TemplateView):
+    """Settings: the sections this staff member may open."""
+
     template_name = "connex/settings_index.html"
+    permission_required = SIGNED_IN
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sections=registry.settings_sections, **kwargs)
+        user = self.request.user
+        sections = [s for s in registry.settings_sections if s.permission is None or user.has_perm(s.permission)]
+        return super().get_context_data(sections=sections, **kwargs)
 
 
-class AccountOptionsView(View):
+class AccountOptionsView(PermissionRequiredMixin, View):
     """Settings → Options; saving is audited through AccountOptions' change history."""
+
+    permission_required = "connex.change_accountoptions"
 
     template_name = "connex/options.html"
 
@@ -153,8 +162,10 @@ class AccountOptionsView(View):
             messages.success(request, "Options saved.")
             return redirect("options")
         return render(request, self.template_name, {"form": form}, status=422)
-class PreferencesView(View):
+class PreferencesView(PermissionRequiredMixin, View):
     """A staff member's own settings: the timezone dates are shown and entered in."""
+
+    permission_required = SIGNED_IN
 
     template_name = "connex/preferences.html"
 
@@ -236,9 +247,10 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
 
-class SystemHealthView(TemplateView):
+class SystemHealthView(PermissionRequiredMixin, TemplateView):
     """Settings → System health: every check with its details (errors, hours set aside)."""
 
+    permission_required = SIGNED_IN
     template_name = "connex/system_health.html"
 
     def get_context_data(self, **kwargs):
