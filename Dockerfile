@@ -8,6 +8,7 @@ COPY pyproject.toml ./
 RUN pip install --no-cache-dir .
 COPY . .
 RUN pip install --no-cache-dir --no-deps -e . \
- && DEBUG=false python manage.py collectstatic --noinput
+ && DEBUG=false SECRET_KEY=collectstatic-at-build-time-only-never-used-to-sign-anything \
+    python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "connex.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,7 +1,9 @@
 """Request-wide context: a request id and the audit context (panel access: connex.permissions)."""
 
+import secrets
 import uuid
 
+from django.conf import settings
 from pghistory.middleware import HistoryMiddleware
 
 from connex import request_context
@@ -64,3 +66,23 @@ class StaffTimezoneMiddleware:
             return self.get_response(request)
         with timezone.override(zone):
             return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends settings.CONTENT_SECURITY_POLICY with a fresh nonce per request.
+
+    Templates put `nonce="{{ request.csp_nonce }}"` on their inline scripts; base.html hands the
+    nonce to htmx, so scripts arriving in swapped partials run too. A response that set its own
+    policy keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(16)
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy.replace("{nonce}", request.csp_nonce)
+        return response

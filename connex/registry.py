@@ -7,7 +7,8 @@ pages they lead to declare the same permission (connex.permissions), so hiding i
 - tabs of the customer card, and sections of the card's Main tab;
 - sections of the Settings page, and entries of the customer portal's menu;
 - guards that refuse deleting a customer (financial history);
-- demo data loaders run by `manage.py seed_demo`, in order.
+- demo data loaders run by `manage.py seed_demo`, in order;
+- health checks shown on Settings → System health and answered by /healthz.
 """
 
 from dataclasses import dataclass, field
@@ -60,6 +61,16 @@ class PortalNavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class HealthCheck:
+    """`check()` returns a connex.health.Health; `order` sorts the health page."""
+
+    key: str
+    label: str
+    check: object
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list = field(default_factory=list)
@@ -71,6 +82,7 @@ class Registry:
     portal_nav: list = field(default_factory=list)
     summary_actions: list = field(default_factory=list)
     customer_access: dict = field(default_factory=dict)
+    health_checks: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -130,3 +142,7 @@ def register_delete_guard(guard):
 def register_demo_loader(order: int, loader):
     """loader(stdout) fills demo data; lower order runs first (customers are 10)."""
     _add(registry.demo_loaders, (order, loader), lambda x: x[1])
+
+
+def register_health_check(check: HealthCheck):
+    _add(registry.health_checks, check, lambda x: x.key)

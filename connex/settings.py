@@ -1,16 +1,25 @@
 """Settings come from the environment (see .env.example); defaults suit a developer machine."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# DEBUG=true marks a developer machine (`make run` and the test suite set it); anything else is
+# treated as production and must be configured as such.
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'. On a developer machine set DEBUG=true.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -33,6 +42,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",
     "connex",
     "customers",
     "contacts",
@@ -63,6 +73,14 @@ MIDDLEWARE = [
     "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",
+    "connex.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while a user or address is locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "connex.urls"
@@ -95,6 +113,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff sign-in (/login/ and /admin/login/): after AXES_FAILURE_LIMIT failures a username is locked
+# out, and so is the address they came from, each on its own, for AXES_COOLOFF_MINUTES.
+# Lockouts are listed, and lifted, in Settings → Sign-in lockouts.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "connex.net.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:customer_list"
@@ -142,6 +171,7 @@ TWILIO_HTTP_CLIENT = env.str("TWILIO_HTTP_CLIENT", default="")
 # behind N reverse proxies appending X-Forwarded-For, set the proxy count to read the client address.
 PORTAL_LOGIN_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
 PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=900)
+# The same count serves the staff sign-in lockout (connex.net.client_ip).
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
 # Live state shared by the web workers answering the switch (channels, CPS).
@@ -157,6 +187,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic tasks are declared; `manage.py setup_periodic_tasks` writes them
 # into django-celery-beat's tables, where staff can see and pause them in the admin.
 PERIODIC_TASKS = {
+    "worker-heartbeat": {
+        "task": "connex.tasks.worker_heartbeat_task", "every_seconds": 60,
+        "description": "A worker records that it is alive (Settings → System health)."},
     "invoice-auto-generate": {
         "task": "invoicing.tasks.invoice_auto_generate_task", "crontab": "30 0 * * *",
         "description": "Create the missing invoices of completed scheduled periods."},
@@ -227,3 +260,29 @@ LOGGING = {
     # WeasyPrint logs every rendering step at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+
+# Transport security. Off on a developer machine (plain http on 127.0.0.1); on in production,
+# where each can still be turned off for a deployment that needs it.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto, set SECURE_PROXY_SSL_HEADER=true so
+# requests it received over https count as secure (and are not redirected in a loop).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers monitors over plain http from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy (connex.middleware): every asset comes from this server; scripts carry
+# the request's nonce. Inline style attributes are allowed (layout only, no script).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)

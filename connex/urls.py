@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -22,11 +21,14 @@ settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTIN
 
 urlpatterns = [
     path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
-    path("healthz", public_view(lambda request: HttpResponse("ok", content_type="text/plain"))),
+    path("healthz", public_view(views.healthz), name="healthz"),
     path("login/", public_view(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/company/", views.AccountOptionsView.as_view(), name="company_settings"),
+    path("settings/health/", views.SystemHealthView.as_view(), name="system_health"),
+    path("settings/lockouts/", views.SignInLockoutListView.as_view(), name="signin_lockouts"),
+    path("settings/lockouts/<int:pk>/unlock/", views.SignInLockoutUnlockView.as_view(), name="signin_lockout_unlock"),
     path("settings/", include(settings_patterns)),
     path("settings/users/", include("staff.urls")),
     path("settings/api-tokens/", include("apitokens.urls")),

@@ -1,8 +1,10 @@
 """Generic views shared by every app: filtered, sortable, exportable tables with chosen columns."""
 
 import json
+import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,10 +14,13 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from connex.exports import SafeTableExport
 from connex.forms import AccountOptionsForm
 from connex.models import StaffPreference
 from connex.permissions import SIGNED_IN, PermissionRequiredMixin
 from connex.registry import registry
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 
@@ -30,9 +35,18 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
 
     template_name = "connex/object_list.html"
     export_formats = ("csv",)
+    export_class = SafeTableExport
     table_per_page = 50
     title = ""
     search_placeholder = "Search"
+
+    def get(self, request, *args, **kwargs):
+        # django-tables2 reads per_page from the query itself, so refuse what it cannot page by.
+        per_page = request.GET.get("per_page")
+        if per_page is not None and per_page not in {str(n) for n in PER_PAGE_CHOICES}:
+            return HttpResponseBadRequest(
+                f"per_page must be one of {', '.join(str(n) for n in PER_PAGE_CHOICES)}.", content_type="text/plain")
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -199,3 +213,63 @@ class PreferenceForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+
+
+class SignInLockoutListView(PermissionRequiredMixin, TemplateView):
+    """Settings → Sign-in lockouts: usernames and addresses django-axes has locked out, newest first."""
+
+    permission_required = "axes.view_accessattempt"
+    template_name = "connex/lockout_list.html"
+
+    def get_context_data(self, **kwargs):
+        from axes.models import AccessAttempt
+
+        limit = settings.AXES_FAILURE_LIMIT
+        attempts = AccessAttempt.objects.order_by("-attempt_time")[:500]
+        return super().get_context_data(
+            attempts=attempts, limit=limit, title="Sign-in lockouts",
+            can_unlock=self.request.user.has_perm("axes.delete_accessattempt"), **kwargs)
+
+
+class SignInLockoutUnlockView(PermissionRequiredMixin, View):
+    """Lift a lockout: forget the failed sign-ins of that username and address."""
+
+    permission_required = "axes.delete_accessattempt"
+
+    def post(self, request, pk):
+        from axes.models import AccessAttempt
+
+        attempt = AccessAttempt.objects.filter(pk=pk).first()
+        if attempt is not None:
+            logger.info("%s lifted the sign-in lockout of %r from %s", request.user.get_username(),
+                        attempt.username, attempt.ip_address)
+            attempt.delete()
+            messages.success(request, f"Lockout of “{attempt.username}” from {attempt.ip_address} lifted.")
+        return redirect("signin_lockouts")
+
+
+def _health_context():
+    from connex.health import health_report
+
+    report = health_report()
+    return report, all(outcome.ok for _, outcome in report)
+
+
+def healthz(request):
+    """For monitors: unauthenticated, so only each check's state and figure, no details."""
+    report, healthy = _health_context()
+    body = {"status": "ok" if healthy else "fail",
+            "checks": {check.key: {"ok": outcome.ok, "status": outcome.summary, "value": outcome.value}
+                       for check, outcome in report}}
+    return JsonResponse(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+
+
+class SystemHealthView(PermissionRequiredMixin, TemplateView):
+    """Settings → System health: every check with its details (errors, hours set aside)."""
+
+    permission_required = SIGNED_IN
+    template_name = "connex/system_health.html"
+
+    def get_context_data(self, **kwargs):
+        report, healthy = _health_context()
+        return super().get_context_data(report=report, healthy=healthy, title="System health", **kwargs)

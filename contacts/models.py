@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from connex.models import TimeStampedModel
 from connex.phone import phone_e164
+from connex.validators import plain_multiline_text, plain_text
 
 from .querysets import ContactQuerySet
 from .validators import normalise_ip_whitelist
@@ -32,13 +33,15 @@ class Contact(TimeStampedModel):
         OTHER = "other", "Other"
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[plain_text])
     email = models.EmailField(help_text="The contact's portal login.")
     phone = models.CharField(max_length=20, blank=True, help_text="Stored as E.164.")
     mobile = models.CharField(max_length=20, blank=True, help_text="Stored as E.164; receives SMS.")
     contact_type = models.CharField(max_length=10, choices=Type.choices, default=Type.OTHER)
-    public_notes = models.TextField(blank=True, help_text="Shown to the customer in the portal.")
-    private_notes = models.TextField(blank=True, help_text="Seen by staff only.")
+    public_notes = models.TextField(blank=True, help_text="Shown to the customer in the portal.",
+                                    validators=[plain_multiline_text])
+    private_notes = models.TextField(blank=True, help_text="Seen by staff only.",
+                                     validators=[plain_multiline_text])
     email_verified = models.BooleanField(default=False)
     mobile_verified = models.BooleanField(default=False)
     ip_whitelist = ArrayField(models.CharField(max_length=50), default=list, blank=True,

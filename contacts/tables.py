@@ -46,6 +46,9 @@ class ContactTable(tables.Table):
     def render_name(self, record):
         return format_html('<a href="{}">{}</a>', reverse("contacts:contact_edit", args=[record.pk]), record.name)
 
+    def value_name(self, record):
+        return record.name
+
     def render_ip_whitelist(self, record):
         return ", ".join(record.ip_whitelist) if record.ip_whitelist else "—"
 

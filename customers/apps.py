@@ -8,16 +8,19 @@ class CustomersConfig(AppConfig):
         from connex.registry import (
             CardSection,
             CardTab,
+            HealthCheck,
             NavItem,
             register_card_tab,
             register_customer_access,
             register_demo_loader,
+            register_health_check,
             register_main_section,
             register_nav,
         )
 
         from . import selectors
         from .demo import load_demo_customers
+        from .selectors import stuck_imports_health
         from .views import main_tab_context, pending_changes_context
 
         register_nav(NavItem("Customers", "customers:customer_list", order=10, icon="people", permission="customers.view_customer"))
@@ -28,6 +31,7 @@ class CustomersConfig(AppConfig):
         register_demo_loader(10, load_demo_customers)
         register_customer_access(visible_through_customer=selectors.visible_through_customer,
                                  customer_get_visible=selectors.customer_get_visible)
+        register_health_check(HealthCheck("stuck_imports", "Customer imports", stuck_imports_health, order=70))
         register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history",
                              permission="customers.view_delayedchange"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",

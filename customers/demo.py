@@ -61,7 +61,6 @@ def load_demo_customers(stdout):
             debit_limit=Decimal(rng.choice([0, 50, 100, 500, 1000])),
             minimum_payment=Decimal(rng.choice([10, 20, 50, 100])),
             tax_percent=Decimal({"GB": "20", "DE": "19", "IN": "18", "AU": "10"}.get(country, "0")),
-            balance=Decimal(rng.randint(-40000, 500000)) / 100,
             account_manager=rng.choice(managers), reseller=rng.choice(resellers),
             invoice_schedule=rng.choice(["none", "daily", "weekly", "monthly", "monthly"]),
             invoice_due_days=rng.choice([7, 14, 30]),

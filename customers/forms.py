@@ -1,10 +1,107 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models.functions import Lower
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
 
 from connex.iso import country_choices, currency_choices
 
-from .models import AllowedWindow, Customer, PortalSection, ResellerGroup, Tag, timezone_choices
+from .models import (
+    AllowedWindow,
+    Customer,
+    PortalSection,
+    ResellerGroup,
+    list_split,
+    tag_names_parse,
+    timezone_choices,
+)
+
+# How a customer's fields are read from text, in the form and in a bulk upload alike: the upload
+# cleans each cell with the form's field of that column.
+TRUE_WORDS = {"1", "true", "t", "yes", "y", "on"}
+FALSE_WORDS = {"0", "false", "f", "no", "n", "off", ""}
+
+
+def _flat_choices(choices):
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            yield from _flat_choices(label)
+        else:
+            yield key, label
+
+
+def _choice_lookup(field):
+    """Lower-cased value or label -> value, built once per field."""
+    if getattr(field, "_lookup_for", None) is not field.choices:
+        lookup = {}
+        for key, _label in _flat_choices(field.choices):
+            lookup.setdefault(str(key).lower(), key)
+        for key, label in _flat_choices(field.choices):
+            lookup.setdefault(str(label).lower(), key)
+        field._lookup, field._lookup_for = lookup, field.choices
+    return field._lookup
+
+
+class YesNoField(forms.BooleanField):
+    """A tick box in the panel; in a file, yes/no, true/false, on/off or 1/0 (blank is no)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise forms.ValidationError("“%(value)s” is not yes/no (use yes, no, true, false, 1 or 0).",
+                                        code="invalid", params={"value": value})
+        return bool(value)
+
+
+class LabelledChoiceField(forms.TypedChoiceField):
+    """One choice, given by its value or its label in any case ("Active", "active", "gb", "usd")."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        return _choice_lookup(self).get(value.lower(), value) if value else value
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except forms.ValidationError as exc:
+            values = [str(key) for key, _ in _flat_choices(self.choices) if key != ""]
+            if exc.code == "invalid_choice" and "invalid_choice" not in self._declared_messages and len(values) <= 10:
+                raise forms.ValidationError(f"“{value}” is not one of: {', '.join(values)}.", code="invalid_choice")
+            raise
+
+    def __init__(self, *args, error_messages=None, **kwargs):
+        self._declared_messages = dict(error_messages or {})
+        super().__init__(*args, error_messages=error_messages, **kwargs)
+
+
+class SeparatedChoicesField(forms.MultipleChoiceField):
+    """Several choices: ticked boxes in the panel; in a file, values separated by commas or semicolons."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = list_split(value)
+        lookup = _choice_lookup(self)
+        return list(dict.fromkeys(lookup.get(str(item).strip().lower(), str(item).strip())
+                                  for item in super().to_python(value)))
+
+
+class TagNamesField(forms.CharField):
+    """Tags as one line of text, parsed by the one tag-list rule (tag_names_parse)."""
+
+    def clean(self, value):
+        return tag_names_parse(super().clean(value))
+
+
+def customer_formfield(model_field, **kwargs):
+    """Form fields of the customer's model fields, with the readings above."""
+    if model_field.choices and not isinstance(model_field, ArrayField):
+        kwargs.setdefault("choices_form_class", LabelledChoiceField)
+    elif isinstance(model_field, models.BooleanField):
+        kwargs.setdefault("form_class", YesNoField)
+    return model_field.formfield(**kwargs)
 
 TABS = [
     ("basic", "Basic", ["name", "channels", "flow_speed", "status", "debit_limit", "minimum_payment",
@@ -23,22 +120,29 @@ TABS = [
 
 
 class CustomerForm(forms.ModelForm):
-    tag_names = forms.CharField(label="Tags", required=False,
-                                help_text="Comma-separated; new tags are created.",
-                                widget=forms.TextInput(attrs={"list": "tag-suggestions"}))
-    topup_currencies = forms.MultipleChoiceField(label="Restrict top-up currencies", required=False,
-                                                 choices=currency_choices(),
-                                                 help_text="Other currencies accepted for top-ups.")
-    portal_access = forms.MultipleChoiceField(choices=PortalSection.choices, required=False,
-                                              widget=forms.CheckboxSelectMultiple,
-                                              help_text="Sections shown in the customer portal.")
-    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    tag_names = TagNamesField(label="Tags", required=False,
+                              help_text="Comma-separated; new tags are created.",
+                              widget=forms.TextInput(attrs={"list": "tag-suggestions"}))
+    topup_currencies = SeparatedChoicesField(
+        label="Restrict top-up currencies", required=False, choices=currency_choices(),
+        help_text="Other currencies accepted for top-ups.",
+        error_messages={"invalid_choice": "“%(value)s” is not an ISO 4217 currency code."})
+    portal_access = SeparatedChoicesField(
+        choices=PortalSection.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Sections shown in the customer portal.",
+        error_messages={"invalid_choice": "Unknown portal section: %(value)s. Use "
+                                          + ", ".join(sorted(PortalSection.values)) + "."})
+    timezone = LabelledChoiceField(choices=timezone_choices, initial="UTC", error_messages={
+        "invalid_choice": "“%(value)s” is not an IANA timezone name (e.g. Europe/London)."})
     website = forms.URLField(required=False, assume_scheme="https")
-    currency = forms.ChoiceField(choices=currency_choices(), help_text="Fixed once the customer exists.")
-    country = forms.ChoiceField(choices=[("", "—"), *country_choices()], required=False)
+    currency = LabelledChoiceField(choices=currency_choices(), help_text="Fixed once the customer exists.",
+                                   error_messages={"invalid_choice": "“%(value)s” is not an ISO 4217 currency code."})
+    country = LabelledChoiceField(choices=[("", "—"), *country_choices()], required=False,
+                                  error_messages={"invalid_choice": "“%(value)s” is not an ISO 3166 country code."})
 
     class Meta:
         model = Customer
+        formfield_callback = customer_formfield
         fields = [name for _, _, names in TABS for name in names if name != "tag_names"]
         widgets = {
             "vars": forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"}),
@@ -73,23 +177,11 @@ class CustomerForm(forms.ModelForm):
     def clean_name(self):
         return self.cleaned_data["name"].strip()
 
-    def clean_tag_names(self):
-        names = [part.strip() for part in self.cleaned_data.get("tag_names", "").split(",")]
-        names = [name for name in names if name]
-        too_long = [name for name in names if len(name) > 50]
-        if too_long:
-            raise forms.ValidationError(f"Tags are at most 50 characters: {', '.join(too_long)}")
-        unique = {}
-        for name in names:
-            unique.setdefault(name.lower(), name)
-        return list(unique.values())
-
     def tags_to_set(self):
         """Existing tags matched case-insensitively; missing ones are created."""
-        names = self.cleaned_data.get("tag_names", [])
-        existing = {tag.name.lower(): tag for tag in Tag.objects.annotate(lname=Lower("name"))
-                    .filter(lname__in=[n.lower() for n in names])}
-        return [existing.get(name.lower()) or Tag.objects.create(name=name) for name in names]
+        from .services import tag_get_or_create
+
+        return tag_get_or_create(names=self.cleaned_data.get("tag_names", []))
 
     def tabs(self):
         """The form's fields grouped by tab, with whether the tab holds an error."""
@@ -128,14 +220,14 @@ class CustomerImportForm(forms.Form):
 class CustomerBulkEditForm(forms.Form):
     """Each editable field comes with a tick; only ticked fields change."""
 
-    add_tags = forms.CharField(required=False, label="Add tags", help_text="Comma-separated; new tags are created.")
-    remove_tags = forms.CharField(required=False, label="Remove tags", help_text="Comma-separated.")
+    add_tags = TagNamesField(required=False, label="Add tags", help_text="Comma-separated; new tags are created.")
+    remove_tags = TagNamesField(required=False, label="Remove tags", help_text="Comma-separated.")
 
     def __init__(self, *args, **kwargs):
         from .services import BULK_EDIT_FIELDS
 
         super().__init__(*args, **kwargs)
-        model_fields = forms.fields_for_model(Customer, fields=BULK_EDIT_FIELDS)
+        model_fields = forms.fields_for_model(Customer, fields=BULK_EDIT_FIELDS, formfield_callback=customer_formfield)
         model_fields["portal_access"] = forms.MultipleChoiceField(
             choices=PortalSection.choices, required=False, widget=forms.CheckboxSelectMultiple,
             label="Portal access")
@@ -174,24 +266,13 @@ class CustomerBulkEditForm(forms.Form):
                 self.add_error(name, "Enter a value, or untick this field to leave it unchanged.")
         return cleaned
 
-    def _tag_list(self, name):
-        parts = [p.strip() for p in self.cleaned_data.get(name, "").split(",")]
-        return list({p.lower(): p for p in parts if p}.values())
-
-    def clean_add_tags(self):
-        tags = self._tag_list("add_tags")
-        too_long = [t for t in tags if len(t) > 50]
-        if too_long:
-            raise forms.ValidationError(f"Tags are at most 50 characters: {', '.join(too_long)}")
-        return ", ".join(tags)
-
     def changes(self):
         """(values, add_tags, remove_tags) from the ticked fields."""
         values = {name: self.cleaned_data.get(name) for name in self.editable
                   if self.cleaned_data.get(f"change_{name}")}
         if "portal_access" in values:
             values["portal_access"] = list(values["portal_access"] or [])
-        return values, self._tag_list("add_tags"), self._tag_list("remove_tags")
+        return values, self.cleaned_data.get("add_tags") or [], self.cleaned_data.get("remove_tags") or []
 
     def has_changes(self):
         values, add, remove = self.changes()

@@ -8,6 +8,7 @@ stored currencies, related objects by name) are looked up once for the whole fil
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,15 +21,14 @@ from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .models import Customer, CustomerImport, PortalSection, ResellerGroup, Tag
+from .models import Customer, CustomerImport, ResellerGroup, Tag
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("name", "currency")
 RELATED_COLUMNS = ("reseller", "account_manager", "invoice_template")
-LIST_COLUMNS = ("topup_currencies", "portal_access")
 PREVIEW_ROWS = 500  # valid rows shown in the preview; every invalid row is always shown
 
-TRUE_WORDS = {"1", "true", "t", "yes", "y", "on"}
-FALSE_WORDS = {"0", "false", "f", "no", "n", "off"}
 
 
 def max_upload_bytes():
@@ -130,6 +130,11 @@ def parse_file(*, content: bytes, filename: str) -> ParsedFile:
 
 def _read_csv(content):
     had_bom = content.startswith(b"\xef\xbb\xbf")
+    nul = content.find(b"\x00")
+    if nul >= 0:
+        line = len(content[:nul].splitlines()) or 1
+        raise ImportFileError([
+            f"Line {line} holds a NUL byte, so the file is not plain text. Save it as “CSV UTF-8” and upload it again."])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -140,7 +145,14 @@ def _read_csv(content):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)], had_bom
+    # newline="" lets the csv module see CR, LF and CRLF line ends, and CRs inside quoted cells.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return [[cell.strip() for cell in row] for row in reader], had_bom
+    except csv.Error as exc:
+        reason = (f"a cell is longer than {csv.field_size_limit() // 1024} KiB" if "field limit" in str(exc)
+                  else str(exc))
+        raise ImportFileError([f"Line {reader.line_num}: {reason}. The file is not a CSV the import can read."])
 
 
 def _read_xlsx(content):
@@ -244,25 +256,6 @@ class _Lookups:
                 self.names.setdefault(customer.name.lower(), customer.pk)
 
 
-def _choice_map(model_field):
-    mapping = {}
-    for value, label in model_field.choices or []:
-        mapping[str(value).lower()] = value
-        mapping.setdefault(str(label).lower(), value)
-    return mapping
-
-
-def _field_specs():
-    specs = {}
-    for column in import_columns():
-        if column in ("id", "tags") or column in RELATED_COLUMNS:
-            continue
-        model_field = Customer._meta.get_field(column)
-        specs[column] = (model_field, _choice_map(model_field) if model_field.choices and
-                         column not in LIST_COLUMNS else None)
-    return specs
-
-
 def _clean_fields(customer, fields, cache):
     """Model.clean_fields() for `fields`, calling Field.clean() once per distinct value.
 
@@ -308,12 +301,31 @@ def _choice_message(column, error, raw):
     return f"“{raw}” is not a valid {model_field.verbose_name} code."
 
 
+def _cell_parser():
+    """parse_cell(column, text) -> value or ValidationError, by the customer form's field of that
+    column (so a cell reads exactly as the same text typed into the form), once per distinct value."""
+    from .forms import CustomerForm
+
+    fields = CustomerForm().fields
+    cache = {}
+
+    def parse_cell(column, raw):
+        key = (column, raw)
+        if key not in cache:
+            try:
+                cache[key] = fields["tag_names" if column == "tags" else column].clean(raw)
+            except ValidationError as exc:
+                cache[key] = exc
+        return cache[key]
+
+    return parse_cell
+
+
 def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -> Validation:
     """Judge every row; nothing is written. `progress(done)` is called every 1,000 rows."""
     columns = parsed.columns
+    parse_cell = _cell_parser()
     lookups = _Lookups(parsed.rows, columns, update_existing)
-    specs = _field_specs()
-    section_values = {s.value for s in PortalSection}
     first_line_of = {}
     results = []
     clean_fields = [f for f in Customer._meta.concrete_fields
@@ -356,16 +368,7 @@ def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -
         for column, raw in row.items():
             if column in ("id", None) or raw == "":
                 continue
-            if column == "tags":
-                names = {}
-                for part in raw.replace(";", ",").split(","):
-                    part = part.strip()
-                    if len(part) > 50:
-                        result.add_error("tags", f"Tags are at most 50 characters: {part}")
-                    elif part:
-                        names.setdefault(part.lower(), part)
-                result.tags = list(names.values())
-            elif column == "reseller":
+            if column == "reseller":
                 found = lookups.resellers.get(raw.lower())
                 if found is None:
                     result.add_error(column, f"No reseller group named “{raw}”.")
@@ -380,37 +383,15 @@ def validate_rows(parsed: ParsedFile, *, update_existing: bool, progress=None) -
                 if found is None:
                     result.add_error(column, f"No invoice template named “{raw}”.")
                 customer.invoice_template = found
-            elif column in LIST_COLUMNS:
-                parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
-                if column == "topup_currencies":
-                    parts = [p.upper() for p in parts]
-                else:
-                    parts = [p.lower() for p in parts]
-                    bad = [p for p in parts if p not in section_values]
-                    if bad:
-                        result.add_error(column, f"Unknown portal section: {', '.join(bad)}. Use "
-                                                 f"{', '.join(sorted(section_values))}.")
-                        parts = [p for p in parts if p in section_values]
-                setattr(customer, column, list(dict.fromkeys(parts)))
             else:
-                model_field, choices = specs[column]
-                value = raw
-                if isinstance(model_field, models.BooleanField):
-                    word = raw.lower()
-                    if word in TRUE_WORDS:
-                        value = True
-                    elif word in FALSE_WORDS:
-                        value = False
-                    else:
-                        result.add_error(column, f"“{raw}” is not yes/no (use yes, no, true, false, 1 or 0).")
-                        continue
-                elif choices is not None:
-                    value = choices.get(raw.lower(), raw)
-                elif column in ("currency", "country"):
-                    value = raw.upper()
-                elif column == "website" and "://" not in raw:
-                    value = f"https://{raw}"  # as the form does (assume_scheme)
-                setattr(customer, column, value)
+                outcome = parse_cell(column, raw)
+                if isinstance(outcome, ValidationError):
+                    for message in outcome.messages:
+                        result.add_error(column, message)
+                elif column == "tags":
+                    result.tags = outcome
+                else:
+                    setattr(customer, column, outcome)
         # Matched by name, the stored spelling stays; only a row matched by id renames.
         customer.name = existing.name if existing is not None and not raw_id else name
 
@@ -567,12 +548,19 @@ def _validate_stored_file(customer_import, *, progress=None):
 
 
 def customer_import_preview(*, customer_import: CustomerImport) -> CustomerImport:
-    """Validate the stored file and record the preview; nothing is written to customers."""
+    """Validate the stored file and record the preview; nothing is written to customers.
+
+    Whatever happens, the import leaves "validating": a failure is recorded, never left running.
+    """
     try:
         validation = _validate_stored_file(customer_import, progress=_progress_writer(customer_import))
     except ImportFileError as exc:
         customer_import.state = CustomerImport.State.FAILED
         customer_import.error = " ".join(exc.messages)
+    except Exception as exc:
+        logger.exception("Customer import %s could not be validated", customer_import.pk)
+        customer_import.state = CustomerImport.State.FAILED
+        customer_import.error = f"The file could not be validated ({exc.__class__.__name__}); nothing was imported."
     else:
         _store_validation(customer_import, validation)
         customer_import.state = (CustomerImport.State.PREVIEW if validation.is_valid
@@ -588,7 +576,10 @@ def customer_import_run(*, customer_import: CustomerImport) -> CustomerImport:
     customer_import.processed_rows = 0
     try:
         validation = _validate_stored_file(customer_import, progress=_progress_writer(customer_import))
-    except ImportFileError as exc:
+    except Exception as exc:
+        if not isinstance(exc, ImportFileError):
+            logger.exception("Customer import %s could not be validated", customer_import.pk)
+            exc = ImportFileError([f"The file could not be validated ({exc.__class__.__name__})."])
         customer_import.state = CustomerImport.State.FAILED
         customer_import.error = " ".join(exc.messages)
         customer_import.save()

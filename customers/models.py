@@ -18,6 +18,7 @@ from tomlkit.exceptions import ParseError
 
 from connex.iso import country_choices, country_codes, currency_codes
 from connex.models import TimeStampedModel
+from connex.validators import plain_multiline_text, plain_text
 
 from .querysets import CustomerQuerySet
 
@@ -77,7 +78,7 @@ def validate_toml(value):
 
 
 class ResellerGroup(TimeStampedModel):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[plain_text])
 
     class Meta:
         ordering = ["name"]
@@ -87,8 +88,27 @@ class ResellerGroup(TimeStampedModel):
         return self.name
 
 
+def list_split(text) -> list[str]:
+    """Items of a list typed in one box or cell: separated by commas or semicolons, trimmed."""
+    return [part.strip() for part in str(text or "").replace(";", ",").split(",") if part.strip()]
+
+
+def tag_names_parse(text) -> list[str]:
+    """Tag names from "wholesale, VIP; Gold": trimmed, first spelling of each name kept (names
+    are unique ignoring case), each at most a tag's length. The one parser of tag lists."""
+    names = list_split(text)
+    limit = Tag._meta.get_field("name").max_length
+    too_long = [name for name in names if len(name) > limit]
+    if too_long:
+        raise ValidationError(f"Tags are at most {limit} characters: {', '.join(too_long)}", code="max_length")
+    unique = {}
+    for name in names:
+        unique.setdefault(name.lower(), name)
+    return list(unique.values())
+
+
 class Tag(TimeStampedModel):
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, validators=[plain_text])
 
     class Meta:
         ordering = ["name"]
@@ -132,7 +152,7 @@ class Customer(TimeStampedModel):
         C = "C", "C — gateway"
 
     # Basic
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[plain_text])
     channels = models.PositiveIntegerField(default=0, help_text="Maximum concurrent calls; 0 blocks calls.")
     flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=0, help_text="Calls per second.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
@@ -153,7 +173,7 @@ class Customer(TimeStampedModel):
     # Config
     paypal_email = models.EmailField("PayPal email", blank=True)
     website = models.URLField(blank=True)
-    p_asserted_id = models.CharField("P-Asserted-ID", max_length=120, blank=True)
+    p_asserted_id = models.CharField("P-Asserted-ID", max_length=120, blank=True, validators=[plain_text])
     portal_access = ArrayField(models.CharField(max_length=20, choices=PortalSection.choices),
                                default=default_portal_access, blank=True,
                                help_text="Portal sections shown to the customer's contacts.")
@@ -170,7 +190,8 @@ class Customer(TimeStampedModel):
     invoice_due_days = models.PositiveSmallIntegerField(default=14, validators=[MaxValueValidator(365)])
     invoice_template = models.ForeignKey("invoicing.InvoiceTemplate", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="customers")
-    external_accounting_id = models.CharField("ext. accounting ID", max_length=64, blank=True, db_index=True)
+    external_accounting_id = models.CharField("ext. accounting ID", max_length=64, blank=True, db_index=True,
+                                              validators=[plain_text])
     rtp_firewall = models.CharField("RTP firewall", max_length=10, choices=RtpFirewall.choices,
                                     default=RtpFirewall.LOCKED)
     recording_retention_days = models.PositiveSmallIntegerField("call recording retention days", default=0,
@@ -183,11 +204,11 @@ class Customer(TimeStampedModel):
                                                choices=Attestation.choices, default=Attestation.B)
 
     # Address
-    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
-    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField("state / region", max_length=100, blank=True)
-    postcode = models.CharField(max_length=20, blank=True)
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True, validators=[plain_text])
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True, validators=[plain_text])
+    city = models.CharField(max_length=100, blank=True, validators=[plain_text])
+    region = models.CharField("state / region", max_length=100, blank=True, validators=[plain_text])
+    postcode = models.CharField(max_length=20, blank=True, validators=[plain_text])
     country = models.CharField(max_length=2, blank=True, validators=[validate_country],
                                help_text="ISO 3166 alpha-2 code.")
 
@@ -197,7 +218,7 @@ class Customer(TimeStampedModel):
     mobile_verification_required = models.BooleanField(default=False)
 
     # Notes (staff only)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[plain_multiline_text])
 
     # Day/Time restrict
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])

@@ -94,3 +94,25 @@ def visible_through_customer(user, queryset, *, field="customer", optional=False
     if optional:
         condition |= Q(**{f"{field}__isnull": True})
     return queryset.filter(condition)
+
+
+IMPORT_STUCK_AFTER_MINUTES = 30
+
+
+def stuck_imports_health():
+    """Imports still validating or importing long after any file takes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connex.health import Health
+
+    from .models import CustomerImport
+
+    stuck = CustomerImport.objects.filter(
+        state__in=[CustomerImport.State.VALIDATING, CustomerImport.State.IMPORTING],
+        updated__lt=timezone.now() - timedelta(minutes=IMPORT_STUCK_AFTER_MINUTES))
+    count = stuck.count()
+    return Health(count == 0, f"{count} stuck" if count else "none stuck", count,
+                  details=[f"#{i.pk} {i.original_name}: {i.get_state_display().lower()} since "
+                           f"{i.updated:%Y-%m-%d %H:%M}" for i in stuck.order_by("updated")[:10]])

@@ -107,5 +107,8 @@ class DelayedChangeTable(tables.Table):
     def render_state(self, value, record):
         return format_html('<span class="cx-status cx-status-{}">{}</span>', value, record.get_state_display())
 
+    def value_state(self, record):
+        return record.get_state_display()
+
     def value_changes(self, record):
         return "; ".join(f"{field}: {old} → {new}" for field, (old, new) in record.changes.items())

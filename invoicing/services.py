@@ -1,5 +1,6 @@
 """Invoices and payments: every write goes through here (views, API, tasks and demo data)."""
 
+import logging
 from datetime import UTC, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +26,8 @@ from .models import (
     Payment,
     PaymentAllocation,
 )
+
+logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -388,7 +391,11 @@ def invoice_auto_generate(*, customer_ids=None, now=None, user=None) -> list[Inv
         customers = customers.filter(pk__in=customer_ids)
     created = []
     for customer_id in customers.order_by("pk").values_list("pk", flat=True):
-        created.extend(invoice_auto_generate_customer(customer_id=customer_id, now=now, user=user))
+        try:
+            created.extend(invoice_auto_generate_customer(customer_id=customer_id, now=now, user=user))
+        except Exception:
+            # One customer's failure (rolled back whole) must not keep invoices from the others.
+            logger.exception("Invoices of customer %s could not be generated", customer_id)
     return created
 
 

@@ -7,16 +7,20 @@ class MessagingConfig(AppConfig):
     def ready(self):
         from connex.registry import (
             CardTab,
+            HealthCheck,
             NavItem,
             SettingsSection,
             register_card_tab,
+            register_health_check,
             register_nav,
             register_settings_section,
         )
 
-        from .selectors import customer_messages_context
+        from .selectors import customer_messages_context, failed_messages_health
 
         register_nav(NavItem("Messages", "messaging:message_list", order=70, icon="envelope", permission="messaging.view_message"))
+        register_health_check(HealthCheck("failed_messages", "Failed messages (24 h)", failed_messages_health,
+                                          order=60))
         register_settings_section(SettingsSection(
             "Email", "messaging_settings:email", "From address and SMTP server for every email sent.", order=40,
             permission="messaging.edit_messaging_settings"))

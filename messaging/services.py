@@ -1,3 +1,4 @@
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from connex.phone import phone_e164
 from . import merge
 from .models import Broadcast, Message, MessagingOptions
 from .transports import NotConfigured, TransportError, transport_for
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 EMAIL_BATCH_SIZE = 100
@@ -108,6 +111,13 @@ def _record_result(message, *, provider_id=None, exc=None):
     return retry
 
 
+def _unexpected(message, exc):
+    """A send that failed in a way no transport anticipated: a permanent failure of this one
+    message, recorded with the error, so it never stalls the queue or the broadcast around it."""
+    logger.exception("Message %s could not be sent", message.pk)
+    return TransportError(f"Unexpected error: {exc.__class__.__name__}: {exc}", transient=False)
+
+
 def _redact_if_final(message):
     if message.holds_secret and message.state != Message.State.QUEUED:
         message.body = Message.REDACTED_BODY
@@ -131,7 +141,9 @@ def message_deliver(*, message_id) -> Message:
     try:
         with transport_for(message.channel) as transport:
             provider_id = transport.send(message)
-    except (NotConfigured, TransportError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, NotConfigured | TransportError):
+            exc = _unexpected(message, exc)
         retry = _record_result(message, exc=exc)
         _redact_if_final(message)
         message.save(update_fields=RESULT_FIELDS)
@@ -356,7 +368,13 @@ def _broadcast_send_batches(broadcast, transport, options, sms, time_budget, sch
                         time.sleep(pause)
                     next_send = max(next_send, time.monotonic() - 1) + 1 / rate
                 try:
-                    _record_result(message, provider_id=transport.send(message))
+                    try:
+                        provider_id = transport.send(message)
+                    except TransportError:
+                        raise
+                    except Exception as exc:
+                        raise _unexpected(message, exc) from exc
+                    _record_result(message, provider_id=provider_id)
                 except TransportError as exc:
                     if _record_result(message, exc=exc):
                         retries.append(message)

@@ -44,6 +44,9 @@ class MessageTable(tables.Table):
     def render_error(self, value):
         return format_html('<span title="{}">{}</span>', value, value[:80])
 
+    def value_error(self, value):
+        return value
+
 
 class BroadcastTable(tables.Table):
     preference_key = "broadcasts"

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.hashers import is_password_usable, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +43,12 @@ def event_record(*, kind, contact=None, ip=None, email="", staff_user=None, **de
 def contact_authenticate(*, email, password):
     """The contact with this email and password, or None. Emails match case-insensitively."""
     contact = Contact.objects.select_related("customer").filter(email__iexact=email.strip()).first()
-    if contact is None or not contact.check_password(password):
+    if contact is None or not is_password_usable(contact.password or None):
+        # Hash anyway, so an unknown email takes as long to refuse as a wrong password and the
+        # answer time does not tell which emails have accounts.
+        make_password(password)
+        return None
+    if not contact.check_password(password):
         return None
     return contact
 
@@ -254,7 +260,7 @@ def cli_approve(*, customer, number, user=None) -> ApprovedCLI:
     if not (number or "").strip():
         raise ValidationError({"number": "Enter the number."})
     try:
-        e164 = phone_to_e164(number, customer.country or None)
+        e164 = phone_e164(number, customer.country or None)
     except ValidationError as exc:
         raise ValidationError({"number": exc.messages})
     cli, created = ApprovedCLI.objects.select_for_update().get_or_create(customer=customer, number=e164)

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/connex}
+# A developer machine: plain http on 127.0.0.1 and the development secret key (see .env.example).
+export DEBUG=${DEBUG:-true}
 export STATICFILES_STORAGE=${STATICFILES_STORAGE:-django.contrib.staticfiles.storage.StaticFilesStorage}
 export WHITENOISE_USE_FINDERS=${WHITENOISE_USE_FINDERS:-true}
 M=".venv/bin/python manage.py"

@@ -8,11 +8,13 @@ class SummariesConfig(AppConfig):
         from connex.registry import (
             CardSection,
             CardTab,
+            HealthCheck,
             PortalNavItem,
             SettingsSection,
             register_card_tab,
             register_delete_guard,
             register_demo_loader,
+            register_health_check,
             register_main_section,
             register_portal_nav,
             register_settings_section,
@@ -34,6 +36,11 @@ class SummariesConfig(AppConfig):
         register_portal_nav(PortalNavItem(PortalSection.SUMMARIES, "Summaries", "summaries_portal:summaries", order=30))
         register_portal_nav(PortalNavItem(PortalSection.CDRS, "CDRs", "summaries_portal:cdrs", order=31))
         register_demo_loader(30, load_demo_cdrs)
+        from .selectors import rollup_queue_health, set_aside_hours_health
+
+        register_health_check(HealthCheck("rollup_queue", "Rollup queue", rollup_queue_health, order=50))
+        register_health_check(HealthCheck("rollup_set_aside", "Hours set aside by the rollup",
+                                          set_aside_hours_health, order=51))
 
 
 def customers_with_call_records(customer_ids):

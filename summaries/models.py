@@ -8,7 +8,15 @@ from django.db.models.functions import Now
 
 from connex.models import TimeStampedModel
 
+from .periods import EARLIEST
+
 CHARGE = {"max_digits": 18, "decimal_places": 6}
+# Largest charge or cost one CDR may carry (exclusive). Summaries add up to 2**63 CDRs of at most
+# this much, so their columns (TOTAL) hold any sum of valid CDRs: 1e12 * 9.3e18 < 1e32.
+CDR_MONEY_LIMIT = Decimal("1e12")
+TOTAL = {"max_digits": 38, "decimal_places": 6}
+# No CDR starts before this (the importer refuses it), so no summary or report period either.
+CDR_EARLIEST = EARLIEST
 
 
 class CallDetailRecord(models.Model):
@@ -57,13 +65,13 @@ class HourlySummary(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="hourly_summaries")
     hour = models.DateTimeField(help_text="Start of the UTC hour.")
     destination = models.CharField(max_length=120, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
+    attempts = models.BigIntegerField(default=0)
+    answered = models.BigIntegerField(default=0)
     duration = models.BigIntegerField(default=0, help_text="Seconds talked.")
     billed_duration = models.BigIntegerField(default=0, help_text="Seconds billed.")
     pdd_ms_total = models.BigIntegerField(default=0)
-    charge = models.DecimalField(**CHARGE, default=Decimal("0"))
-    cost = models.DecimalField(**CHARGE, default=Decimal("0"))
+    charge = models.DecimalField(**TOTAL, default=Decimal("0"))
+    cost = models.DecimalField(**TOTAL, default=Decimal("0"))
 
     class Meta:
         constraints = [
@@ -103,13 +111,13 @@ class DailySummary(models.Model):
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="daily_summaries")
     day = models.DateTimeField(help_text="Start of the UTC day.")
-    attempts = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
+    attempts = models.BigIntegerField(default=0)
+    answered = models.BigIntegerField(default=0)
     duration = models.BigIntegerField(default=0, help_text="Seconds talked.")
     billed_duration = models.BigIntegerField(default=0, help_text="Seconds billed.")
     pdd_ms_total = models.BigIntegerField(default=0)
-    charge = models.DecimalField(**CHARGE, default=Decimal("0"))
-    cost = models.DecimalField(**CHARGE, default=Decimal("0"))
+    charge = models.DecimalField(**TOTAL, default=Decimal("0"))
+    cost = models.DecimalField(**TOTAL, default=Decimal("0"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "day"], name="dailysummary_unique")]
@@ -130,6 +138,22 @@ class PendingRollupHour(models.Model):
 
     hour = models.DateTimeField(primary_key=True)
     marked = models.DateTimeField(db_default=Now())
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H}:00"
+
+
+class SetAsideRollupHour(models.Model):
+    """A queued hour the rollup could not process, kept out of the queue with the error.
+
+    The rollup moves a failing hour here and carries on with every other hour, so one bad hour
+    never stops billing for everyone. New CDRs in the hour queue it again; a successful rollup of
+    it removes it from here. Staff see these on the health page.
+    """
+
+    hour = models.DateTimeField(primary_key=True)
+    error = models.TextField()
+    set_aside_at = models.DateTimeField(db_default=Now())
 
     def __str__(self):
         return f"{self.hour:%Y-%m-%d %H}:00"

@@ -17,6 +17,10 @@ MONTHLY = "monthly"
 KINDS = (HOURLY, DAILY, WEEKLY, MONTHLY)
 # PostgreSQL date_trunc units that start each kind of period (a week starts on Monday).
 UNITS = {HOURLY: "hour", DAILY: "day", WEEKLY: "week", MONTHLY: "month"}
+# Periods a key may name: CDRs start in 2000, and every period must stay displayable in any
+# viewer's timezone (Python dates end with the year 9999).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _next_month(start: datetime) -> datetime:
@@ -64,6 +68,8 @@ class Period:
             raise ValidationError(f"“{key}” is not a period (expected e.g. {kind}:"
                                   f"{'2026-11-01T00' if kind == HOURLY else '2026-11-01'}).") from None
         period = cls.containing(kind, start)
+        if not EARLIEST <= period.start < LATEST:
+            raise ValidationError(f"“{key}” is out of range: periods run from {EARLIEST:%Y} to {LATEST.year - 1}.")
         if period.start != start:
             raise ValidationError(f"“{key}” does not start a {kind} period; it starts {period.start:%Y-%m-%d}.")
         return period

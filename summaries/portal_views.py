@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -10,7 +12,7 @@ from customers.models import PortalSection
 from portal.access import portal_customer, portal_section_required
 
 from . import selectors
-from .periods import DAILY, MONTHLY, Period
+from .periods import DAILY, Period
 from .views import cdr_report_response, summary_context
 
 
@@ -44,7 +46,10 @@ def cdrs(request):
         month = datetime.strptime(request.GET.get("month", ""), "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
         month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    period = Period.containing(MONTHLY, month)
+    try:
+        period = Period.from_key(f"monthly:{month:%Y-%m-%d}")
+    except ValidationError as exc:
+        raise Http404(exc.messages[0]) from exc
     page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=period.start, end=period.end), 100).get_page(
         request.GET.get("page"))
     return render(request, "summaries/portal/cdrs.html", {

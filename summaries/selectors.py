@@ -161,3 +161,36 @@ def cdr_report_rows(*, customer_id: int, start: datetime, end: datetime, columns
 def cdr_list(*, customer_id: int, start: datetime, end: datetime):
     return (CallDetailRecord.objects.filter(customer_id=customer_id, start_time__gte=start, start_time__lt=end)
             .order_by("-start_time", "-id"))
+
+
+ROLLUP_QUEUE_STALE = timedelta(minutes=15)
+
+
+def rollup_queue_health():
+    """Hours waiting for the rollup; unhealthy when one has waited far longer than a run takes."""
+    from connex.health import Health
+
+    with connection.cursor() as cursor:
+        # Text, not datetimes: a queued hour need not fit Python's calendar.
+        cursor.execute("SELECT count(*), to_char(min(hour), 'YYYY-MM-DD HH24:00'), min(marked) "
+                       "FROM summaries_pendingrolluphour")
+        depth, oldest_hour, oldest_mark = cursor.fetchone()
+    if not depth:
+        return Health(True, "empty", 0)
+    waited = datetime.now(UTC) - oldest_mark
+    return Health(waited <= ROLLUP_QUEUE_STALE, f"{depth} hour(s) queued", depth,
+                  details=[f"Oldest queued hour {oldest_hour} UTC, waiting {int(waited.total_seconds() // 60)} min."])
+
+
+def set_aside_hours_health():
+    """Hours the rollup set aside with their error: billing of those hours waits for a person."""
+    from connex.health import Health
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_char(hour, 'YYYY-MM-DD HH24:00'), error, set_aside_at "
+                       "FROM summaries_setasiderolluphour ORDER BY hour LIMIT 50")
+        rows = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM summaries_setasiderolluphour")
+        count = cursor.fetchone()[0]
+    return Health(count == 0, f"{count} hour(s) set aside" if count else "none", count,
+                  details=[f"{hour} UTC — {error} (since {since:%Y-%m-%d %H:%M})" for hour, error, since in rows])

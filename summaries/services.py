@@ -5,8 +5,10 @@ a rollup recomputes whole hours with INSERT … SELECT … GROUP BY … ON CONFL
 is summed in Python, so the summaries always equal the sums over their CDRs.
 """
 
+import codecs
 import csv
 import io
+import logging
 import re
 import shutil
 import tempfile
@@ -16,10 +18,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import psycopg
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import CallDetailRecord, PendingRollupHour, SummaryRebuild
+from .models import (
+    CDR_EARLIEST,
+    CDR_MONEY_LIMIT,
+    CallDetailRecord,
+    PendingRollupHour,
+    SetAsideRollupHour,
+    SummaryRebuild,
+)
+
+logger = logging.getLogger(__name__)
 
 CDR_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration", "billed_duration",
                "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
@@ -54,37 +65,35 @@ class CdrImportResult:
 # and a row loads only when it has none. Two stagings share the rules. The typed one lets COPY parse
 # numbers (as fast as a raw COPY); a file with a cell COPY cannot parse is staged again as text,
 # where every number is checked by pattern before casting so no single bad row can abort the load.
-_INT = r"'^[0-9]{1,9}$'"
-_NEG = r"'^-[0-9]+(\.[0-9]*)?$'"
-_DEC = r"'^-?[0-9]{1,12}(\.[0-9]{1,6})?$'"
+# What PostgreSQL's integer and numeric input accept (exponents bounded so the cast cannot fail).
+_INTEGER = r"'^[+-]?[0-9]{1,30}$'"
+_NUMBER = r"'^[+-]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$'"
+_INT_MAX = 999999999
 _TEXT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "cli", "dialed_number", "destination")
 _STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration": "bigint", "sip_code": "bigint",
                 "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
 
 
-def _text_number(name, *, required=True, decimal=False, places=""):
-    raw = f"s.{name}"
-    pattern = _DEC if decimal else _INT
-    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
-    value = (f"CASE WHEN {raw} ~ {pattern} THEN {raw}::{'numeric(18, 6)' if decimal else 'int'} END"
-             if required else f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} ~ {pattern} THEN {raw}::int END")
-    problem = (f"CASE {missing}WHEN {raw} ~ {_NEG} THEN 'negative {name}' "
-               f"WHEN {raw} !~ {pattern} THEN 'bad {name}{places}' END")
-    return value, problem
+def _number(name, *, typed, required=True, decimal=False, places=""):
+    """The value and the problem (or NULL) of one numeric column: one rule for both stagings.
 
-
-def _typed_number(name, *, required=True, decimal=False, places=""):
+    The typed staging holds what COPY parsed; the text staging first casts every cell shaped like
+    a number PostgreSQL would parse (so `1e3` or `+5` mean the same in both), then the same range
+    checks apply to the parsed value.
+    """
     raw = f"s.{name}"
-    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    parsed = raw if typed else f"(CASE WHEN {raw} ~ {_NUMBER if decimal else _INTEGER} THEN {raw}::numeric END)"
     if decimal:
-        bad = f"{raw} <> trunc({raw}, 6) OR {raw} >= 1e12"
-        value = f"CASE WHEN {raw} >= 0 AND NOT ({bad}) THEN {raw}::numeric(18, 6) END"
+        bad = f"{parsed} <> trunc({parsed}, 6) OR {parsed} >= {CDR_MONEY_LIMIT:f}"
+        value = f"CASE WHEN {parsed} >= 0 AND NOT ({bad}) THEN {parsed}::numeric(18, 6) END"
     else:
-        bad = f"{raw} > 999999999"
-        value = f"CASE WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
-        if not required:
-            value = f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
-    problem = f"CASE {missing}WHEN {raw} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END"
+        bad = f"{parsed} > {_INT_MAX}"
+        value = f"CASE WHEN {parsed} BETWEEN 0 AND {_INT_MAX} THEN {parsed}::int END"
+    if not required:
+        value = f"CASE WHEN {raw} IS NULL THEN 0 ELSE {value} END"
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else f"WHEN {raw} IS NULL THEN NULL "
+    problem = (f"CASE {missing}WHEN {parsed} IS NULL THEN 'bad {name}{places}' "
+               f"WHEN {parsed} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END")
     return value, problem
 
 
@@ -92,12 +101,11 @@ _PLACES = " (decimal, up to 6 places)"
 
 
 def _typed_select(typed):
-    number = _typed_number if typed else _text_number
     columns = []
     for name, options in (("duration", {}), ("billed_duration", {}), ("pdd_ms", {"required": False}),
                           ("charge", {"decimal": True, "places": _PLACES}),
                           ("cost", {"decimal": True, "places": _PLACES})):
-        value, problem = number(name, **options)
+        value, problem = _number(name, typed=typed, **options)
         columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
     if typed:
         sip = "CASE WHEN s.sip_code BETWEEN 100 AND 699 THEN s.sip_code::smallint END"
@@ -120,6 +128,11 @@ def _typed_select(typed):
 """
 
 
+# The window of believable call times: everything the summaries, invoices and reports can show.
+CDR_FUTURE_TOLERANCE = timedelta(days=1)  # switch clocks drift; a day ahead is still a mistake
+CDR_LONGEST_CALL = timedelta(days=2)
+_LATEST_SQL = f"now() + interval '{CDR_FUTURE_TOLERANCE.days} days'"
+
 _REASONS = ", ".join([
     "CASE WHEN t.call_id IS NULL THEN 'missing call_id' "
     "WHEN length(t.call_id) > 128 THEN 'call_id longer than 128 characters' END",
@@ -132,6 +145,10 @@ _REASONS = ", ".join([
     "CASE WHEN t.raw_end IS NULL THEN 'missing end_time' "
     "WHEN t.end_time IS NULL THEN 'bad end_time (ISO 8601 with Z or an offset)' END",
     "CASE WHEN t.end_time < t.start_time THEN 'end_time before start_time' END",
+    f"CASE WHEN t.start_time < '{CDR_EARLIEST.isoformat()}' OR t.start_time > {_LATEST_SQL} "
+    f"THEN 'start_time outside {CDR_EARLIEST:%Y-%m-%d} to one day from now' END",
+    f"CASE WHEN t.end_time > t.start_time + interval '{CDR_LONGEST_CALL.days} days' "
+    f"THEN 'end_time more than {CDR_LONGEST_CALL.days} days after start_time' END",
     "CASE WHEN t.answer_time < t.start_time OR t.answer_time > t.end_time "
     "THEN 'answer_time outside start_time..end_time' END",
     "t.duration_problem", "t.billed_duration_problem",
@@ -191,11 +208,53 @@ _IMPORT_SQL = {(typed, strict): _import_sql(typed=typed, time_expression=_STRICT
                for typed in (True, False) for strict in (True, False)}
 
 
+HEADER_MAX_BYTES = 64 * 1024
+
+
+def _as_utf8(stream):
+    """The stream itself when it is UTF-8 (or ASCII); a UTF-8 copy when it is UTF-16.
+
+    Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark; without one, NUL bytes in
+    the header row betray it (the header is ASCII).
+    """
+    start = stream.tell()
+    head = stream.read(HEADER_MAX_BYTES)
+    stream.seek(start)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif head[1:64:2].count(0) > 8 and not head[0:64:2].count(0):
+        encoding = "utf-16-le"
+    elif head[0:64:2].count(0) > 8 and not head[1:64:2].count(0):
+        encoding = "utf-16-be"
+    else:
+        return stream
+    copy = tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK * 16)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        while chunk := stream.read(COPY_CHUNK):
+            copy.write(decoder.decode(chunk).encode())
+        copy.write(decoder.decode(b"", final=True).encode())
+    except UnicodeDecodeError:
+        raise CdrImportError("The file looks like UTF-16 but is not valid UTF-16; save it as UTF-8 CSV.")
+    copy.seek(0)
+    return copy
+
+
 def _read_header(stream):
-    first = stream.readline()
-    if isinstance(first, bytes):
-        first = first.decode("utf-8-sig", errors="replace")
-    names = next(csv.reader([first]), [])
+    """Read the header row, ending at CR, LF or CRLF, and leave the stream after it."""
+    start = stream.tell()
+    head = stream.read(HEADER_MAX_BYTES)
+    ends = [index for index in (head.find(b"\n"), head.find(b"\r")) if index >= 0]
+    if not ends and len(head) == HEADER_MAX_BYTES:
+        raise CdrImportError("The header row is longer than 64 KB: is this a CSV file?")
+    end = min(ends) if ends else len(head)
+    after = end + (2 if head[end:end + 2] == b"\r\n" else 1 if ends else 0)
+    stream.seek(start + after)
+    first = head[:end].decode("utf-8-sig", errors="replace")
+    try:
+        names = next(csv.reader([first]), [])
+    except csv.Error as exc:
+        raise CdrImportError(f"Header row: {exc}.")
     names = [name.strip().lower() for name in names]
     if not names or names == [""]:
         raise CdrImportError("The file is empty: a header row is required.")
@@ -250,6 +309,7 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         shutil.copyfileobj(stream, spooled)
         spooled.seek(0)
         stream = spooled
+    stream = _as_utf8(stream)
     names = _read_header(stream)
     data_start = stream.tell()
     if progress:
@@ -282,8 +342,15 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         # Lock customers in id order so concurrent imports cannot deadlock on balances.
         cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM cdr_new_charges) "
                        "ORDER BY id FOR NO KEY UPDATE")
-        cursor.execute("UPDATE customers_customer c SET balance = c.balance - n.charge "
-                       "FROM cdr_new_charges n WHERE c.id = n.customer_id")
+        try:
+            with transaction.atomic():
+                cursor.execute("UPDATE customers_customer c SET balance = c.balance - n.charge "
+                               "FROM cdr_new_charges n WHERE c.id = n.customer_id")
+        except DataError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "22003":  # numeric value out of range
+                raise
+            raise CdrImportError("These charges would take a customer's balance beyond what it can hold; "
+                                 "nothing was imported.")
         _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
         cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
         result.rejects = [tuple(row) for row in cursor.fetchall()]
@@ -413,6 +480,27 @@ def summary_resum_days(*, customer_ids, hours, cursor):
     summary_rollup_days(cursor=cursor)
 
 
+SET_ASIDE_TABLE = SetAsideRollupHour._meta.db_table
+# Errors that come from the data of an hour (overflow, bad values, a refused row), as opposed to
+# the database being unreachable: only these set an hour aside.
+_HOUR_ERRORS = (DataError, IntegrityError, ArithmeticError, ValueError)
+
+
+def _set_aside(cursor, hours_sql, error, params=None):
+    cursor.execute(
+        f"WITH moved AS (DELETE FROM {PENDING_TABLE} WHERE hour IN ({hours_sql}) RETURNING hour) "
+        f"INSERT INTO {SET_ASIDE_TABLE} (hour, error, set_aside_at) SELECT hour, %(error)s, now() FROM moved "
+        "ON CONFLICT (hour) DO UPDATE SET error = EXCLUDED.error, set_aside_at = EXCLUDED.set_aside_at",
+        {**(params or {}), "error": error})
+
+
+def _roll(cursor, hours):
+    summary_rollup_hours(hours=hours, cursor=cursor)
+    summary_rollup_days(cursor=cursor)
+    cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE hour = ANY(%s)", [hours])
+    cursor.execute(f"DELETE FROM {SET_ASIDE_TABLE} WHERE hour = ANY(%s)", [hours])
+
+
 def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None = None,
                            batch_hours: int = ROLLUP_BATCH_HOURS,
                            on_batch: Callable[[int], None] | None = None) -> int:
@@ -420,10 +508,13 @@ def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None
 
     Each batch claims its hours with FOR UPDATE SKIP LOCKED and commits the recomputed summaries
     together with the removal of the claims, so parallel runs share the work and a run killed
-    halfway leaves its hours queued for the next one.
+    halfway leaves its hours queued for the next one. A batch that fails on its data is redone
+    hour by hour, and an hour that fails alone is set aside with its error (SetAsideRollupHour)
+    so every other hour still rolls. Hours outside the window CDRs may fall in are set aside
+    before anything reads them.
     """
     done = 0
-    where, params = [], {}
+    where, params = [], {"earliest": CDR_EARLIEST}
     if low is not None:
         where.append("hour >= %(range_low)s")
         params["range_low"] = low
@@ -434,16 +525,41 @@ def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None
              f"ORDER BY hour LIMIT {int(batch_hours)} FOR UPDATE SKIP LOCKED")
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(claim, params)
-            hours = [row[0] for row in cursor.fetchall()]
-            if not hours:
+            # Claimed hours stay in SQL until the window check: a poisoned one may not even fit a
+            # Python datetime.
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_claimed (hour timestamptz) "
+                           "ON COMMIT DELETE ROWS; DELETE FROM rollup_claimed")
+            cursor.execute(f"WITH c AS ({claim}) INSERT INTO rollup_claimed SELECT hour FROM c", params)
+            if not cursor.rowcount:
                 return done
-            summary_rollup_hours(hours=hours, cursor=cursor)
-            summary_rollup_days(cursor=cursor)
-            cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE hour = ANY(%s)", [hours])
-        done += len(hours)
+            _set_aside(cursor, f"SELECT hour FROM rollup_claimed WHERE hour < %(earliest)s OR hour > {_LATEST_SQL}",
+                       f"Hour outside {CDR_EARLIEST:%Y-%m-%d} to one day from now: no CDR may start there.",
+                       params)
+            cursor.execute(f"SELECT r.hour FROM rollup_claimed r JOIN {PENDING_TABLE} p USING (hour) ORDER BY 1")
+            hours = [row[0] for row in cursor.fetchall()]
+            rolled = len(hours)
+            if hours:
+                try:
+                    with transaction.atomic():
+                        _roll(cursor, hours)
+                except _HOUR_ERRORS:
+                    for hour in hours:
+                        try:
+                            with transaction.atomic():
+                                _roll(cursor, [hour])
+                        except _HOUR_ERRORS as exc:
+                            logger.warning("Rollup set aside %s: %s", hour, exc)
+                            _set_aside(cursor, "%(hour)s", _error_text(exc), {"hour": hour})
+                            rolled -= 1
+        done += rolled
         if on_batch:
-            on_batch(len(hours))
+            on_batch(rolled)
+
+
+def _error_text(exc):
+    cause = exc.__cause__ if isinstance(exc, DataError | IntegrityError) and exc.__cause__ else exc
+    message = getattr(getattr(cause, "diag", None), "message_primary", None) or str(exc)
+    return f"{exc.__class__.__name__}: {message}"
 
 
 def _day_start(day: date) -> datetime:

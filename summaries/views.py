@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
+from connex.exports import csv_row
 from connex.permissions import PermissionRequiredMixin
 from connex.registry import registry
 from customers.selectors import customer_get_visible
@@ -33,9 +34,10 @@ def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMN
 
     def rows():
         yield writer.writerow(columns)
-        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=period.start, end=period.end, columns=columns):
-            yield writer.writerow(["" if value is None else value.isoformat() if hasattr(value, "isoformat")
-                                   else value for value in record])
+        for record in selectors.cdr_report_rows(customer_id=customer.pk, start=period.start, end=period.end,
+                                                columns=columns):
+            yield writer.writerow(csv_row("" if value is None else value.isoformat() if hasattr(value, "isoformat")
+                                          else value for value in record))
 
     name = f"cdrs-{customer.pk}-{period.key.replace(':', '-')}.csv"
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -84,3 +84,12 @@
   document.addEventListener("DOMContentLoaded", refreshPeriodActions);
   document.addEventListener("htmx:afterSettle", refreshPeriodActions);
 })();
+
+// Behaviours declared in markup (the Content-Security-Policy allows no inline handlers).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.submit();
+});
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove-form]");
+  if (button) button.closest("form").remove();
+});

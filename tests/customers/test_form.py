@@ -67,9 +67,9 @@ def test_window_error_marks_the_day_time_tab(staff_client):
     ("channels", "-1", "greater than or equal to 0"),
     ("tax_percent", "101", "less than or equal to 100"),
     ("debit_limit", "abc", "Enter a number."),
-    ("currency", "ZZZ", "Select a valid choice"),
+    ("currency", "ZZZ", "is not an ISO 4217 currency code"),
     ("paypal_email", "nope", "Enter a valid email address."),
-    ("timezone", "Mars/Base", "Select a valid choice"),
+    ("timezone", "Mars/Base", "is not an IANA timezone name"),
 ])
 def test_each_bad_value_is_reported_beside_its_field_and_nothing_saved(staff_client, field, value, message):
     response = staff_client.post("/customers/new/", form_data(**{field: value}))

@@ -17,7 +17,7 @@ def test_upload_with_a_bad_row_then_the_fixed_file_imports(staff_page, tmp_path)
     page.set_input_files("#id_file", str(bad))
     page.click("text=Upload and preview")
     row = page.locator('#preview-table tr[data-line="3"]')
-    assert "must be an integer" in row.inner_text()
+    assert "Enter a whole number" in row.inner_text()
     assert "1 row has errors" in page.locator("#import-invalid").inner_text()
     assert page.locator("#confirm-import").count() == 0
 

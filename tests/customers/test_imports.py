@@ -112,7 +112,7 @@ def test_file_over_the_size_limit_is_refused_stating_the_limit(staff_client, set
 
 ROW_ERRORS = [
     ("duplicate names in the file", ["Alpha,USD,1,1", "ALPHA,USD,2,2"], 3, "name", "Duplicate name in the file (also on line 3)"),
-    ("invalid number", ["Alpha,USD,many,1"], 2, "channels", "must be an integer"),
+    ("invalid number", ["Alpha,USD,many,1"], 2, "channels", "Enter a whole number"),
     ("negative money", ["Alpha,USD,1,-5"], 2, "debit_limit", "greater than or equal to 0"),
     ("unknown currency", ["Alpha,XXQ,1,1"], 2, "currency", "is not an ISO 4217 currency code"),
     ("blank required value", [",USD,1,1"], 2, "name", "cannot be blank"),

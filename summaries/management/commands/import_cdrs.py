@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from connex.audit import system_context
+from connex.exports import csv_row
 from summaries.services import CdrImportError, cdr_import
 
 
@@ -71,7 +72,7 @@ class Command(BaseCommand):
                 with target.open("w", newline="") as out:
                     writer = csv.writer(out)
                     writer.writerow(["row", "call_id", "reason"])
-                    writer.writerows(result.rejects)
+                    writer.writerows(csv_row(row) for row in result.rejects)
                 summary += f" (rejects in {target})"
                 self.stdout.write(self.style.WARNING(summary))
             else:
