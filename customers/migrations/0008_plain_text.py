@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_custom_permissions'),
+        ('customers', '0007_database_enforced_rules'),
     ]
 
     operations = [
