@@ -9,7 +9,7 @@ from pghistory.middleware import HistoryMiddleware
 from connex import request_context
 
 # Paths that are not staff panel pages: they have their own authentication or none.
-PUBLIC_PREFIXES = ("/login/", "/logout/", "/static/", "/media/", "/portal/", "/api/", "/healthz")
+PUBLIC_PREFIXES = ("/login/", "/logout/", "/static/", "/media/", "/portal/", "/api/", "/healthz", "/favicon.ico")
 
 
 class RequestIdMiddleware:

@@ -15,8 +15,12 @@ from customers.views import DelayedChangeListView
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
+handler404 = "connex.views.page_not_found"
+handler500 = "connex.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:customer_list", permanent=False)),
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

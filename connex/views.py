@@ -4,8 +4,9 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -76,19 +77,26 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
         chosen = self.chosen_columns()
         optional = [name for name in table_class.base_columns if name not in table_class.fixed_columns]
         ordered = [name for name in chosen if name in optional] + [n for n in optional if n not in chosen]
+        headers = self.column_headers()
         context.update(
             title=self.title,
             search_placeholder=self.search_placeholder,
             query=self.request.GET.get("q", ""),
             per_page_choices=PER_PAGE_CHOICES,
             column_choices=[
-                {"name": name, "label": table_class.base_columns[name].header or name, "shown": name in chosen}
+                {"name": name, "label": headers.get(name) or name, "shown": name in chosen}
                 for name in ordered
             ],
             preference_key=table_class.preference_key,
             filtered_count=context["table"].paginator.count if context["table"].page else None,
         )
         return context
+
+    def column_headers(self):
+        """Every column's header as the table shows it (verbose names resolved from the model)."""
+        table = self.table_class(self.table_class._meta.model.objects.none() if self.table_class._meta.model
+                                 else [])
+        return {column.name: str(column.header) for column in table.columns.all()}
 
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == "object-table":
@@ -170,3 +178,23 @@ class PreferenceForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
+
+
+def _is_portal(request):
+    return request.path.startswith("/portal/")
+
+
+def page_not_found(request, exception=None):
+    """404 in the look of the side the visitor is on: the panel, or the customer portal."""
+    template = "portal/404.html" if _is_portal(request) else "404.html"
+    return render(request, template, {"request_id": getattr(request, "request_id", None)}, status=404)
+
+
+def server_error(request):
+    """500 without context processors or queries: the failure may be the database itself."""
+    portal = _is_portal(request)
+    html = loader.get_template("500.html").render({
+        "request_id": getattr(request, "request_id", None), "home_url": "/portal/" if portal else "/",
+        "brand": "Customer portal" if portal else "Connex",
+        "home_label": "Back to your dashboard" if portal else "Back to Customers"})
+    return HttpResponseServerError(html)

@@ -102,6 +102,11 @@ def password_reset_confirm(request, token):
 
 # Verification ---------------------------------------------------------------------------------
 
+def _notify(request, notice):
+    {"success": messages.success, "warning": messages.warning, "error": messages.error}[notice.level](
+        request, notice.text)
+
+
 @portal_login_required
 def verify(request):
     contact = request.portal_contact
@@ -132,11 +137,11 @@ def verify_email_confirm(request, token):
 def verify_mobile_send(request):
     contact = request.portal_contact
     try:
-        services.mobile_verification_send(contact=contact)
+        message = services.mobile_verification_send(contact=contact)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.info(request, f"We sent a 6-digit code by SMS to {contact.mobile}.")
+        _notify(request, services.code_delivery_notice(message=message, to=contact.mobile))
     return redirect("portal:verify")
 
 
@@ -180,8 +185,7 @@ def clis(request):
         except ValidationError as exc:
             form.add_error("number", exc)
         else:
-            messages.info(request, f"We are placing a verification call to {cli.number}. "
-                                   "Enter the 6-digit code you hear below.")
+            _notify(request, services.code_delivery_notice(message=cli.code_message, to=cli.number))
             return redirect("portal:clis")
     return _clis_page(request, form=form, status=422)
 
@@ -211,8 +215,8 @@ def cli_resend(request, pk):
     cli = _portal_cli(request, pk)
     if cli.is_active:
         raise Http404("Already approved.")
-    services.cli_submit(contact=request.portal_contact, number=cli.number, ip=client_ip(request))
-    messages.info(request, f"We are placing a new verification call to {cli.number}.")
+    cli = services.cli_submit(contact=request.portal_contact, number=cli.number, ip=client_ip(request))
+    _notify(request, services.code_delivery_notice(message=cli.code_message, to=cli.number))
     return redirect("portal:clis")
 
 

@@ -25,7 +25,7 @@ def test_server_error_on_hidden_tab_is_marked_and_opened(staff_page):
     assert "cx-tab-error" in config_tab.get_attribute("class")
     assert "active" in config_tab.get_attribute("class")
     assert page.is_visible("#id_vars")
-    assert "Invalid TOML at line 1" in page.inner_text("#pane-config")
+    assert "Not valid TOML. Line 1" in page.inner_text("#pane-config")
     assert "cx-tab-error" not in page.locator("#tab-basic").get_attribute("class")
     assert not Customer.objects.exists()
 

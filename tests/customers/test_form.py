@@ -51,7 +51,7 @@ def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
     assert tabs["config"]["has_error"] and not tabs["basic"]["has_error"]
     assert response.context["active_tab"] == "config"
     content = response.content.decode()
-    assert "Invalid TOML at line 1" in content
+    assert "Not valid TOML. Line 1" in content
     assert 'class="nav-link cx-tab-error active" id="tab-config"' in content
 
 
