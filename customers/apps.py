@@ -9,10 +9,12 @@ class CustomersConfig(AppConfig):
             CardSection,
             CardTab,
             NavItem,
+            SettingsSection,
             register_card_tab,
             register_demo_loader,
             register_main_section,
             register_nav,
+            register_settings_section,
         )
 
         from .demo import load_demo_customers
@@ -24,6 +26,9 @@ class CustomersConfig(AppConfig):
                                   context=main_tab_context))
         register_main_section(CardSection("details", "customers/partials/section_details.html", order=900))
         register_demo_loader(10, load_demo_customers)
+        register_settings_section(SettingsSection(
+            "New customers", "customers:customer_defaults", order=20,
+            description="Currency, channels and CPS a new customer starts with."))
         register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",
                                           order=5, context=pending_changes_context))

@@ -517,3 +517,34 @@ def _display(model_field, value):
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     return str(value)
+
+
+@pghistory.track(
+    pghistory.InsertEvent("customer_defaults.created"),
+    pghistory.UpdateEvent("customer_defaults.updated"),
+    exclude=["updated"],
+)
+class CustomerDefaults(TimeStampedModel):
+    """What a new customer starts with (Settings → New customers), one row.
+
+    Channels and CPS of 0 refuse every call, so a new account starts with working limits.
+    """
+
+    currency = models.CharField(max_length=3, blank=True, validators=[validate_currency],
+                                help_text="Preselected for new customers. Blank: staff must choose one.")
+    channels = models.PositiveIntegerField(default=10, help_text="Concurrent calls a new customer may make.")
+    flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=5,
+                                             help_text="Calls per second a new customer may start.")
+
+    class Meta:
+        verbose_name = "new customer defaults"
+        verbose_name_plural = "new customer defaults"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="customerdefaults_single_row")]
+
+    def __str__(self):
+        return "New customer defaults"
+
+    @classmethod
+    def get(cls):
+        defaults, _ = cls.objects.get_or_create(pk=1)
+        return defaults

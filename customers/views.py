@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,11 +21,12 @@ from .filtersets import CustomerFilterSet, DelayedChangeFilterSet
 from .forms import (
     AllowedWindowFormSet,
     CustomerBulkEditForm,
+    CustomerDefaultsForm,
     CustomerForm,
     CustomerImportForm,
     DelayForm,
 )
-from .models import Customer, CustomerImport, DelayedChange, Tag
+from .models import Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
 from .tables import CustomerTable, DelayedChangeTable
 
 
@@ -94,6 +96,12 @@ class CustomerFormView(View):
             except IntegrityError:
                 form.add_error("name", "A customer with this name already exists.")
             else:
+                created = pk is None
+                if request.POST.get("action") == "stay" and created:
+                    # Save & Stay while creating: a fresh form for the next customer.
+                    messages.success(request, format_html('Customer <a href="{}">{}</a> created. Enter the next one.',
+                                                          customer.get_absolute_url(), customer.name))
+                    return redirect("customers:customer_add")
                 messages.success(request, f"Customer “{customer.name}” saved.")
                 if request.POST.get("action") == "stay":
                     return redirect("customers:customer_edit", pk=customer.pk)
@@ -325,6 +333,23 @@ class CustomerBulkEditView(View):
         return render(request, self.template_name, {
             "form": form, "total": total, "sample": sample,
             "pks": [] if request.POST.get("select_all_matching") else request.POST.getlist("pk")}, status=status)
+
+
+class CustomerDefaultsView(View):
+    """Settings → New customers: what the customer form starts with."""
+
+    template_name = "customers/customer_defaults.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": CustomerDefaultsForm(instance=CustomerDefaults.get())})
+
+    def post(self, request):
+        form = CustomerDefaultsForm(request.POST, instance=CustomerDefaults.get())
+        if form.is_valid():
+            form.save()
+            messages.success(request, "New customer defaults saved.")
+            return redirect("customers:customer_defaults")
+        return render(request, self.template_name, {"form": form}, status=422)
 
 
 class DelayedChangeListView(ObjectListView):

@@ -93,6 +93,21 @@
     }
   }, true);
 
+  // Long multi-selects (currencies, tags) become searchable: type to filter, click to add, × to remove.
+  function enhanceMultiSelects(root) {
+    if (!window.TomSelect) return;
+    root.querySelectorAll("select[multiple].cx-multiselect, select[multiple][data-searchable]").forEach(select => {
+      if (select.tomselect) return;
+      new TomSelect(select, {
+        plugins: ["remove_button", "checkbox_options"], hidePlaceholder: true, maxOptions: null,
+        placeholder: select.dataset.placeholder || "Type to search…",
+        render: {no_results: () => '<div class="no-results small text-muted px-2">No match</div>'},
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => enhanceMultiSelects(document));
+  document.addEventListener("htmx:afterSettle", event => enhanceMultiSelects(event.detail.elt || document));
+
   // Actions on summary rows (Generate Invoice) wait until at least one period is ticked.
   function refreshPeriodActions() {
     const ticked = document.querySelectorAll("#summary-selection input[name=periods]:checked").length > 0;
