@@ -8,7 +8,8 @@ class AccountOptionsForm(forms.ModelForm):
 
     class Meta:
         model = AccountOptions
-        fields = ["company_name", "company_address", "company_email", "number_range_start", "block_size",
+        fields = ["company_name", "company_address", "company_email", "company_logo", "number_range_start",
+                  "block_size",
                   "invoice_number_prefix", "invoice_next_number", "invoice_line_grouping",
                   "invoice_empty_periods"]
         widgets = {"company_address": forms.Textarea(attrs={"rows": 3})}

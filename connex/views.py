@@ -140,7 +140,7 @@ class AccountOptionsView(View):
         return render(request, self.template_name, {"form": AccountOptionsForm(instance=AccountOptions.get())})
 
     def post(self, request):
-        form = AccountOptionsForm(request.POST, instance=AccountOptions.get())
+        form = AccountOptionsForm(request.POST, request.FILES, instance=AccountOptions.get())
         if form.is_valid():
             form.save()
             messages.success(request, "Options saved.")

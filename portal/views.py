@@ -11,7 +11,7 @@ from connex.registry import registry
 from contacts.models import Contact
 from customers.models import ApprovedCLI
 
-from . import auth, services
+from . import auth, selectors, services
 from .access import portal_customer, portal_login_required
 from .forms import CLIForm, CodeForm, PasswordResetForm, PasswordResetRequestForm, PortalLoginForm
 from .models import PortalEvent
@@ -51,10 +51,14 @@ def dashboard(request):
     customer = contact.customer
     sections = [item for item in registry.portal_nav
                 if item.section and customer.shows_in_portal(item.section)]
+    pending = verification_pending(contact)
     return render(request, "portal/dashboard.html", {
         "contact": contact, "customer": customer, "sections": sections,
-        "verification_pending": verification_pending(contact),
+        "verification_pending": pending,
         "pending_clis": customer.approved_clis.filter(approved_at__isnull=True, revoked_at__isnull=True).count(),
+        "usage": selectors.usage_figures(customer=customer),
+        "invoices": selectors.latest_invoices(customer=customer) if customer.shows_in_portal("invoices") else None,
+        "next_steps": selectors.next_steps(customer=customer, contact=contact, verification_pending=pending),
     })
 
 
