@@ -48,7 +48,42 @@ class CustomerListView(ObjectListView):
         for key in ("page", "_export", "per_page"):
             board.pop(key, None)
         context["filter_query"] = board.urlencode()
+        context["group_choices"] = [(key, label) for key, (label, _, _) in selectors.GROUP_FIELDS.items()]
+        context["group_levels"] = self.group_levels()
+        if context["group_levels"]:
+            context["groups"] = selectors.customer_groups(queryset=self.object_list, levels=context["group_levels"])
         return context
+
+    def group_levels(self):
+        return [level for level in self.request.GET.getlist("group") if level in selectors.GROUP_FIELDS][:2]
+
+    def render_to_response(self, context, **kwargs):
+        if self.request.GET.get("_export") == "csv" and self.group_levels():
+            return group_csv_response(self.group_levels(), selectors.customer_groups(
+                queryset=self.object_list, levels=self.group_levels()))
+        return super().render_to_response(context, **kwargs)
+
+
+def group_csv_response(levels, groups):
+    """The grouped board as CSV: one line per group (and sub-group) with its count and figures."""
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers-grouped.csv"'
+    writer = csv.writer(response)
+    names = [selectors.GROUP_FIELDS[level][0] for level in levels]
+    writer.writerow([*names, "Customers", "Balance", "Average balance", "Debit limit", "Channels",
+                     "Channels in use"])
+
+    def figures(row):
+        return [row["count"], f"{row['balance'] or 0:.2f}", f"{row['balance_avg'] or 0:.2f}",
+                f"{row['debit_limit'] or 0:.2f}", row["channels"] or 0, row["channels_in_use"] or 0]
+
+    for group in groups:
+        writer.writerow([group["label"], *([""] * (len(levels) - 1)), *figures(group)])
+        for child in group["children"]:
+            writer.writerow([group["label"], child["label"], *figures(child)])
+    return response
 
 
 class CustomerFormView(View):
