@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import path
 
 from connex import urls as connex_urls
+from connex.permissions import public_view
 from tests.factories import ContactFactory, StaffFactory
 
 
@@ -24,6 +25,7 @@ def test_portal_404_is_a_page_in_the_portal_layout(client, portal_login, db):
     assert "Page not found" in page and "cx-portal-navbar" in page and "Back to your dashboard" in page
 
 
+@public_view
 def _boom(request):
     raise RuntimeError("the database went away")
 

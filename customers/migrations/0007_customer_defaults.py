@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_audit_without_live_figures'),
+        ('customers', '0006_custom_permissions'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 
