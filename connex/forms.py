@@ -22,7 +22,7 @@ class AccountOptionsForm(OptionsForm):
 
     class Meta:
         model = AccountOptions
-        fields = ["company_name", "company_address", "company_email"]
+        fields = ["company_name", "company_address", "company_email", "company_logo"]
         widgets = {"company_address": forms.Textarea(attrs={"rows": 3})}
 
 

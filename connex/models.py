@@ -58,6 +58,9 @@ class AccountOptions(SingleRowModel):
     company_name = models.CharField(max_length=200, default="Connex Carrier Ltd")
     company_address = models.TextField(blank=True)
     company_email = models.EmailField(blank=True)
+    company_logo = models.ImageField(upload_to="branding/", blank=True,
+                                     help_text="Shown in the customer portal's top bar (PNG, JPEG or WebP image, "
+                                               "about 200×50 px).")
 
     class Meta(SingleRowModel.Meta):
         verbose_name = "account options"

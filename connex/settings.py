@@ -99,6 +99,7 @@ TEMPLATES = [
                 "connex.context_processors.navigation",
                 "portal.context_processors.portal_navigation",
             ],
+            "builtins": ["connex.templatetags.connex_format"],
         },
     }
 ]

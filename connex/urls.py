@@ -19,8 +19,12 @@ api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks"]
 settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTINGS_APPS]
 
+handler404 = "connex.views.page_not_found"
+handler500 = "connex.views.server_error"
+
 urlpatterns = [
     path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
+    path("favicon.ico", public_view(RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True))),
     path("healthz", public_view(views.healthz), name="healthz"),
     path("login/", public_view(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),

@@ -6,8 +6,9 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -91,19 +92,26 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
         chosen = self.chosen_columns()
         optional = [name for name in table_class.base_columns if name not in table_class.fixed_columns]
         ordered = [name for name in chosen if name in optional] + [n for n in optional if n not in chosen]
+        headers = self.column_headers()
         context.update(
             title=self.title,
             search_placeholder=self.search_placeholder,
             query=self.request.GET.get("q", ""),
             per_page_choices=PER_PAGE_CHOICES,
             column_choices=[
-                {"name": name, "label": table_class.base_columns[name].header or name, "shown": name in chosen}
+                {"name": name, "label": headers.get(name) or name, "shown": name in chosen}
                 for name in ordered
             ],
             preference_key=table_class.preference_key,
             filtered_count=context["table"].paginator.count if context["table"].page else None,
         )
         return context
+
+    def column_headers(self):
+        """Every column's header as the table shows it (verbose names resolved from the model)."""
+        table = self.table_class(self.table_class._meta.model.objects.none() if self.table_class._meta.model
+                                 else [])
+        return {column.name: str(column.header) for column in table.columns.all()}
 
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == "object-table":
@@ -165,7 +173,7 @@ class OptionsFormView(PermissionRequiredMixin, View):
         return self.render_form(request, self.form_class(instance=self.form_class._meta.model.get()))
 
     def post(self, request):
-        form = self.form_class(request.POST, instance=self.form_class._meta.model.get())
+        form = self.form_class(request.POST, request.FILES, instance=self.form_class._meta.model.get())
         if form.is_valid():
             form.save()
             messages.success(request, f"{self.title} settings saved.")
@@ -273,3 +281,23 @@ class SystemHealthView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         report, healthy = _health_context()
         return super().get_context_data(report=report, healthy=healthy, title="System health", **kwargs)
+
+
+def _is_portal(request):
+    return request.path.startswith("/portal/")
+
+
+def page_not_found(request, exception=None):
+    """404 in the look of the side the visitor is on: the panel, or the customer portal."""
+    template = "portal/404.html" if _is_portal(request) else "404.html"
+    return render(request, template, {"request_id": getattr(request, "request_id", None)}, status=404)
+
+
+def server_error(request):
+    """500 without context processors or queries: the failure may be the database itself."""
+    portal = _is_portal(request)
+    html = loader.get_template("500.html").render({
+        "request_id": getattr(request, "request_id", None), "home_url": "/portal/" if portal else "/",
+        "brand": "Customer portal" if portal else "Connex",
+        "home_label": "Back to your dashboard" if portal else "Back to Customers"})
+    return HttpResponseServerError(html)

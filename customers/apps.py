@@ -10,12 +10,14 @@ class CustomersConfig(AppConfig):
             CardTab,
             HealthCheck,
             NavItem,
+            SettingsSection,
             register_card_tab,
             register_customer_access,
             register_demo_loader,
             register_health_check,
             register_main_section,
             register_nav,
+            register_settings_section,
         )
 
         from . import selectors
@@ -32,6 +34,9 @@ class CustomersConfig(AppConfig):
         register_customer_access(visible_through_customer=selectors.visible_through_customer,
                                  customer_get_visible=selectors.customer_get_visible)
         register_health_check(HealthCheck("stuck_imports", "Customer imports", stuck_imports_health, order=70))
+        register_settings_section(SettingsSection(
+            "New customers", "customers:customer_defaults", order=20,
+            description="Currency, channels and CPS a new customer starts with."))
         register_nav(NavItem("Delayed changes", "delayed_change_list", order=75, icon="clock-history",
                              permission="customers.view_delayedchange"))
         register_main_section(CardSection("delayed_changes", "customers/partials/section_delayed_changes.html",

@@ -28,8 +28,21 @@ STATUSES = ["active"] * 6 + ["inactive", "penalty", "pending_approval"]
 TAGS = ["wholesale", "retail", "premium", "cli-route", "cc-route", "trial", "enterprise"]
 FIRST = ["Alice", "Bob", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam"]
 LAST = ["Smith", "Novak", "García", "Okafor", "Tanaka", "Müller", "Rossi", "Khan", "Dubois", "Silva"]
-MOBILE_PREFIX = {"US": "+1202555", "DE": "+4915112", "GB": "+4477009", "CA": "+1416555", "AU": "+6141255",
-                 "IN": "+9198765"}
+
+
+def demo_mobile(country, rng):
+    """A mobile number that passes the contact's own validation: the country's example mobile
+    number from libphonenumber with its last digits varied, kept only when still valid."""
+    import phonenumbers
+
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    national = str(example.national_number)
+    for _ in range(50):
+        candidate = phonenumbers.PhoneNumber(country_code=example.country_code,
+                                             national_number=int(f"{national[:-3]}{rng.randint(0, 999):03d}"))
+        if phonenumbers.is_valid_number(candidate):
+            return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
 
 def load_demo_customers(stdout):
@@ -81,7 +94,7 @@ def load_demo_customers(stdout):
             Contact.objects.create(
                 customer=customer, name=f"{first} {last}",
                 email=f"{first.lower()}.{number}@{slug}.example",
-                mobile=f"{MOBILE_PREFIX[country]}{rng.randint(1000, 9999)}",
+                mobile=demo_mobile(country, rng),
                 contact_type=["billing", "technical", "noc", "sales"][number % 4],
                 email_verified=rng.random() < 0.8, mobile_verified=rng.random() < 0.6,
             )

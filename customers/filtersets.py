@@ -12,9 +12,9 @@ class CustomerFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Customer.Status.choices, distinct=False,
                                                  widget=forms.CheckboxSelectMultiple)
     currency = django_filters.MultipleChoiceFilter(choices=currency_choices(), distinct=False,
-                                                   widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm"}))
+                                                   widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm cx-multiselect"}))
     tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), distinct=True,
-                                                    widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm"}))
+                                                    widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm cx-multiselect"}))
     reseller = django_filters.ModelChoiceFilter(queryset=ResellerGroup.objects.all(),
                                                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     account_manager = django_filters.ModelChoiceFilter(

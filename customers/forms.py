@@ -8,6 +8,7 @@ from connex.iso import country_choices, currency_choices
 from .models import (
     AllowedWindow,
     Customer,
+    CustomerDefaults,
     PortalSection,
     ResellerGroup,
     list_split,
@@ -125,6 +126,8 @@ class CustomerForm(forms.ModelForm):
                               widget=forms.TextInput(attrs={"list": "tag-suggestions"}))
     topup_currencies = SeparatedChoicesField(
         label="Restrict top-up currencies", required=False, choices=currency_choices(),
+        widget=forms.SelectMultiple(attrs={"class": "form-select cx-multiselect",
+                                           "data-placeholder": "Type a code or name…"}),
         help_text="Other currencies accepted for top-ups.",
         error_messages={"invalid_choice": "“%(value)s” is not an ISO 4217 currency code."})
     portal_access = SeparatedChoicesField(
@@ -161,6 +164,13 @@ class CustomerForm(forms.ModelForm):
             self.initial["tag_names"] = ", ".join(tag.name for tag in self.instance.tags.all())
         else:
             self.initial.setdefault("portal_access", [s.value for s in PortalSection])
+            # The currency can never change later, so it is a deliberate choice or the company's default;
+            # limits start from Settings → New customers (0 would refuse every call).
+            defaults = CustomerDefaults.get()
+            self.fields["currency"].choices = [("", "— choose the account currency —"), *currency_choices()]
+            self.fields["currency"].help_text = "Fixed once the customer exists."
+            self.initial.update(currency=defaults.currency, channels=defaults.channels,
+                                flow_speed=defaults.flow_speed)
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -277,6 +287,18 @@ class CustomerBulkEditForm(forms.Form):
     def has_changes(self):
         values, add, remove = self.changes()
         return bool(values or add or remove)
+
+
+class CustomerDefaultsForm(forms.ModelForm):
+    currency = forms.ChoiceField(choices=[("", "— none: staff choose each time —"), *currency_choices()],
+                                 required=False, widget=forms.Select(attrs={"class": "form-select"}),
+                                 help_text="Preselected for new customers. A customer's currency never changes.")
+
+    class Meta:
+        model = CustomerDefaults
+        fields = ["currency", "channels", "flow_speed"]
+        widgets = {"channels": forms.NumberInput(attrs={"class": "form-control"}),
+                   "flow_speed": forms.NumberInput(attrs={"class": "form-control"})}
 
 
 class DelayForm(forms.Form):

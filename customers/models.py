@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from datetime import datetime, time
 from decimal import Decimal
@@ -14,7 +15,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from tomlkit.exceptions import ParseError
+from tomlkit.exceptions import (
+    EmptyKeyError,
+    InvalidControlChar,
+    ParseError,
+    UnexpectedCharError,
+    UnexpectedEofError,
+)
 
 from connex.iso import country_choices, country_codes, currency_codes
 from connex.models import TimeStampedModel
@@ -65,16 +72,67 @@ def validate_country(value):
         raise ValidationError(f"“{value}” is not an ISO 3166 country code.")
 
 
+_CHARACTER_NAMES = {"\r": "a carriage return (a lone \\r line break)", "\n": "the end of the line",
+                    "\t": "a tab", " ": "a space", "\x00": "a NUL character (binary data)"}
+
+
+def _character_name(char):
+    if char in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[char]
+    if char and (ord(char[0]) < 0x20 or ord(char[0]) == 0x7F):
+        return f"the control character U+{ord(char[0]):04X}"
+    return f"“{char}”"
+
+
+def toml_error_message(text: str, exc: ParseError) -> str:
+    """A TOML parse error in words, with the line it is on.
+
+    tomlkit reports the end of the text as the character NUL and words its messages for
+    programmers; staff need to know what is wrong and where.
+    """
+    raw = str(exc.args[0] if exc.args else exc)
+    detail = re.sub(r" at line \d+ col \d+$", "", raw)
+    lines = text.splitlines() or [""]
+    line_no, column = exc.line, exc.col
+    at_end = False
+    if isinstance(exc, UnexpectedEofError) or (isinstance(exc, UnexpectedCharError) and "'\\x00'" in detail):
+        at_end = "\x00" not in text
+    if "\x00" in text:
+        line_no = text[:text.index("\x00")].count("\n") + 1
+        sentence = "The text contains a NUL character (binary data); paste plain text only."
+    elif at_end:
+        line_no = max((i for i, line in enumerate(lines, 1) if line.strip()), default=1)
+        sentence = "The text ends before a value is complete: a closing bracket, quote or a value is missing."
+    elif isinstance(exc, InvalidControlChar):
+        char = "\r" if "000d" in detail else None
+        sentence = (f"{_character_name(char).capitalize()} is not allowed here; use ordinary line breaks."
+                    if char else "A control character is not allowed here; remove it or write it as an escape like \\t.")
+    elif isinstance(exc, EmptyKeyError):
+        sentence = "A key is missing before “=”."
+    elif isinstance(exc, UnexpectedCharError):
+        char = re.search(r"Unexpected character: '(.*)'$", detail)
+        found = char.group(1).encode().decode("unicode_escape") if char else ""
+        if found == "\n":
+            sentence = f"The line ends at column {column + 1} before it is complete (a closing bracket or value is missing)."
+        else:
+            sentence = f"{_character_name(found)[:1].upper()}{_character_name(found)[1:]} is not expected at column {column + 1}."
+    elif (duplicate := re.match(r'Key "(.+)" already exists', detail)):
+        sentence = f"The key “{duplicate.group(1)}” is set twice."
+    else:
+        sentence = detail.rstrip(".") + "."
+    line_no = min(max(line_no, 1), len(lines))
+    shown = lines[line_no - 1].replace("\x00", "").replace("\r", "").strip()
+    return f"Line {line_no} ({shown or 'empty'}): {sentence}"
+
+
 def validate_toml(value):
-    """Vars must parse as TOML; the error names the line and column."""
+    """Vars must parse as TOML; the error says what is wrong and shows the line."""
     if not value:
         return
     try:
         tomlkit.parse(value)
     except ParseError as exc:
-        raise ValidationError(
-            f"Invalid TOML at line {exc.line}, column {exc.col}: {exc.args[0] if exc.args else exc}"
-        )
+        raise ValidationError(f"Not valid TOML. {toml_error_message(value, exc)}", code="toml")
 
 
 class ResellerGroup(TimeStampedModel):
@@ -501,3 +559,34 @@ def _display(model_field, value):
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     return str(value)
+
+
+@pghistory.track(
+    pghistory.InsertEvent("customer_defaults.created"),
+    pghistory.UpdateEvent("customer_defaults.updated"),
+    exclude=["updated"],
+)
+class CustomerDefaults(TimeStampedModel):
+    """What a new customer starts with (Settings → New customers), one row.
+
+    Channels and CPS of 0 refuse every call, so a new account starts with working limits.
+    """
+
+    currency = models.CharField(max_length=3, blank=True, validators=[validate_currency],
+                                help_text="Preselected for new customers. Blank: staff must choose one.")
+    channels = models.PositiveIntegerField(default=10, help_text="Concurrent calls a new customer may make.")
+    flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=5,
+                                             help_text="Calls per second a new customer may start.")
+
+    class Meta:
+        verbose_name = "new customer defaults"
+        verbose_name_plural = "new customer defaults"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="customerdefaults_single_row")]
+
+    def __str__(self):
+        return "New customer defaults"
+
+    @classmethod
+    def get(cls):
+        defaults, _ = cls.objects.get_or_create(pk=1)
+        return defaults

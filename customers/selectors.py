@@ -116,3 +116,60 @@ def stuck_imports_health():
     return Health(count == 0, f"{count} stuck" if count else "none stuck", count,
                   details=[f"#{i.pk} {i.original_name}: {i.get_state_display().lower()} since "
                            f"{i.updated:%Y-%m-%d %H:%M}" for i in stuck.order_by("updated")[:10]])
+# Board row groups: the name staff pick → (the column grouped on, how a group is filtered on the board).
+GROUP_FIELDS = {
+    "status": ("Status", "status", "status"),
+    "currency": ("Currency", "currency", "currency"),
+    "reseller": ("Reseller", "reseller__name", "reseller"),
+    "account_manager": ("Account manager", "account_manager__username", "account_manager"),
+    "tag": ("Tag", "tags__name", "tags"),
+    "country": ("Country", "country", None),
+}
+
+
+def customer_groups(*, queryset, levels):
+    """Group rows of the board: count and sums/averages per group, one or two levels deep.
+
+    One GROUP BY query per level, whatever the number of groups. A customer with several tags
+    counts in each of its tag groups.
+    """
+    from django.db.models import Avg, Count, Sum
+
+    levels = [level for level in levels if level in GROUP_FIELDS][:2]
+    if not levels:
+        return []
+    # Aggregate names must not shadow the columns they read.
+    aggregates = {"count": Count("pk", distinct=True), "sum_balance": Sum("balance"), "avg_balance": Avg("balance"),
+                  "sum_debit_limit": Sum("debit_limit"), "sum_channels": Sum("channels"),
+                  "sum_channels_in_use": Sum("channels_in_use")}
+    base = queryset.order_by().select_related(None).prefetch_related(None)
+    fields = [GROUP_FIELDS[level][1] for level in levels]
+    def figures(row):
+        return dict(row, balance=row["sum_balance"], balance_avg=row["avg_balance"],
+                    debit_limit=row["sum_debit_limit"], channels=row["sum_channels"],
+                    channels_in_use=row["sum_channels_in_use"])
+
+    top = [figures(row) for row in base.values(fields[0]).annotate(**aggregates).order_by(fields[0])]
+    children = {}
+    if len(fields) == 2:
+        for row in base.values(*fields).annotate(**aggregates).order_by(*fields):
+            children.setdefault(row[fields[0]], []).append(figures(row))
+    names = {"status": dict(queryset.model.Status.choices)}
+    if "account_manager" in levels:  # show people by name: one more query, whatever the number of groups
+        from django.contrib.auth import get_user_model
+
+        names["account_manager"] = ({user.username: user.get_full_name() or user.username
+                             for user in get_user_model().objects.filter(managed_customers__in=base).distinct()})
+    for row in top:
+        row["key"] = row[fields[0]]
+        row["label"] = _group_label(levels[0], row["key"], names)
+        row["children"] = [dict(child, key=child[fields[1]],
+                                label=_group_label(levels[1], child[fields[1]], names))
+                           for child in children.get(row["key"], [])]
+    return top
+
+
+def _group_label(level, value, names):
+    if value in (None, ""):
+        return f"No {GROUP_FIELDS[level][0].lower()}"
+    return str(names.get(level, {}).get(value, value))

@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 
+from connex.templatetags.connex_format import format_money
+
 from .models import Customer, DelayedChange
 
 
@@ -9,9 +11,9 @@ class MoneyColumn(tables.Column):
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
+    def render(self, value, record):
         css = "negative" if value < 0 else ""
-        return format_html('<span class="{}">{}</span>', css, f"{value:,.2f}")
+        return format_html('<span class="{}">{}</span>', css, format_money(value, getattr(record, "currency", "")))
 
     def value(self, value):
         return f"{value:.2f}"

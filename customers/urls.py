@@ -17,6 +17,7 @@ urlpatterns += [
     path("import/", views.CustomerImportView.as_view(), name="customer_import"),
     path("import/template.<str:fmt>", views.customer_import_template, name="customer_import_template"),
     path("import/<int:pk>/", views.CustomerImportDetailView.as_view(), name="customer_import_detail"),
+    path("defaults/", views.CustomerDefaultsView.as_view(), name="customer_defaults"),
     path("bulk-edit/", views.CustomerBulkEditView.as_view(), name="customer_bulk_edit"),
     path("delayed-changes/<int:pk>/cancel/", views.DelayedChangeCancelView.as_view(), name="delayed_change_cancel"),
 ]

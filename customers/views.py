@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -21,11 +22,12 @@ from .filtersets import CustomerFilterSet, DelayedChangeFilterSet
 from .forms import (
     AllowedWindowFormSet,
     CustomerBulkEditForm,
+    CustomerDefaultsForm,
     CustomerForm,
     CustomerImportForm,
     DelayForm,
 )
-from .models import Customer, CustomerImport, DelayedChange, Tag
+from .models import Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
 from .tables import CustomerTable, DelayedChangeTable
 
 
@@ -49,7 +51,42 @@ class CustomerListView(ObjectListView):
         for key in ("page", "_export", "per_page"):
             board.pop(key, None)
         context["filter_query"] = board.urlencode()
+        context["group_choices"] = [(key, label) for key, (label, _, _) in selectors.GROUP_FIELDS.items()]
+        context["group_levels"] = self.group_levels()
+        if context["group_levels"]:
+            context["groups"] = selectors.customer_groups(queryset=self.object_list, levels=context["group_levels"])
         return context
+
+    def group_levels(self):
+        return [level for level in self.request.GET.getlist("group") if level in selectors.GROUP_FIELDS][:2]
+
+    def render_to_response(self, context, **kwargs):
+        if self.request.GET.get("_export") == "csv" and self.group_levels():
+            return group_csv_response(self.group_levels(), selectors.customer_groups(
+                queryset=self.object_list, levels=self.group_levels()))
+        return super().render_to_response(context, **kwargs)
+
+
+def group_csv_response(levels, groups):
+    """The grouped board as CSV: one line per group (and sub-group) with its count and figures."""
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers-grouped.csv"'
+    writer = csv.writer(response)
+    names = [selectors.GROUP_FIELDS[level][0] for level in levels]
+    writer.writerow([*names, "Customers", "Balance", "Average balance", "Debit limit", "Channels",
+                     "Channels in use"])
+
+    def figures(row):
+        return [row["count"], f"{row['balance'] or 0:.2f}", f"{row['balance_avg'] or 0:.2f}",
+                f"{row['debit_limit'] or 0:.2f}", row["channels"] or 0, row["channels_in_use"] or 0]
+
+    for group in groups:
+        writer.writerow([group["label"], *([""] * (len(levels) - 1)), *figures(group)])
+        for child in group["children"]:
+            writer.writerow([group["label"], child["label"], *figures(child)])
+    return response
 
 
 class CustomerFormView(PermissionRequiredMixin, View):
@@ -101,6 +138,12 @@ class CustomerFormView(PermissionRequiredMixin, View):
             except IntegrityError:
                 form.add_error("name", "A customer with this name already exists.")
             else:
+                created = pk is None
+                if request.POST.get("action") == "stay" and created:
+                    # Save & Stay while creating: a fresh form for the next customer.
+                    messages.success(request, format_html('Customer <a href="{}">{}</a> created. Enter the next one.',
+                                                          customer.get_absolute_url(), customer.name))
+                    return redirect("customers:customer_add")
                 messages.success(request, f"Customer “{customer.name}” saved.")
                 if request.POST.get("action") == "stay":
                     return redirect("customers:customer_edit", pk=customer.pk)
@@ -346,6 +389,29 @@ class CustomerBulkEditView(PermissionRequiredMixin, View):
         return render(request, self.template_name, {
             "form": form, "total": total, "sample": sample,
             "pks": [] if request.POST.get("select_all_matching") else request.POST.getlist("pk")}, status=status)
+
+
+class CustomerDefaultsView(PermissionRequiredMixin, View):
+    """Settings → New customers: what the customer form starts with."""
+
+    template_name = "customers/customer_defaults.html"
+
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        if request.method == "POST":
+            return ("customers.change_customerdefaults",)
+        return ("customers.view_customerdefaults",)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": CustomerDefaultsForm(instance=CustomerDefaults.get())})
+
+    def post(self, request):
+        form = CustomerDefaultsForm(request.POST, instance=CustomerDefaults.get())
+        if form.is_valid():
+            form.save()
+            messages.success(request, "New customer defaults saved.")
+            return redirect("customers:customer_defaults")
+        return render(request, self.template_name, {"form": form}, status=422)
 
 
 class DelayedChangeListView(ObjectListView):

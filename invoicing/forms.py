@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from connex.forms import OptionsForm
+from summaries.periods import Period
 
 from .models import Invoice, InvoiceTemplate, InvoicingOptions, Payment
 
@@ -24,8 +25,19 @@ class ReasonForm(forms.Form):
 
 
 class DraftForm(forms.Form):
-    period = forms.CharField(widget=forms.TextInput(attrs={**TEXT, "placeholder": "monthly:2026-10-01"}),
-                             help_text="daily:YYYY-MM-DD, weekly:YYYY-MM-DD (a Monday) or monthly:YYYY-MM-01")
+    """A draft for the day, week (Monday–Sunday) or month that contains the chosen date."""
+
+    kind = forms.ChoiceField(label="Period", choices=[("monthly", "Month"), ("weekly", "Week"), ("daily", "Day")],
+                             widget=forms.Select(attrs={**SELECT, "aria-label": "Period length"}))
+    day = forms.DateField(label="Containing", widget=forms.DateInput(
+        attrs={**TEXT, "type": "date", "aria-label": "A day in the period"}),
+        error_messages={"required": "Pick a day in the period.", "invalid": "Enter a date as YYYY-MM-DD."})
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("day"):
+            cleaned["period"] = Period.containing(cleaned["kind"], cleaned["day"])
+        return cleaned
 
 
 class PaymentForm(forms.Form):

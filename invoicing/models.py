@@ -157,6 +157,13 @@ class Invoice(TimeStampedModel):
         return self.total - self.amount_paid
 
     @property
+    def period_display(self):
+        """The period as people read it (last day included); a receipt shows the day of its payment."""
+        from connex.templatetags.connex_format import format_period
+
+        return format_period(self.period_start, self.period_end)
+
+    @property
     def period_last_day(self):
         """The last day the period covers (the stored end is exclusive)."""
         return (self.period_end - timedelta(microseconds=1)).date() if self.period_end > self.period_start \

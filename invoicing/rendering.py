@@ -66,6 +66,7 @@ def invoice_data(invoice, company, lines=None) -> dict:
             "number": invoice.number or "", "kind": invoice.kind, "status": invoice.get_status_display(),
             "currency": invoice.currency, "issue_date": invoice.issue_date, "due_date": invoice.due_date,
             "period_start": invoice.period_start, "period_end": invoice.period_end,
+            "period": invoice.period_display,
             "period_last_day": invoice.period_end - timedelta(microseconds=1)
             if invoice.period_end > invoice.period_start else invoice.period_end,
             "subtotal": money(invoice.subtotal), "tax_percent": f"{invoice.tax_percent:.2f}",

@@ -10,7 +10,7 @@ from .models import Invoice
 class InvoiceTable(tables.Table):
     preference_key = "invoices"
     fixed_columns = ("number",)
-    default_columns = ("customer", "status", "period_start", "period_end", "issue_date", "due_date", "currency",
+    default_columns = ("customer", "status", "period", "issue_date", "due_date", "currency",
                        "subtotal", "tax_amount", "total", "amount_paid", "pdf")
 
     number = tables.Column(linkify=True, empty_values=(), order_by=("number", "pk"),
@@ -20,8 +20,7 @@ class InvoiceTable(tables.Table):
                              order_by=("customer__name",))
     kind = tables.Column()
     status = tables.Column()
-    period_start = tables.DateTimeColumn(verbose_name="Period from", format="Y-m-d")
-    period_end = tables.DateTimeColumn(verbose_name="Period to (excl.)", format="Y-m-d")
+    period = tables.Column(accessor="period_start", verbose_name="Period (UTC)", order_by=("period_start",))
     issue_date = tables.DateColumn(format="Y-m-d")
     due_date = tables.DateColumn(format="Y-m-d")
     currency = tables.Column()
@@ -40,6 +39,12 @@ class InvoiceTable(tables.Table):
         order_by = ("-period_start",)
         attrs = {"class": "table table-sm table-hover align-middle", "id": "invoice-table"}
         empty_text = "No invoices match."
+
+    def render_period(self, record):
+        return record.period_display
+
+    def value_period(self, record):
+        return record.period_display
 
     def render_number(self, record):
         return str(record)

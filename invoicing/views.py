@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from connex.models import AccountOptions
 from connex.permissions import permission_required
+from connex.templatetags.connex_format import format_money
 from connex.views import ObjectListView, OptionsFormView
 from customers.models import Customer
 from customers.selectors import customer_get_visible, visible_through_customer
@@ -130,7 +131,7 @@ def invoice_draft_create(request, customer_pk):
     form = DraftForm(request.POST)
     if form.is_valid():
         try:
-            period = Period.from_key(form.cleaned_data["period"].strip(), services.INVOICE_PERIODS)
+            period = form.cleaned_data["period"]
             invoice = services.invoice_create(customer=customer, start=period.start, end=period.end,
                                               label=period.label, user=request.user)
         except ValidationError as exc:
@@ -139,7 +140,8 @@ def invoice_draft_create(request, customer_pk):
             messages.success(request, f"Draft created for {period.label}.")
             return redirect(invoice)
     else:
-        messages.error(request, "Enter a period, e.g. monthly:2026-10-01.")
+        for errors in form.errors.values():
+            messages.error(request, f"Draft not created: {' '.join(errors)}")
     return _back_to_card(customer)
 
 
@@ -228,8 +230,13 @@ def _save_line_form(request, save, success):
 
 def invoices_tab_context(request, customer):
     invoices = Invoice.objects.filter(customer=customer).order_by("-period_start", "-pk")[:200]
-    return {"invoices": invoices, "draft_form": DraftForm(),
+    return {"invoices": invoices, "draft_form": DraftForm(initial={"kind": "monthly", "day": _last_month_start()}),
             "totals": selectors.invoice_totals(Invoice.objects.filter(customer=customer))}
+
+
+def _last_month_start():
+    first = datetime.now(UTC).date().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
 
 
 def payments_tab_context(request, customer, form=None):
@@ -260,7 +267,7 @@ def payment_add(request, customer_pk):
             else:
                 form.add_error(None, exc)
         else:
-            messages.success(request, f"Payment of {payment.amount:,.2f} {payment.currency} recorded "
+            messages.success(request, f"Payment of {format_money(payment.amount, payment.currency)} recorded "
                                       f"({payment.get_status_display().lower()}).")
             return _back_to_card(customer, "payments")
     context = {"customer": customer, **payments_tab_context(request, customer, form)}

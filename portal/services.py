@@ -190,13 +190,46 @@ def email_verification_confirm(*, token, ip=None) -> Contact | None:
     return contact
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What a contact is told after asking for a code: what really happened and what to do."""
+
+    level: str  # a django.contrib.messages level name: "success", "warning" or "error"
+    text: str
+
+
+def code_delivery_notice(*, message, to) -> Notice:
+    """Tell the truth about a code sent by text message, judged when it is queued.
+
+    A wrong address fails at once; without an SMS provider the outbox marks the message
+    "not sent", so promising a code would leave the contact waiting for nothing.
+    """
+    from connex.models import AccountOptions
+    from messaging.models import Message
+    from messaging.transports import sms_configured
+
+    options = AccountOptions.get()
+    provider = options.company_name or "Your provider"
+    reach = f" at {options.company_email}" if options.company_email else ""
+    if message.state == Message.State.FAILED:
+        return Notice("error", f"We could not send a code to {to}: {message.error.rstrip('.')}. "
+                               f"Ask {provider}{reach} to correct the number.")
+    if not sms_configured(options):
+        return Notice("warning", f"No code was sent to {to}: {provider} has not set up text messages yet. "
+                                 f"Contact them{reach} to verify this number another way, or try again later.")
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return Notice("success", f"We sent a 6-digit code by text message to {to}. It usually arrives within a "
+                             f"minute and works for {minutes} minutes.")
+
+
 @transaction.atomic
-def mobile_verification_send(*, contact) -> None:
+def mobile_verification_send(*, contact):
+    """Issue a code and queue it by SMS; returns the outbox message."""
     if not contact.mobile:
         raise ValidationError("Your contact details have no mobile number; ask your provider to add it.")
     code = _code_issue(contact=contact, purpose=PortalCode.Purpose.MOBILE, target=contact.mobile)
-    message_queue(channel="sms", to=contact.mobile, kind="verification", customer=contact.customer,
-                  contact=contact, body=f"Your {contact.customer.name} verification code is {code}")
+    return message_queue(channel="sms", to=contact.mobile, kind="verification", customer=contact.customer,
+                         contact=contact, body=f"Your {contact.customer.name} verification code is {code}")
 
 
 @transaction.atomic
@@ -225,9 +258,10 @@ def cli_submit(*, contact, number, ip=None) -> ApprovedCLI:
         cli.approved_at = cli.revoked_at = None
         cli.save(update_fields=["approved_at", "revoked_at", "updated"])
     code = _code_issue(contact=contact, purpose=PortalCode.Purpose.CLI, target=e164)
-    message_queue(channel="sms", to=e164, kind="cli_verification", customer=customer, contact=contact,
-                  subject="CLI verification call",
-                  body=f"Verification call to {e164}: your code is {code}")
+    # Not saved: the view reads it to tell the contact whether the code really went out.
+    cli.code_message = message_queue(channel="sms", to=e164, kind="cli_verification", customer=customer,
+                                     contact=contact, subject="CLI verification",
+                                     body=f"Your code to approve {e164} as a caller ID is {code}")
     event_record(kind=PortalEvent.Kind.CLI_SUBMITTED, contact=contact, ip=ip, number=e164)
     return cli
 

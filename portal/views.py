@@ -12,7 +12,7 @@ from contacts.models import Contact
 from customers.models import ApprovedCLI
 from customers.selectors import visible_through_customer
 
-from . import auth, services
+from . import auth, selectors, services
 from .access import portal_customer, portal_login_required
 from .forms import CLIForm, CodeForm, PasswordResetForm, PasswordResetRequestForm, PortalLoginForm
 from .models import PortalEvent
@@ -52,10 +52,14 @@ def dashboard(request):
     customer = contact.customer
     sections = [item for item in registry.portal_nav
                 if item.section and customer.shows_in_portal(item.section)]
+    pending = customer.verification_pending()
     return render(request, "portal/dashboard.html", {
         "contact": contact, "customer": customer, "sections": sections,
-        "verification_pending": customer.verification_pending(),
+        "verification_pending": pending,
         "pending_clis": customer.approved_clis.filter(approved_at__isnull=True, revoked_at__isnull=True).count(),
+        "usage": selectors.usage_figures(customer=customer),
+        "invoices": selectors.latest_invoices(customer=customer) if customer.shows_in_portal("invoices") else None,
+        "next_steps": selectors.next_steps(customer=customer, contact=contact, verification_pending=pending),
     })
 
 
@@ -93,6 +97,11 @@ def password_reset_confirm(request, token):
 
 # Verification ---------------------------------------------------------------------------------
 
+def _notify(request, notice):
+    {"success": messages.success, "warning": messages.warning, "error": messages.error}[notice.level](
+        request, notice.text)
+
+
 @portal_login_required
 def verify(request):
     contact = request.portal_contact
@@ -122,11 +131,11 @@ def verify_email_confirm(request, token):
 def verify_mobile_send(request):
     contact = request.portal_contact
     try:
-        services.mobile_verification_send(contact=contact)
+        message = services.mobile_verification_send(contact=contact)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.info(request, f"We sent a 6-digit code by SMS to {contact.mobile}.")
+        _notify(request, services.code_delivery_notice(message=message, to=contact.mobile))
     return redirect("portal:verify")
 
 
@@ -170,8 +179,7 @@ def clis(request):
         except ValidationError as exc:
             form.add_error("number", exc)
         else:
-            messages.info(request, f"We are placing a verification call to {cli.number}. "
-                                   "Enter the 6-digit code you hear below.")
+            _notify(request, services.code_delivery_notice(message=cli.code_message, to=cli.number))
             return redirect("portal:clis")
     return _clis_page(request, form=form, status=422)
 
@@ -201,8 +209,8 @@ def cli_resend(request, pk):
     cli = _portal_cli(request, pk)
     if cli.is_active:
         raise Http404("Already approved.")
-    services.cli_submit(contact=request.portal_contact, number=cli.number, ip=client_ip(request))
-    messages.info(request, f"We are placing a new verification call to {cli.number}.")
+    cli = services.cli_submit(contact=request.portal_contact, number=cli.number, ip=client_ip(request))
+    _notify(request, services.code_delivery_notice(message=cli.code_message, to=cli.number))
     return redirect("portal:clis")
 
 

@@ -17,6 +17,9 @@ EXTENSION_MAX = 2**31 - 1
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$", re.IGNORECASE)
 digits_only = RegexValidator(r"^\d*$", "Digits only.")
 
+# One meaning of 0 for every entry that carries its own limit: no limit of its own.
+CHANNELS_HELP = "Concurrent calls for this entry; 0 means no limit of its own (the customer's channels apply)."
+
 
 def sip_realm():
     return getattr(settings, "SIP_REALM", "connex")
@@ -61,7 +64,7 @@ class SipUser(TimeStampedModel):
     realm = models.CharField(max_length=128, default=sip_realm, editable=False)
     ha1 = models.CharField("digest HA1", max_length=32, editable=False)
     password_changed = models.DateTimeField(null=True, editable=False)
-    channels = models.PositiveIntegerField(default=1, help_text="Concurrent calls; 0 blocks calls.")
+    channels = models.PositiveIntegerField(default=1, help_text=CHANNELS_HELP)
     flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=1)
     allowed_ips = ArrayField(models.CharField(max_length=64, validators=[validate_network]), default=list,
                              blank=True, verbose_name="IP restriction",
@@ -115,7 +118,7 @@ class IpAuthEntry(TimeStampedModel):
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="ip_auth_entries")
     address = models.CharField("IP / hostname", max_length=253, validators=[validate_host])
-    channels = models.PositiveIntegerField(default=0, help_text="Concurrent calls; 0 uses the customer's limit.")
+    channels = models.PositiveIntegerField(default=0, help_text=CHANNELS_HELP)
     flow_speed = models.PositiveIntegerField("flow speed (CPS)", default=0,
                                              help_text="Calls per second; 0 uses the customer's limit.")
     protocol = models.CharField(max_length=3, choices=Protocol.choices, default=Protocol.UDP)

@@ -76,12 +76,13 @@ WHERE customer_id = %(customer)s AND day >= %(since)s
 GROUP BY 1 ORDER BY 1 DESC LIMIT %(limit)s
 """
 
+# The last 24 clock hours ending with the current one; an hour without calls is a row of zeros.
 _LAST_HOURS_SQL = """
-SELECT hour, sum(attempts), sum(answered), sum(duration), sum(billed_duration), sum(pdd_ms_total),
-       sum(charge), sum(cost)
-FROM summaries_hourlysummary
-WHERE customer_id = %(customer)s AND hour IN (
-  SELECT DISTINCT hour FROM summaries_hourlysummary WHERE customer_id = %(customer)s ORDER BY hour DESC LIMIT 24)
+SELECT slot.hour, coalesce(sum(s.attempts), 0), coalesce(sum(s.answered), 0), coalesce(sum(s.duration), 0),
+       coalesce(sum(s.billed_duration), 0), coalesce(sum(s.pdd_ms_total), 0),
+       coalesce(sum(s.charge), 0), coalesce(sum(s.cost), 0)
+FROM generate_series(%(first)s::timestamptz, %(last)s::timestamptz, interval '1 hour') AS slot(hour)
+LEFT JOIN summaries_hourlysummary s ON s.customer_id = %(customer)s AND s.hour = slot.hour
 GROUP BY 1 ORDER BY 1 DESC
 """
 
@@ -103,7 +104,9 @@ def summary_table(*, customer_id: int, kind: str, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     with connection.cursor() as cursor:
         if kind == HOURLY:
-            cursor.execute(_LAST_HOURS_SQL, {"customer": customer_id})
+            this_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            cursor.execute(_LAST_HOURS_SQL, {"customer": customer_id, "last": this_hour,
+                                             "first": this_hour - timedelta(hours=LIMITS[HOURLY] - 1)})
         else:
             cursor.execute(_PERIOD_SQL, {"unit": UNITS[kind], "customer": customer_id,
                                          "since": _period_since(kind, now), "limit": LIMITS[kind]})

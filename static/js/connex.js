@@ -33,16 +33,28 @@
   function selectionBoxes(form) {
     return Array.from(form.elements).filter(el => el.name === "pk" && el.type === "checkbox");
   }
+  // With "All N matching" ticked the action applies to N customers: every row on the page shows
+  // as selected (its box ticked and locked) and the buttons count N.
   function refreshSelection(form) {
     const boxes = selectionBoxes(form);
+    const matchingBox = Array.from(form.elements).find(el => el.name === "select_all_matching");
+    const matching = !!(matchingBox && matchingBox.checked);
+    boxes.forEach(box => {
+      if (matching && !box.disabled) { box.dataset.wasChecked = box.checked ? "1" : ""; box.checked = true; }
+      if (!matching && box.disabled) { box.checked = box.dataset.wasChecked === "1"; }
+      box.disabled = matching;
+      const row = box.closest("tr");
+      if (row) row.classList.toggle("cx-row-selected", box.checked);
+    });
     const checked = boxes.filter(box => box.checked).length;
-    const matching = Array.from(form.elements).some(el => el.name === "select_all_matching" && el.checked);
-    document.querySelectorAll(`[data-selection-count="${form.id}"]`).forEach(el => { el.textContent = checked; });
+    const count = matching ? Number(matchingBox.dataset.matchingCount || checked) : checked;
+    document.querySelectorAll(`[data-selection-count="${form.id}"]`).forEach(el => { el.textContent = count; });
     Array.from(form.elements).filter(el => el.hasAttribute("data-needs-selection")).forEach(el => {
-      el.disabled = checked === 0 && !matching;
+      el.disabled = count === 0;
     });
     Array.from(form.elements).filter(el => el.classList && el.classList.contains("cx-select-all")).forEach(all => {
       all.checked = boxes.length > 0 && checked === boxes.length;
+      all.disabled = matching;
     });
   }
   document.addEventListener("change", function (event) {
@@ -55,6 +67,17 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.cx-selection").forEach(refreshSelection);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("form.cx-selection").forEach(refreshSelection);
+  });
+
+  // A form answered with 422 carries its errors beside the fields: show it (htmx drops 4xx by default).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 
   // Tabbed forms: a field the browser finds invalid opens its tab and marks the tab header.
@@ -69,6 +92,21 @@
       if (first === pane) bootstrap.Tab.getOrCreateInstance(trigger).show();
     }
   }, true);
+
+  // Long multi-selects (currencies, tags) become searchable: type to filter, click to add, × to remove.
+  function enhanceMultiSelects(root) {
+    if (!window.TomSelect) return;
+    root.querySelectorAll("select[multiple].cx-multiselect, select[multiple][data-searchable]").forEach(select => {
+      if (select.tomselect) return;
+      new TomSelect(select, {
+        plugins: ["remove_button", "checkbox_options"], hidePlaceholder: true, maxOptions: null,
+        placeholder: select.dataset.placeholder || "Type to search…",
+        render: {no_results: () => '<div class="no-results small text-muted px-2">No match</div>'},
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => enhanceMultiSelects(document));
+  document.addEventListener("htmx:afterSettle", event => enhanceMultiSelects(event.detail.elt || document));
 
   // Actions on summary rows (Generate Invoice) wait until at least one period is ticked.
   function refreshPeriodActions() {

@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from apitokens.services import api_token_create
-from connex.models import AccountOptions
+from numberblocks.models import NumberRangeOptions
 from tests.factories import (
     ApprovedCLIFactory,
     ContactFactory,
@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 def api_token(live_server):
     user = StaffFactory(username="fuzzer", is_superuser=True)
     _token, key = api_token_create(user=user, name="schemathesis", scopes=["read", "write", "switch"])
-    AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 10000, "block_size": 100})
+    NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": 10000, "block_size": 100})
     # A little of everything, so ids 1, 2, … exist and detail routes answer with real objects.
     for _ in range(2):
         customer = CustomerFactory()

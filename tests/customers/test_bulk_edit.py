@@ -62,7 +62,7 @@ def test_one_invalid_customer_saves_nothing_and_is_named(staff_client):
                          add_tags="touched")
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Nothing was saved" in page and "Broken Co" in page and "Invalid TOML" in page
+    assert "Nothing was saved" in page and "Broken Co" in page and "Not valid TOML" in page
     assert "Good Co (#" not in page
     good.refresh_from_db()
     assert good.channels == 5 and not good.tags.exists()

@@ -37,10 +37,45 @@ def test_create_saves_every_tab_and_goes_to_the_card(staff_client):
     assert (window.start, window.end) == (time(22), time(6)) and window.crosses_midnight
 
 
-def test_save_and_stay_returns_to_the_form(staff_client):
-    response = staff_client.post("/customers/new/", form_data(action="stay"))
+def test_save_and_stay_after_create_gives_a_fresh_form_and_links_the_saved_customer(staff_client):
+    response = staff_client.post("/customers/new/", form_data(action="stay"), follow=True)
     customer = Customer.objects.get(name="Nova Telecom")
+    assert response.redirect_chain[-1][0] == "/customers/new/"
+    page = response.content.decode()
+    assert f'Customer <a href="/customers/{customer.pk}/">Nova Telecom</a> created' in page
+    assert response.context["form"].instance.pk is None and 'value="Nova Telecom"' not in page
+
+
+def test_save_and_stay_on_an_existing_customer_stays_on_its_form(staff_client):
+    customer = CustomerFactory(name="Nova Telecom", currency="GBP")
+    response = staff_client.post(f"/customers/{customer.pk}/edit/", form_data(action="stay"))
     assert response["Location"] == f"/customers/{customer.pk}/edit/"
+
+
+def test_new_customer_form_starts_from_the_settings_defaults(staff_client):
+    from customers.models import CustomerDefaults
+
+    form = staff_client.get("/customers/new/").context["form"]
+    assert form["currency"].value() in ("", None) and form["channels"].value() == 10
+    assert form["flow_speed"].value() == 5
+    response = staff_client.post("/customers/defaults/", {"currency": "EUR", "channels": "30", "flow_speed": "8"})
+    assert response.status_code == 302
+    assert CustomerDefaults.get().channels == 30
+    form = staff_client.get("/customers/new/").context["form"]
+    assert (form["currency"].value(), form["channels"].value(), form["flow_speed"].value()) == ("EUR", 30, 8)
+
+
+def test_new_customer_without_a_currency_is_refused_beside_the_field(staff_client):
+    response = staff_client.post("/customers/new/", form_data(currency=""))
+    assert response.status_code == 422
+    assert "currency" in response.context["form"].errors
+    assert not Customer.objects.exists()
+
+
+def test_delay_and_save_is_explained_not_offered_when_creating(staff_client):
+    page = staff_client.get("/customers/new/").content.decode()
+    assert 'id="delay-unavailable"' in page and "Save this one first" in page
+    assert 'id="delay-save"' not in page
 
 
 def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
@@ -51,7 +86,7 @@ def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
     assert tabs["config"]["has_error"] and not tabs["basic"]["has_error"]
     assert response.context["active_tab"] == "config"
     content = response.content.decode()
-    assert "Invalid TOML at line 1" in content
+    assert "Not valid TOML. Line 1" in content
     assert 'class="nav-link cx-tab-error active" id="tab-config"' in content
 
 

@@ -72,12 +72,27 @@ def test_topup_currencies_must_be_iso_codes():
     assert "topup_currencies" in error.value.message_dict
 
 
-def test_toml_error_names_line_and_column():
+def test_toml_error_names_the_line_and_shows_it():
     customer = CustomerFactory.build(name="Toml Co", vars='[routing]\nprofile = "gold"\nbroken = \n')
     with pytest.raises(ValidationError) as error:
         customer.full_clean()
     message = error.value.message_dict["vars"][0]
-    assert "line 3" in message and "column" in message
+    assert "Line 3 (broken =)" in message and "column" in message
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('name = "ab\rc"\n', "A carriage return"),
+    ("\x00\x01binary", "NUL character (binary data)"),
+    ('[routing]\nweights = [1, 2\n', "ends before a value is complete"),
+    ("a = 1\na = 2\n", "The key “a” is set twice"),
+    ("a = 1 %\n", "“%” is not expected at column 7"),
+])
+def test_toml_errors_are_worded_for_people(text, expected):
+    with pytest.raises(ValidationError) as error:
+        CustomerFactory.build(name="Toml Words", vars=text).full_clean()
+    message = error.value.message_dict["vars"][0]
+    assert expected in message
+    assert "\\x00" not in message and "\\r'" not in message and "Unexpected character" not in message
 
 
 def test_valid_toml_is_accepted():

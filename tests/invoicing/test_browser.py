@@ -56,7 +56,8 @@ def test_draft_from_the_invoices_tab_issue_and_download(staff_page):
     _usage_on(customer, datetime(2026, 10, 5, tzinfo=UTC).date(), "France - Mobile", "12.34")
     page = staff_page
     page.goto(f"/customers/{customer.pk}/tab/invoices/")
-    page.fill('input[name="period"]', "monthly:2026-10-01")
+    page.select_option('#invoices-tab select[name="kind"]', "monthly")
+    page.fill('#invoices-tab input[name="day"]', "2026-10-14")
     page.locator("#invoices-tab button", has_text="Draft").click()
     page.wait_for_selector("text=Draft created for October 2026")
     row = page.locator("#invoice-lines tbody tr").first

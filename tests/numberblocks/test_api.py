@@ -1,7 +1,6 @@
 import pytest
 
-from connex.models import AccountOptions
-from numberblocks.models import NumberBlock
+from numberblocks.models import NumberBlock, NumberRangeOptions
 from tests.api_cases import audit_actors, results
 from tests.factories import CustomerFactory, NumberBlockFactory, SipUserFactory, StaffFactory
 
@@ -11,7 +10,7 @@ ALL = ("numberblocks.view_numberblock", "numberblocks.add_numberblock", "numberb
 
 
 def set_options(start, size):
-    AccountOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
+    NumberRangeOptions.objects.update_or_create(pk=1, defaults={"number_range_start": start, "block_size": size})
 
 
 @pytest.fixture

@@ -147,3 +147,29 @@ def test_portal_and_call_admission_agree_on_what_verification_is_pending(client,
     assert customer.verification_pending() == []
     assert call_admission(customer, NOON).allowed
     assert 'id="verification-pending"' not in client.get("/portal/").content.decode()
+
+
+def test_without_an_sms_provider_the_portal_says_no_code_was_sent_and_what_to_do(client, portal_login, settings):
+    from connex.models import AccountOptions
+
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = settings.TWILIO_FROM = ""
+    AccountOptions.objects.update_or_create(pk=1, defaults={"company_name": "Acme Carrier",
+                                                            "company_email": "noc@acme-carrier.test"})
+    contact = ContactFactory(customer=CustomerFactory(mobile_verification_required=True), mobile="+447911123456")
+    portal_login(client, contact)
+    page = client.post("/portal/verify/mobile/send/", follow=True).content.decode()
+    assert "No code was sent to +447911123456" in page
+    assert "Acme Carrier has not set up text messages yet" in page and "noc@acme-carrier.test" in page
+    assert "We sent" not in page
+
+    cli_page = client.post("/portal/clis/", {"number": "+442071838750"}, follow=True).content.decode()
+    assert "No code was sent to +442071838750" in cli_page
+    assert "placing a verification call" not in cli_page
+
+
+def test_with_an_sms_provider_the_portal_says_the_code_is_on_its_way(client, portal_login, settings):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM = "AC1", "token", "+15005550006"
+    contact = ContactFactory(customer=CustomerFactory(mobile_verification_required=True), mobile="+447911123456")
+    portal_login(client, contact)
+    page = client.post("/portal/verify/mobile/send/", follow=True).content.decode()
+    assert "We sent a 6-digit code by text message to +447911123456" in page and "15 minutes" in page

@@ -45,7 +45,9 @@ def test_main_tab_shows_the_summary_section_with_the_last_hours_and_a_totals_row
     hour = (NOW - timedelta(hours=1)).strftime("%Y-%m-%d %H:00")
     assert hour in html
     [section] = [s["context"] for s in response.context["main_sections"] if "summary" in s["context"]]
-    assert [row.attempts for row in section["summary"]["rows"]] == [20, 10]
+    attempts = [row.attempts for row in section["summary"]["rows"]]
+    # The last 24 clock hours: the hour 30 hours ago is outside, the empty hours are zero rows.
+    assert len(attempts) == 24 and attempts[1] == 20 and sum(attempts) == 20
     assert 'class="fw-semibold cx-summary-total"' in html
 
 
@@ -158,3 +160,21 @@ def test_staff_pages_require_staff(client, customer):
     assert client.get(f"/summaries/customers/{customer.pk}/summary/").status_code == 302
     assert client.get(f"/summaries/customers/{customer.pk}/cdrs.csv?period=daily:2026-11-20").status_code == 302
     assert client.get("/summaries/rebuild/").status_code == 302
+
+
+def test_24_hours_view_is_the_last_24_clock_hours_with_empty_hours_as_zero_and_agrees_with_stats(staff_client):
+    from summaries.periods import HOURLY
+    from summaries.selectors import summary_series, summary_table
+
+    customer = CustomerFactory(name="Clock")
+    now = datetime(2026, 11, 30, 9, 40, tzinfo=UTC)
+    for hours_ago in (0, 5, 30, 50):  # 30 and 50 hours ago lie outside the window
+        HourlySummaryFactory(customer=customer, hour=datetime(2026, 11, 30, 9, tzinfo=UTC) - timedelta(hours=hours_ago))
+    table = summary_table(customer_id=customer.pk, kind=HOURLY, now=now)
+    hours = [row.start for row in table["rows"]]
+    assert len(hours) == 24
+    assert hours[0] == datetime(2026, 11, 30, 9, tzinfo=UTC) and hours[-1] == datetime(2026, 11, 29, 10, tzinfo=UTC)
+    assert [row.attempts for row in table["rows"]].count(0) == 22
+    series = summary_series(customer_id=customer.pk, now=now)["hourly"]
+    assert [row.attempts for row in reversed(table["rows"])] == series["attempts"]
+    assert table["total"].attempts == sum(series["attempts"])
