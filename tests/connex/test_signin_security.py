@@ -78,7 +78,7 @@ def test_lockouts_need_their_permissions(client):
     for _ in range(5):
         sign_in(client, "/login/", "bob", "wrong")
     attempt = AccessAttempt.objects.get()
-    viewer = StaffFactory(username="viewer")
+    viewer = StaffFactory(username="viewer", perms=["customers.view_customer"])
     client.force_login(viewer)
     assert client.get("/settings/lockouts/").status_code == 403
     assert client.post(f"/settings/lockouts/{attempt.pk}/unlock/").status_code == 403
