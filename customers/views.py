@@ -398,7 +398,7 @@ class CustomerDefaultsView(PermissionRequiredMixin, View):
 
     @classmethod
     def get_permission_required(cls, request, kwargs):
-        if request.method == "POST":
+        if request is not None and request.method == "POST":
             return ("customers.change_customerdefaults",)
         return ("customers.view_customerdefaults",)
 

@@ -35,7 +35,7 @@ def test_assign_list_and_release_blocks(api):
 
 def test_assignment_without_options_is_a_400(api):
     response = api.post(f"/api/v1/customers/{CustomerFactory().pk}/number-blocks/")
-    assert response.status_code == 400 and "Settings → Options" in response.json()["non_field_errors"][0]
+    assert response.status_code == 400 and "Settings → Number blocks" in response.json()["non_field_errors"][0]
     assert not NumberBlock.objects.exists()
 
 

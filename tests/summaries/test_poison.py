@@ -193,15 +193,10 @@ def _encodings(customer_id):
 
 @pytest.mark.parametrize("kind", ["utf-16 with BOM", "utf-16-le without BOM", "utf-16-be without BOM",
                                   "CR line endings", "LF line endings"])
-def test_api_imports_utf16_and_cr_only_files(client, kind):
-    from rest_framework.authtoken.models import Token
-
-    from tests.factories import StaffFactory
-
+def test_api_imports_utf16_and_cr_only_files(api_client, kind):
     customer = CustomerFactory()
-    token = Token.objects.create(user=StaffFactory(username="cdr-api"))
-    response = client.post("/api/v1/cdrs", data=_encodings(customer.pk)[kind], content_type="text/csv",
-                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = api_client("summaries.add_calldetailrecord", "customers.view_all_customers", scopes=["switch"])
+    response = client.post("/api/v1/cdrs", data=_encodings(customer.pk)[kind], content_type="text/csv")
 
     assert response.status_code == 200, response.content
     assert response.json()["inserted"] == 2
@@ -221,15 +216,11 @@ def test_import_command_reads_utf16_and_cr_only_files(tmp_path, kind):
     assert CallDetailRecord.objects.count() == 2
 
 
-def test_a_bare_cr_inside_an_unquoted_cell_is_a_clear_error_not_a_crash(client):
-    from rest_framework.authtoken.models import Token
-
-    from tests.factories import StaffFactory
-
+def test_a_bare_cr_inside_an_unquoted_cell_is_a_clear_error_not_a_crash(api_client):
     customer = CustomerFactory()
     body = csv_stream([cdr_row(customer.pk, "a"), cdr_row(customer.pk, "b")]).getvalue().replace(b"+4477", b"+44\r77", 1)
-    token = Token.objects.create(user=StaffFactory(username="cdr-api"))
-    response = client.post("/api/v1/cdrs", data=body, content_type="text/csv", HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = api_client("summaries.add_calldetailrecord", "customers.view_all_customers", scopes=["switch"])
+    response = client.post("/api/v1/cdrs", data=body, content_type="text/csv")
 
     assert response.status_code == 400
     assert "Row 2" in response.json()["detail"]
