@@ -5,7 +5,8 @@ Each app registers its pieces in its AppConfig.ready():
 - tabs of the customer card, and sections of the card's Main tab;
 - sections of the Settings page, and entries of the customer portal's menu;
 - guards that refuse deleting a customer (financial history);
-- demo data loaders run by `manage.py seed_demo`, in order.
+- demo data loaders run by `manage.py seed_demo`, in order;
+- the source of a customer's daily spend, read by call admission.
 """
 
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class Registry:
     demo_loaders: list = field(default_factory=list)
     portal_nav: list = field(default_factory=list)
     summary_actions: list = field(default_factory=list)
+    daily_spend_sources: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -115,3 +117,9 @@ def register_delete_guard(guard):
 def register_demo_loader(order: int, loader):
     """loader(stdout) fills demo data; lower order runs first (customers are 10)."""
     _add(registry.demo_loaders, (order, loader), lambda x: x[1])
+
+
+def register_daily_spend_source(source):
+    """source(customer_id, at) -> Decimal: the customer's charges on the UTC day containing `at`."""
+    if source not in registry.daily_spend_sources:
+        registry.daily_spend_sources.append(source)

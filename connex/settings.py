@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "customers",
     "contacts",
     "numberblocks",
+    "ledger",
     "summaries",
     "invoicing",
     "messaging",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("numberblocks/", include("numberblocks.urls")),
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
+    path("ledger/", include("ledger.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),

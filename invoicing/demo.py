@@ -16,7 +16,6 @@ def load_demo_invoices(stdout):
         invoice_create,
         invoice_issue,
         payment_record,
-        payment_record_opening_balance,
         template_default,
     )
 
@@ -24,8 +23,6 @@ def load_demo_invoices(stdout):
     if Invoice.objects.exists() or Payment.objects.exists():
         stdout.write("Invoices: demo invoices already present.")
         return
-    for customer in Customer.objects.order_by("pk"):
-        payment_record_opening_balance(customer=customer)
     spans = HourlySummary.objects.values("customer_id").annotate(first=Min("hour"), last=Max("hour"))
     invoices = payments = 0
     for span in spans.order_by("customer_id")[:30]:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from connex.models import AccountOptions
 from connex.views import ObjectListView
 from customers.models import Customer
+from ledger.views import statement_context
 
 from . import rendering, selectors, services
 from .filtersets import InvoiceFilterSet
@@ -211,7 +212,7 @@ def payments_tab_context(request, customer, form=None):
                                                                           Invoice.Status.PARTLY_PAID]).order_by("due_date")
     return {"payments": Payment.objects.filter(customer=customer).prefetch_related("allocations__invoice")[:200],
             "payment_form": form or PaymentForm(customer=customer, invoices=open_invoices),
-            "statuses": Payment.Status.choices}
+            "statuses": Payment.Status.choices, **statement_context(request, customer)}
 
 
 def payment_add(request, customer_pk):

@@ -169,8 +169,8 @@ WITH checked AS MATERIALIZED (
   ON CONFLICT (call_id) DO NOTHING
   RETURNING customer_id, start_time, charge
 ), by_customer AS (
-  INSERT INTO cdr_new_charges (customer_id, charge)
-  SELECT customer_id, sum(charge) FROM inserted GROUP BY customer_id
+  INSERT INTO cdr_new_charges (customer_id, day, charge, calls)
+  SELECT customer_id, date_trunc('day', start_time, 'UTC')::date, sum(charge), count(*) FROM inserted GROUP BY 1, 2
 ), by_hour AS (
   INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
 )
@@ -242,7 +242,7 @@ def _stage(cursor, stream, names, *, typed, progress):
 @transaction.atomic
 def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrImportResult:
     """Load CDRs from a CSV stream (bytes): new call_ids are stored, seen ones skipped, bad rows
-    returned as rejects; each customer's balance is debited by the charges of its new CDRs and the
+    returned as rejects; the charges of the new CDRs are posted to each customer's ledger and the
     hours they fall in are queued for the rollup, all in this one transaction.
     """
     if not stream.seekable():
@@ -258,7 +258,7 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
-            "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, charge numeric) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, day date, charge numeric, calls bigint) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
         typed = True
         try:
@@ -279,11 +279,7 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 raise
             cursor.execute(_IMPORT_SQL[typed, True])
         rows, valid, inserted, charged = cursor.fetchone()
-        # Lock customers in id order so concurrent imports cannot deadlock on balances.
-        cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM cdr_new_charges) "
-                       "ORDER BY id FOR NO KEY UPDATE")
-        cursor.execute("UPDATE customers_customer c SET balance = c.balance - n.charge "
-                       "FROM cdr_new_charges n WHERE c.id = n.customer_id")
+        _debit_new_charges(cursor)
         _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
         cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
         result.rejects = [tuple(row) for row in cursor.fetchall()]
@@ -292,6 +288,13 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
     result.duplicates = valid - inserted
     result.rejected = rows - valid
     return result
+
+
+def _debit_new_charges(cursor):
+    """Post the charges of the new CDRs to the ledger: one entry per customer, spend per call day."""
+    from ledger.services import ledger_post_call_charges
+
+    ledger_post_call_charges(cursor=cursor, table="cdr_new_charges", description="Call charges (CDR import)")
 
 
 def cdr_import_records(*, records: list[dict]) -> CdrImportResult:
