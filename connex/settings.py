@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "contacts",
     "numberblocks",
     "ledger",
+    "rates",
     "summaries",
     "invoicing",
     "messaging",
