@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "numberblocks",
     "ledger",
     "rates",
+    "routing",
     "summaries",
     "invoicing",
     "messaging",

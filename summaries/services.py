@@ -62,9 +62,12 @@ _STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration"
                 "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
 
 
-def _text_number(name, *, required=True, decimal=False, places=""):
+def _text_number(name, *, required=True, decimal=False, places="", rated=False):
     raw = f"s.{name}"
     pattern = _DEC if decimal else _INT
+    if rated:  # empty means "price it": stays NULL, no problem
+        return (f"CASE WHEN {raw} ~ {pattern} THEN {raw}::{'numeric(18, 6)' if decimal else 'int'} END",
+                f"CASE WHEN {raw} ~ {_NEG} THEN 'negative {name}' WHEN {raw} !~ {pattern} THEN 'bad {name}{places}' END")
     missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
     value = (f"CASE WHEN {raw} ~ {pattern} THEN {raw}::{'numeric(18, 6)' if decimal else 'int'} END"
              if required else f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} ~ {pattern} THEN {raw}::int END")
@@ -73,29 +76,32 @@ def _text_number(name, *, required=True, decimal=False, places=""):
     return value, problem
 
 
-def _typed_number(name, *, required=True, decimal=False, places=""):
+def _typed_number(name, *, required=True, decimal=False, places="", rated=False):
     raw = f"s.{name}"
-    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else ""
+    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required and not rated else ""
     if decimal:
         bad = f"{raw} <> trunc({raw}, 6) OR {raw} >= 1e12"
         value = f"CASE WHEN {raw} >= 0 AND NOT ({bad}) THEN {raw}::numeric(18, 6) END"
     else:
         bad = f"{raw} > 999999999"
         value = f"CASE WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
-        if not required:
+        if not required and not rated:
             value = f"CASE WHEN {raw} IS NULL THEN 0 WHEN {raw} BETWEEN 0 AND 999999999 THEN {raw}::int END"
     problem = f"CASE {missing}WHEN {raw} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END"
     return value, problem
 
 
 _PLACES = " (decimal, up to 6 places)"
+# A row without a charge is priced by the panel (routing.rating), which also fills billed_duration.
+_RATED = {"rated": True}
+OPTIONAL_COLUMNS = ("billed_duration", "charge")
 
 
 def _typed_select(typed):
     number = _typed_number if typed else _text_number
     columns = []
-    for name, options in (("duration", {}), ("billed_duration", {}), ("pdd_ms", {"required": False}),
-                          ("charge", {"decimal": True, "places": _PLACES}),
+    for name, options in (("duration", {}), ("billed_duration", _RATED), ("pdd_ms", {"required": False}),
+                          ("charge", {"decimal": True, "places": _PLACES} | _RATED),
                           ("cost", {"decimal": True, "places": _PLACES})):
         value, problem = number(name, **options)
         columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
@@ -143,6 +149,8 @@ _REASONS = ", ".join([
     "CASE WHEN t.raw_sip IS NULL THEN 'missing sip_code' "
     "WHEN t.sip_code IS NULL THEN 'bad sip_code (100-699)' END",
     "t.pdd_ms_problem", "t.charge_problem", "t.cost_problem",
+    "CASE WHEN t.charge IS NOT NULL AND t.billed_duration IS NULL AND t.billed_duration_problem IS NULL "
+    "THEN 'missing billed_duration (required with a charge)' END",
 ])
 
 # Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
@@ -154,18 +162,37 @@ _FAST_TIME = ("CASE WHEN (left({v}, 16) LIKE '____-__-__T__:__' OR left({v}, 16)
 _STRICT_TIME = "cx_parse_timestamptz({v})"
 _TIME_ERRORS = {"22007", "22008", "22009"}  # invalid format, field overflow, bad time zone offset
 
+def _priced_select(checked):
+    """The checked rows with a charge for each row that came without one (see routing.rating):
+    billed_duration, destination and what priced the call come from the rating, and a row that
+    cannot be priced is rejected with the reason."""
+    from routing.rating import rating_lateral
+
+    return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
+         c.duration, coalesce(rating.rated_billed, c.billed_duration) AS billed_duration, c.cli, c.dialed_number,
+         CASE WHEN coalesce(rating.rate_name, '') <> '' AND rating.rating_problem IS NULL THEN rating.rate_name
+              ELSE c.destination END AS destination,
+         c.sip_code, c.pdd_ms, coalesce(c.charge, rating.rated_charge) AS charge, c.cost,
+         rating.rate_card_id, rating.rate_revision_id, coalesce(rating.rate_prefix, '') AS rate_prefix, rating.rate,
+         concat_ws('; ', nullif(c.reason, ''), rating.rating_problem) AS reason
+  FROM {checked} c {rating_lateral("c")}"""
+
+
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
-                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
+                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
+                   "rate_card_id", "rate_revision_id", "rate_prefix", "rate")
 
 _IMPORT_TEMPLATE = f"""
 WITH checked AS MATERIALIZED (
   SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t
+), priced AS MATERIALIZED (
+  {_priced_select("checked")}
 ), rejected AS (
   INSERT INTO cdr_rejects (row_no, call_id, reason)
-  SELECT row_no, raw_call_id, reason FROM checked WHERE reason <> ''
+  SELECT row_no, raw_call_id, reason FROM priced WHERE reason <> ''
 ), inserted AS (
   INSERT INTO {CDR_TABLE} ({", ".join(_INSERT_COLUMNS)}, imported_at)
-  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM checked WHERE reason = ''
+  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM priced WHERE reason = ''
   ON CONFLICT (call_id) DO NOTHING
   RETURNING customer_id, start_time, charge
 ), by_customer AS (
@@ -175,7 +202,7 @@ WITH checked AS MATERIALIZED (
   INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
 )
 SELECT counts.*, (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
-FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM checked) counts
+FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM priced) counts
 """
 
 
@@ -199,7 +226,7 @@ def _read_header(stream):
     names = [name.strip().lower() for name in names]
     if not names or names == [""]:
         raise CdrImportError("The file is empty: a header row is required.")
-    missing = [name for name in CDR_COLUMNS if name not in names]
+    missing = [name for name in CDR_COLUMNS if name not in names and name not in OPTIONAL_COLUMNS]
     unknown = [name for name in names if name not in CDR_COLUMNS]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     problems = []

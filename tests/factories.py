@@ -273,3 +273,11 @@ class RateRowFactory(factory.django.DjangoModelFactory):
     prefix = factory.Sequence(lambda n: f"9{n:05d}")
     name = "Somewhere"
     rate = Decimal("0.010000")
+
+
+class IngressRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "routing.IngressRoute"
+
+    customer = factory.SubFactory(CustomerFactory)
+    rate_card = factory.SubFactory(RateCardFactory, currency=factory.SelfAttribute("..customer.currency"))
