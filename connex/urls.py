@@ -12,7 +12,8 @@ from connex import views
 from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
+API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "rates",
+            "routing"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
 urlpatterns = [

@@ -1,11 +1,51 @@
 import io
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import parsers, serializers, status
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import parsers, permissions, serializers, status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .models import CallDetailRecord
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
+
+
+class CdrPermissions(permissions.DjangoModelPermissions):
+    """Listing needs view_calldetailrecord, importing add_calldetailrecord."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map,
+                 "GET": ["summaries.view_calldetailrecord"], "HEAD": ["summaries.view_calldetailrecord"]}
+
+
+class CdrSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallDetailRecord
+        fields = ["id", "call_id", "customer", "start_time", "answer_time", "end_time", "duration", "billed_duration",
+                  "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost", "rate_card",
+                  "rate_revision", "rate_prefix", "rate", "imported_at"]
+
+
+class CdrFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    call_id = django_filters.CharFilter()
+    start_after = django_filters.IsoDateTimeFilter(field_name="start_time", lookup_expr="gte",
+                                                   label="Started at or after")
+    start_before = django_filters.IsoDateTimeFilter(field_name="start_time", lookup_expr="lt", label="Started before")
+
+    class Meta:
+        model = CallDetailRecord
+        fields = ["customer", "call_id", "start_after", "start_before"]
+
+
+class CdrCursorPagination(CursorPagination):
+    """Stable pages over a table that only grows: the cursor is a position, not an offset."""
+
+    ordering = ("start_time", "id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
 
 
 class CsvParser(parsers.BaseParser):
@@ -31,9 +71,26 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class CdrImportAPIView(APIView):
-    """Import CDRs: a CSV body (text/csv, header row required) or a JSON array of objects."""
+    """List CDRs (GET, filtered, cursor-paginated), or import them (POST): a CSV body (text/csv,
+    header row required) or a JSON array of objects. Rows without a charge are rated."""
 
     parser_classes = [CsvParser, parsers.JSONParser]
+    permission_classes = [permissions.IsAdminUser, CdrPermissions]
+    queryset = CallDetailRecord.objects.all()  # for CdrPermissions
+
+    @extend_schema(parameters=[
+        OpenApiParameter("customer", OpenApiTypes.INT), OpenApiParameter("call_id", OpenApiTypes.STR),
+        OpenApiParameter("start_after", OpenApiTypes.DATETIME, description="Started at or after."),
+        OpenApiParameter("start_before", OpenApiTypes.DATETIME, description="Started before."),
+        OpenApiParameter("cursor", OpenApiTypes.STR), OpenApiParameter("page_size", OpenApiTypes.INT),
+    ], responses={200: CdrSerializer(many=True)})
+    def get(self, request):
+        filterset = CdrFilterSet(request.query_params, queryset=CallDetailRecord.objects.all())
+        if not filterset.is_valid():
+            return Response(filterset.errors, status=status.HTTP_400_BAD_REQUEST)
+        paginator = CdrCursorPagination()
+        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        return paginator.get_paginated_response(CdrSerializer(page, many=True).data)
 
     @extend_schema(
         request={"text/csv": {"type": "string"},

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(client):
-    token = Token.objects.create(user=StaffFactory(username="api-staff"))
+    from django.contrib.auth.models import Permission
+
+    user = StaffFactory(username="api-staff")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_calldetailrecord",
+                                                                       "view_calldetailrecord"]))
+    token = Token.objects.create(user=user)
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
     return client
 
