@@ -1,7 +1,8 @@
 """Set-based rating of imported calls: route, revision and longest prefix per row, in SQL.
 
 `rating_lateral(alias)` is a LATERAL subquery the CDR import joins to each checked row; it runs
-only for rows that arrived without a charge and passed every check. Per row it does three index
+only for rows that arrived without a charge and passed every check (the gate is the first FROM
+item, so other rows cost no lookup). Per row it does three index
 probes (route, live revision, prefix) and the arithmetic of rates.rating in SQL, so a million
 rows are priced in one statement. tests/routing/test_import_rating.py holds the SQL equal to the
 pure Python rule.
@@ -37,7 +38,7 @@ LEFT JOIN LATERAL (
                   WHEN rv.id IS NULL THEN 'rate card ' || rt.rate_card_id || ' has no revision live at start_time'
                   WHEN rr.id IS NULL THEN 'no rate for the dialed number'
                   WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
-      FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits) n
+      FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
       LEFT JOIN LATERAL (
         SELECT r.id, r.rate_card_id, substr(n.digits, length(r.tech_prefix) + 1) AS number
         FROM {ROUTE_TABLE} r
@@ -55,7 +56,6 @@ LEFT JOIN LATERAL (
         WHERE x.revision_id = rv.id AND x.prefix = ANY(cx_prefixes(rt.number))
         ORDER BY length(x.prefix) DESC LIMIT 1
       ) rr ON true
-      WHERE {{a}}.charge IS NULL AND {{a}}.reason = ''
     ) p
   ) q
 ) rating ON true"""
