@@ -12,7 +12,6 @@ The last line printed is JSON.
 
 import argparse
 import csv
-import io
 import json
 import random
 import statistics

@@ -33,6 +33,7 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
     path("ledger/", include("ledger.urls")),
+    path("rates/", include("rates.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),
