@@ -34,6 +34,7 @@ urlpatterns = [
     path("invoicing/", include("invoicing.urls")),
     path("ledger/", include("ledger.urls")),
     path("rates/", include("rates.urls")),
+    path("routing/", include("routing.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),
