@@ -1,10 +1,10 @@
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views import View
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from customers.models import Customer
+from connex.permissions import PermissionRequiredMixin
+from customers.selectors import customer_get_visible
 
 from . import selectors
 from .filtersets import StatementFilterSet
@@ -29,7 +29,7 @@ class StatementView(PermissionRequiredMixin, View):
     permission_required = STATEMENT_PERMISSION
 
     def get(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = customer_get_visible(user=request.user, pk=pk)
         if request.GET.get("_export") == "csv":
             lines = selectors.statement_lines(customer_id=customer.pk, filters=request.GET)
             table = StatementTable(lines)

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django_tables2 import RequestConfig
 
+from connex.permissions import PermissionRequiredMixin
 from connex.views import ObjectListView
 
 from . import selectors, services
@@ -16,7 +16,7 @@ from .models import RateCard, RateDeckUpload, RateRevision
 from .tables import RateCardTable, RateRowTable
 
 
-class RateCardListView(PermissionRequiredMixin, ObjectListView):
+class RateCardListView(ObjectListView):
     permission_required = "rates.view_ratecard"
     queryset = RateCard.objects.all()
     table_class = RateCardTable
@@ -34,8 +34,9 @@ class RateCardListView(PermissionRequiredMixin, ObjectListView):
 class RateCardFormView(PermissionRequiredMixin, View):
     template_name = "rates/card_form.html"
 
-    def get_permission_required(self):
-        return ["rates.change_ratecard" if self.kwargs.get("pk") else "rates.add_ratecard"]
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("rates.change_ratecard",) if kwargs.get("pk") else ("rates.add_ratecard",)
 
     def get(self, request, pk=None):
         card = get_object_or_404(RateCard, pk=pk) if pk else None

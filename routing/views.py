@@ -1,10 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from customers.models import Customer
+from connex.permissions import PermissionRequiredMixin
+from customers.selectors import customer_get_visible
 
 from . import services
 from .forms import IngressRouteForm
@@ -19,11 +19,12 @@ def routing_tab_context(request, customer, form=None):
 class IngressRouteFormView(PermissionRequiredMixin, View):
     """Add (customer pk) or change (route pk) a route from the card's Routing tab."""
 
-    def get_permission_required(self):
-        return ["routing.change_ingressroute" if "route_pk" in self.kwargs else "routing.add_ingressroute"]
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("routing.change_ingressroute",) if kwargs.get("route_pk") else ("routing.add_ingressroute",)
 
     def post(self, request, pk, route_pk=None):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = customer_get_visible(user=request.user, pk=pk)
         route = get_object_or_404(IngressRoute, pk=route_pk, customer=customer) if route_pk else None
         form = IngressRouteForm(request.POST, instance=route, customer=customer)
         if form.is_valid():
@@ -43,7 +44,7 @@ class IngressRouteDeleteView(PermissionRequiredMixin, View):
     permission_required = "routing.delete_ingressroute"
 
     def post(self, request, pk, route_pk):
-        route = get_object_or_404(IngressRoute, pk=route_pk, customer_id=pk)
+        route = get_object_or_404(IngressRoute, pk=route_pk, customer=customer_get_visible(user=request.user, pk=pk))
         services.ingress_route_delete(route=route)
         messages.success(request, "Route deleted.")
         return redirect("customers:customer_tab", pk, "routing")

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from ledger.models import LedgerEntry
 from ledger.services import ledger_post
@@ -24,9 +23,8 @@ def customer():
 
 
 def client_with(client, perm=True):
-    user = StaffFactory()
-    if perm:
-        user.user_permissions.add(Permission.objects.get(codename="view_ledgerentry"))
+    perms = ["customers.view_customer", "customers.view_all_customers", "invoicing.view_payment"]
+    user = StaffFactory(perms=perms + (["ledger.view_ledgerentry"] if perm else []))
     client.force_login(user)
     return client
 

@@ -2,7 +2,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
 from rates.models import RateCard, RateRevision
@@ -13,8 +12,7 @@ ALL = ["view_ratecard", "add_ratecard", "change_ratecard", "delete_ratecard", "u
 
 
 def api_client(client, codenames=ALL):
-    user = StaffFactory()
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="rates", codename__in=codenames))
+    user = StaffFactory(perms=[f"rates.{codename}" for codename in codenames])
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
     return client
 

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rates.decks import rate_deck_import
@@ -11,8 +10,7 @@ DECK_WITH_BAD_ROW = b"prefix,name,rate\n44,UK,0.05\n4479,UK mobile,cheap\n"
 
 
 def login(client, *codenames):
-    user = StaffFactory()
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="rates", codename__in=codenames))
+    user = StaffFactory(perms=[f"rates.{codename}" for codename in codenames])
     client.force_login(user)
     return client
 

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
 from routing.models import IngressRoute
@@ -16,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(client):
-    user = StaffFactory()
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="routing"))
+    user = StaffFactory(perms=[f"routing.{action}_ingressroute" for action in ("view", "add", "change", "delete")])
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
     return client
 

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Permission
 
 from routing.models import IngressRoute
 from tests.factories import CustomerFactory, IngressRouteFactory, RateCardFactory, StaffFactory
@@ -8,8 +7,8 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, *codenames):
-    user = StaffFactory()
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="routing", codename__in=codenames))
+    user = StaffFactory(perms=["customers.view_customer", "customers.view_all_customers",
+                               *(f"routing.{codename}" for codename in codenames)])
     client.force_login(user)
     return client
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
 from tests.factories import CallDetailRecordFactory, CustomerFactory, StaffFactory
@@ -12,9 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def api_client(client, perm=True):
-    user = StaffFactory()
-    if perm:
-        user.user_permissions.add(Permission.objects.get(codename="view_calldetailrecord"))
+    user = StaffFactory(perms=["summaries.view_calldetailrecord"] if perm else [])
     client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
     return client
 
