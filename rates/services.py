@@ -104,3 +104,80 @@ def rate_deck_upload_apply(*, upload_id: int):
         _finish(upload_id, State.FAILED, problem=str(exc))
         return
     _finish(upload_id, State.APPLIED if result.ok else State.INVALID, result)
+
+
+MARKUP_KINDS = ("absolute", "percent")
+
+
+def _specificity(pattern: str) -> int:
+    """Longer literal prefixes are more specific: `^447` beats `^44` beats the catch-all ''."""
+    literal = pattern.removeprefix("^")
+    count = 0
+    for char in literal:
+        if not char.isdigit():
+            break
+        count += 1
+    return count
+
+
+@transaction.atomic
+def rate_card_generate(*, source: "RateCard", target: "RateCard", rules: list[tuple[str, str, str]],
+                       live_from: datetime, user=None):
+    """A new revision of `target` from the revision of `source` live at `live_from`, each rate marked
+    up by the most specific matching rule (pattern, 'absolute' | 'percent', value); rows no rule
+    matches keep their rate. Set-based: one INSERT … SELECT whatever the size of the deck."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.db import connection
+
+    from .decks import revision_live
+    from .models import RateRevision, RateRow
+
+    errors = []
+    parsed = []
+    for index, (pattern, kind, value) in enumerate(rules, start=1):
+        if kind not in MARKUP_KINDS:
+            errors.append(f"Rule {index}: kind must be absolute or percent.")
+            continue
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            errors.append(f"Rule {index}: “{value}” is not a number.")
+            continue
+        parsed.append((pattern or "", kind, amount, _specificity(pattern or "")))
+    live = revision_live(source.pk, live_from)
+    if live is None:
+        errors.append(f"{source} has no revision live at {live_from:%Y-%m-%d %H:%M}.")
+    if target.pk == source.pk:
+        errors.append("Choose another card to generate.")
+    if RateRevision.objects.filter(card=target, live_from=live_from).exists():
+        errors.append(f"{target} already has a revision live from {live_from:%Y-%m-%d %H:%M}.")
+    if errors:
+        raise ValidationError(errors)
+    revision = RateRevision.objects.create(card=target, live_from=live_from, created_by=user,
+                                           source=f"Generated from {source} (revision {live.pk})"[:200])
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(f"""
+                    INSERT INTO {RateRow._meta.db_table} (revision_id, prefix, name, rate, connect_fee, mcd, pulse,
+                                                          grace, blocked)
+                    SELECT %(revision)s, r.prefix, r.name,
+                           round(CASE m.kind WHEN 'absolute' THEN r.rate + m.amount
+                                             WHEN 'percent' THEN r.rate * (1 + m.amount / 100) ELSE r.rate END, 6),
+                           r.connect_fee, r.mcd, r.pulse, r.grace, r.blocked
+                    FROM {RateRow._meta.db_table} r
+                    LEFT JOIN LATERAL (
+                      SELECT kind, amount FROM unnest(%(patterns)s::text[], %(kinds)s::text[], %(amounts)s::numeric[],
+                                                      %(ranks)s::int[]) WITH ORDINALITY AS u(pattern, kind, amount, rank, n)
+                      WHERE r.prefix ~ u.pattern ORDER BY u.rank DESC, u.n DESC LIMIT 1) m ON true
+                    WHERE r.revision_id = %(live)s""",
+                               {"revision": revision.pk, "live": live.pk, "patterns": [p[0] for p in parsed],
+                                "kinds": [p[1] for p in parsed], "amounts": [p[2] for p in parsed],
+                                "ranks": [p[3] for p in parsed]})
+        except Exception as exc:  # a bad regular expression or a rate driven below zero
+            raise ValidationError(f"The rules cannot be applied: {getattr(exc, '__cause__', None) or exc}")
+        count = cursor.rowcount
+    RateRevision.objects.filter(pk=revision.pk).update(row_count=count)
+    revision.row_count = count
+    return revision
