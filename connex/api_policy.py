@@ -78,6 +78,17 @@ class ApiPermission(BasePermission):
         return True
 
 
+class TokenScope(BasePermission):
+    """For views that list their own permission classes: a token still needs the method's scope."""
+
+    def has_permission(self, request, view):
+        scopes = token_scopes(request)
+        if scopes is None or default_scope(request) in scopes:
+            return True
+        self.message = f"This API token lacks the “{default_scope(request)}” scope."
+        return False
+
+
 # Pagination ----------------------------------------------------------------------------------
 
 MAX_LIMIT = 1000

@@ -9,6 +9,7 @@ pages they lead to declare the same permission (connex.permissions), so hiding i
 - guards that refuse deleting a customer (financial history);
 - demo data loaders run by `manage.py seed_demo`, in order;
 - health checks shown on Settings → System health and answered by /healthz.
+- the source of a customer's daily spend, read by call admission.
 """
 
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class Registry:
     summary_actions: list = field(default_factory=list)
     customer_access: dict = field(default_factory=dict)
     health_checks: list = field(default_factory=list)
+    daily_spend_sources: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -146,3 +148,7 @@ def register_demo_loader(order: int, loader):
 
 def register_health_check(check: HealthCheck):
     _add(registry.health_checks, check, lambda x: x.key)
+def register_daily_spend_source(source):
+    """source(customer_id, at) -> Decimal: the customer's charges on the UTC day containing `at`."""
+    if source not in registry.daily_spend_sources:
+        registry.daily_spend_sources.append(source)

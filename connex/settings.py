@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "customers",
     "contacts",
     "numberblocks",
+    "ledger",
+    "rates",
+    "routing",
     "summaries",
     "invoicing",
     "messaging",
@@ -175,7 +178,8 @@ PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=9
 # The same count serves the staff sign-in lockout (connex.net.client_ip).
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
-# Live state shared by the web workers answering the switch (channels, CPS).
+# Live state shared by the web workers answering the switch (channels, CPS) and live figures kept
+# outside database transactions (progress of long uploads).
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)

@@ -13,7 +13,8 @@ from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal"]
+API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
+            "rates", "routing"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks"]
@@ -44,6 +45,9 @@ urlpatterns = [
     path("numberblocks/", include("numberblocks.urls")),
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
+    path("ledger/", include("ledger.urls")),
+    path("rates/", include("rates.urls")),
+    path("routing/", include("routing.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),

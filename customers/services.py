@@ -1,11 +1,10 @@
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
 from connex.phone import phone_e164
 from connex.registry import registry
@@ -39,11 +38,9 @@ class AdmissionReason:
 
 
 def customer_daily_spend(customer, at: datetime) -> Decimal:
-    """Sum of the customer's charges on the UTC day containing `at`."""
-    day_start = datetime.combine(at.astimezone(UTC).date(), time.min, tzinfo=UTC)
-    total = customer.cdrs.filter(start_time__gte=day_start, start_time__lt=day_start + timedelta(days=1)
-                                 ).aggregate(total=Sum("charge"))["total"]
-    return total or Decimal("0")
+    """The customer's charges on the UTC day containing `at`, from the per-day totals the billing
+    apps keep (never a sum over raw CDRs)."""
+    return sum((source(customer.pk, at) for source in registry.daily_spend_sources), Decimal("0"))
 
 
 def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> Admission:

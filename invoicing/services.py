@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from connex.models import AccountOptions
 from customers.models import Customer
+from ledger.models import LedgerEntry
+from ledger.services import ledger_post
 from summaries.models import HourlySummary
 from summaries.periods import DAILY, MONTHLY, WEEKLY, Period, periods_between
 
@@ -452,8 +454,10 @@ def _payment_apply(payment, previous_credited, user=None):
     """Move the balance by the credited amount once per change in or out of Completed."""
     should = payment.status == Payment.Status.COMPLETED
     if should != previous_credited:
-        delta = payment.credited_amount if should else -payment.credited_amount
-        Customer.objects.filter(pk=payment.customer_id).update(balance=F("balance") + delta)
+        ledger_post(customer_id=payment.customer_id,
+                    amount=payment.credited_amount if should else -payment.credited_amount,
+                    kind=LedgerEntry.Kind.PAYMENT if should else LedgerEntry.Kind.PAYMENT_REVERSAL,
+                    description=(payment.description or payment.get_method_display())[:200], source=payment)
     for invoice_id in payment.allocations.values_list("invoice_id", flat=True):
         _invoice_refresh_paid(invoice_id, user)
     customer = Customer.objects.get(pk=payment.customer_id)
@@ -529,39 +533,3 @@ def payment_set_status(*, payment, status, user=None) -> Payment:
     payment.save(update_fields=["status", "credited", "updated"])
     _payment_apply(payment, previous_credited=previous, user=user)
     return payment
-
-
-@transaction.atomic
-def payment_record_opening_balance(*, customer, description="Opening balance") -> Payment | None:
-    """Record a balance that predates payment records (a migration or demo data) as a completed
-    payment without moving the balance again, so check_balances reconciles. Only positive gaps."""
-    gap = next((row["difference"] for row in balance_differences([customer.pk])), ZERO)
-    credited = money(gap)
-    if credited <= 0:
-        return None
-    return Payment.objects.create(customer=customer, amount=credited, currency=customer.currency,
-                                  credited_amount=credited, method=Payment.Method.MANUAL,
-                                  status=Payment.Status.COMPLETED, credited=True, description=description,
-                                  received_at=customer.created)
-
-
-# Reconciliation ------------------------------------------------------------------------------
-
-def balance_differences(customer_ids=None) -> list[dict]:
-    """Customers whose balance differs from completed payments minus CDR charges."""
-    from summaries.models import CallDetailRecord
-
-    customers = Customer.objects.all()
-    if customer_ids is not None:
-        customers = customers.filter(pk__in=customer_ids)
-    paid = dict(Payment.objects.filter(credited=True).values("customer_id").annotate(
-        total=Sum("credited_amount")).values_list("customer_id", "total"))
-    charged = dict(CallDetailRecord.objects.values("customer_id").annotate(
-        total=Sum("charge")).values_list("customer_id", "total"))
-    differences = []
-    for customer_id, name, balance in customers.order_by("pk").values_list("pk", "name", "balance"):
-        expected = paid.get(customer_id, ZERO) - charged.get(customer_id, ZERO)
-        if expected != balance:
-            differences.append({"customer_id": customer_id, "name": name, "balance": balance,
-                                "expected": expected, "difference": balance - expected})
-    return differences

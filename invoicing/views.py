@@ -13,6 +13,7 @@ from connex.templatetags.connex_format import format_money
 from connex.views import ObjectListView, OptionsFormView
 from customers.models import Customer
 from customers.selectors import customer_get_visible, visible_through_customer
+from ledger.views import statement_context
 from summaries.periods import Period
 
 from . import rendering, selectors, services
@@ -244,7 +245,7 @@ def payments_tab_context(request, customer, form=None):
                                                                           Invoice.Status.PARTLY_PAID]).order_by("due_date")
     return {"payments": Payment.objects.filter(customer=customer).prefetch_related("allocations__invoice")[:200],
             "payment_form": form or PaymentForm(customer=customer, invoices=open_invoices),
-            "statuses": Payment.Status.choices}
+            "statuses": Payment.Status.choices, **statement_context(request, customer)}
 
 
 @permission_required("invoicing.record_payment")

@@ -28,6 +28,7 @@ CUSTOMER_CARE = (
     "contacts.add_contact", "contacts.change_contact", "contacts.delete_contact",
     "sipauth.*_sipuser", "sipauth.*_ipauthentry",
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
+    "routing.*_ingressroute",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.
@@ -40,6 +41,7 @@ ROLES = {
         "customers.view_all_customers",
         "invoicing.*_invoice", "invoicing.*_invoiceline", "invoicing.*_payment", "invoicing.*_paymentallocation",
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
+        "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (

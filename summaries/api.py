@@ -1,12 +1,46 @@
 import io
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from connex.api import SCOPE_SWITCH, ServiceAPIView
+from connex.filters import SafeIsoDateTimeFilter
+from customers.selectors import visible_through_customer
 
+from .models import CallDetailRecord
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
+
+
+class CdrSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallDetailRecord
+        fields = ["id", "call_id", "customer", "start_time", "answer_time", "end_time", "duration", "billed_duration",
+                  "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost", "rate_card",
+                  "rate_revision", "rate_prefix", "rate", "imported_at"]
+
+
+class CdrFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    call_id = django_filters.CharFilter()
+    start_after = SafeIsoDateTimeFilter(field_name="start_time", lookup_expr="gte", label="Started at or after")
+    start_before = SafeIsoDateTimeFilter(field_name="start_time", lookup_expr="lt", label="Started before")
+
+    class Meta:
+        model = CallDetailRecord
+        fields = ["customer", "call_id", "start_after", "start_before"]
+
+
+class CdrCursorPagination(CursorPagination):
+    """Stable pages over a table that only grows: the cursor is a position, not an offset."""
+
+    ordering = ("start_time", "id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
 
 
 class CsvParser(parsers.BaseParser):
@@ -32,12 +66,31 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class CdrImportAPIView(ServiceAPIView):
-    """Import CDRs: a CSV body (text/csv, header row required) or a JSON array of objects."""
+    """List CDRs (GET, filtered, cursor-paginated), or import them (POST): a CSV body (text/csv,
+    header row required) or a JSON array of objects. Rows without a charge are rated."""
 
-    permission_required = {"POST": ("summaries.add_calldetailrecord",)}
-    token_scope = SCOPE_SWITCH
-
+    permission_required = {"GET": ("summaries.view_calldetailrecord",),
+                           "POST": ("summaries.add_calldetailrecord",)}
     parser_classes = [CsvParser, parsers.JSONParser]
+
+    def required_scope(self, request):
+        # Reading is for any `read` token; importing is the switch's (and the carrier's mediation).
+        return SCOPE_SWITCH if request.method == "POST" else super().required_scope(request)
+
+    @extend_schema(parameters=[
+        OpenApiParameter("customer", OpenApiTypes.INT), OpenApiParameter("call_id", OpenApiTypes.STR),
+        OpenApiParameter("start_after", OpenApiTypes.DATETIME, description="Started at or after."),
+        OpenApiParameter("start_before", OpenApiTypes.DATETIME, description="Started before."),
+        OpenApiParameter("cursor", OpenApiTypes.STR), OpenApiParameter("page_size", OpenApiTypes.INT),
+    ], responses={200: CdrSerializer(many=True)})
+    def get(self, request):
+        visible = visible_through_customer(request.user, CallDetailRecord.objects.all())
+        filterset = CdrFilterSet(request.query_params, queryset=visible)
+        if not filterset.is_valid():
+            return Response(filterset.errors, status=status.HTTP_400_BAD_REQUEST)
+        paginator = CdrCursorPagination()
+        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        return paginator.get_paginated_response(CdrSerializer(page, many=True).data)
 
     @extend_schema(
         request={"text/csv": {"type": "string"},

@@ -48,6 +48,14 @@ class CallDetailRecord(models.Model):
     charge = models.DecimalField(**CHARGE, default=Decimal("0"))
     cost = models.DecimalField(**CHARGE, default=Decimal("0"))
     imported_at = models.DateTimeField(auto_now_add=True)
+    # What priced the call when the panel rated it (empty when the charge came in the file). No
+    # index: nothing lists CDRs by card, and two more B-trees would slow every import.
+    rate_card = models.ForeignKey("rates.RateCard", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    rate_revision = models.ForeignKey("rates.RateRevision", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", db_index=False)
+    rate_prefix = models.CharField(max_length=20, blank=True)
+    rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True, help_text="Per minute.")
 
     class Meta:
         indexes = [

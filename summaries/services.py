@@ -74,12 +74,12 @@ _STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration"
                 "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
 
 
-def _number(name, *, typed, required=True, decimal=False, places=""):
+def _number(name, *, typed, required=True, decimal=False, places="", rated=False):
     """The value and the problem (or NULL) of one numeric column: one rule for both stagings.
 
     The typed staging holds what COPY parsed; the text staging first casts every cell shaped like
     a number PostgreSQL would parse (so `1e3` or `+5` mean the same in both), then the same range
-    checks apply to the parsed value.
+    checks apply to the parsed value. A `rated` column left empty stays NULL: the panel prices it.
     """
     raw = f"s.{name}"
     parsed = raw if typed else f"(CASE WHEN {raw} ~ {_NUMBER if decimal else _INTEGER} THEN {raw}::numeric END)"
@@ -89,21 +89,25 @@ def _number(name, *, typed, required=True, decimal=False, places=""):
     else:
         bad = f"{parsed} > {_INT_MAX}"
         value = f"CASE WHEN {parsed} BETWEEN 0 AND {_INT_MAX} THEN {parsed}::int END"
-    if not required:
+    if not required and not rated:
         value = f"CASE WHEN {raw} IS NULL THEN 0 ELSE {value} END"
-    missing = f"WHEN {raw} IS NULL THEN 'missing {name}' " if required else f"WHEN {raw} IS NULL THEN NULL "
+    missing = (f"WHEN {raw} IS NULL THEN 'missing {name}' " if required and not rated
+               else f"WHEN {raw} IS NULL THEN NULL ")
     problem = (f"CASE {missing}WHEN {parsed} IS NULL THEN 'bad {name}{places}' "
                f"WHEN {parsed} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END")
     return value, problem
 
 
 _PLACES = " (decimal, up to 6 places)"
+# A row without a charge is priced by the panel (routing.rating), which also fills billed_duration.
+_RATED = {"rated": True}
+OPTIONAL_COLUMNS = ("billed_duration", "charge")
 
 
 def _typed_select(typed):
     columns = []
-    for name, options in (("duration", {}), ("billed_duration", {}), ("pdd_ms", {"required": False}),
-                          ("charge", {"decimal": True, "places": _PLACES}),
+    for name, options in (("duration", {}), ("billed_duration", _RATED), ("pdd_ms", {"required": False}),
+                          ("charge", {"decimal": True, "places": _PLACES} | _RATED),
                           ("cost", {"decimal": True, "places": _PLACES})):
         value, problem = _number(name, typed=typed, **options)
         columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
@@ -160,6 +164,8 @@ _REASONS = ", ".join([
     "CASE WHEN t.raw_sip IS NULL THEN 'missing sip_code' "
     "WHEN t.sip_code IS NULL THEN 'bad sip_code (100-699)' END",
     "t.pdd_ms_problem", "t.charge_problem", "t.cost_problem",
+    "CASE WHEN t.charge IS NOT NULL AND t.billed_duration IS NULL AND t.billed_duration_problem IS NULL "
+    "THEN 'missing billed_duration (required with a charge)' END",
 ])
 
 # Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
@@ -171,28 +177,47 @@ _FAST_TIME = ("CASE WHEN (left({v}, 16) LIKE '____-__-__T__:__' OR left({v}, 16)
 _STRICT_TIME = "cx_parse_timestamptz({v})"
 _TIME_ERRORS = {"22007", "22008", "22009"}  # invalid format, field overflow, bad time zone offset
 
+def _priced_select(checked):
+    """The checked rows with a charge for each row that came without one (see routing.rating):
+    billed_duration, destination and what priced the call come from the rating, and a row that
+    cannot be priced is rejected with the reason."""
+    from routing.rating import rating_lateral
+
+    return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
+         c.duration, coalesce(rating.rated_billed, c.billed_duration) AS billed_duration, c.cli, c.dialed_number,
+         CASE WHEN coalesce(rating.rate_name, '') <> '' AND rating.rating_problem IS NULL THEN rating.rate_name
+              ELSE c.destination END AS destination,
+         c.sip_code, c.pdd_ms, coalesce(c.charge, rating.rated_charge) AS charge, c.cost,
+         rating.rate_card_id, rating.rate_revision_id, coalesce(rating.rate_prefix, '') AS rate_prefix, rating.rate,
+         concat_ws('; ', nullif(c.reason, ''), rating.rating_problem) AS reason
+  FROM {checked} c {rating_lateral("c")}"""
+
+
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
-                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost")
+                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
+                   "rate_card_id", "rate_revision_id", "rate_prefix", "rate")
 
 _IMPORT_TEMPLATE = f"""
 WITH checked AS MATERIALIZED (
   SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t
+), priced AS MATERIALIZED (
+  {_priced_select("checked")}
 ), rejected AS (
   INSERT INTO cdr_rejects (row_no, call_id, reason)
-  SELECT row_no, raw_call_id, reason FROM checked WHERE reason <> ''
+  SELECT row_no, raw_call_id, reason FROM priced WHERE reason <> ''
 ), inserted AS (
   INSERT INTO {CDR_TABLE} ({", ".join(_INSERT_COLUMNS)}, imported_at)
-  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM checked WHERE reason = ''
+  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM priced WHERE reason = ''
   ON CONFLICT (call_id) DO NOTHING
   RETURNING customer_id, start_time, charge
 ), by_customer AS (
-  INSERT INTO cdr_new_charges (customer_id, charge)
-  SELECT customer_id, sum(charge) FROM inserted GROUP BY customer_id
+  INSERT INTO cdr_new_charges (customer_id, day, charge, calls)
+  SELECT customer_id, date_trunc('day', start_time, 'UTC')::date, sum(charge), count(*) FROM inserted GROUP BY 1, 2
 ), by_hour AS (
   INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
 )
 SELECT counts.*, (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
-FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM checked) counts
+FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM priced) counts
 """
 
 
@@ -258,7 +283,7 @@ def _read_header(stream):
     names = [name.strip().lower() for name in names]
     if not names or names == [""]:
         raise CdrImportError("The file is empty: a header row is required.")
-    missing = [name for name in CDR_COLUMNS if name not in names]
+    missing = [name for name in CDR_COLUMNS if name not in names and name not in OPTIONAL_COLUMNS]
     unknown = [name for name in names if name not in CDR_COLUMNS]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     problems = []
@@ -301,7 +326,7 @@ def _stage(cursor, stream, names, *, typed, progress):
 @transaction.atomic
 def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrImportResult:
     """Load CDRs from a CSV stream (bytes): new call_ids are stored, seen ones skipped, bad rows
-    returned as rejects; each customer's balance is debited by the charges of its new CDRs and the
+    returned as rejects; the charges of the new CDRs are posted to each customer's ledger and the
     hours they fall in are queued for the rollup, all in this one transaction.
     """
     if not stream.seekable():
@@ -316,9 +341,11 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         progress(data_start)
     result = CdrImportResult()
     with connection.cursor() as cursor:
+        # JIT would spend seconds compiling this one wide statement for every file, small or large.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
-            "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, charge numeric) ON COMMIT DROP;"
+            "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, day date, charge numeric, calls bigint) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
         typed = True
         try:
@@ -339,13 +366,9 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 raise
             cursor.execute(_IMPORT_SQL[typed, True])
         rows, valid, inserted, charged = cursor.fetchone()
-        # Lock customers in id order so concurrent imports cannot deadlock on balances.
-        cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM cdr_new_charges) "
-                       "ORDER BY id FOR NO KEY UPDATE")
         try:
             with transaction.atomic():
-                cursor.execute("UPDATE customers_customer c SET balance = c.balance - n.charge "
-                               "FROM cdr_new_charges n WHERE c.id = n.customer_id")
+                _debit_new_charges(cursor)
         except DataError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != "22003":  # numeric value out of range
                 raise
@@ -359,6 +382,13 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
     result.duplicates = valid - inserted
     result.rejected = rows - valid
     return result
+
+
+def _debit_new_charges(cursor):
+    """Post the charges of the new CDRs to the ledger: one entry per customer, spend per call day."""
+    from ledger.services import ledger_post_call_charges
+
+    ledger_post_call_charges(cursor=cursor, table="cdr_new_charges", description="Call charges (CDR import)")
 
 
 def cdr_import_records(*, records: list[dict]) -> CdrImportResult:

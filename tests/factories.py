@@ -315,3 +315,37 @@ class DailySummaryFactory(factory.django.DjangoModelFactory):
     pdd_ms_total = 12000
     charge = Decimal("1.000000")
     cost = Decimal("0.600000")
+
+
+class RateCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rates.RateCard"
+
+    name = factory.Sequence(lambda n: f"Card {n}")
+    currency = "USD"
+
+
+class RateRevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rates.RateRevision"
+
+    card = factory.SubFactory(RateCardFactory)
+    live_from = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class RateRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rates.RateRow"
+
+    revision = factory.SubFactory(RateRevisionFactory)
+    prefix = factory.Sequence(lambda n: f"9{n:05d}")
+    name = "Somewhere"
+    rate = Decimal("0.010000")
+
+
+class IngressRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "routing.IngressRoute"
+
+    customer = factory.SubFactory(CustomerFactory)
+    rate_card = factory.SubFactory(RateCardFactory, currency=factory.SelfAttribute("..customer.currency"))

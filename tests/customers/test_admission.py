@@ -1,16 +1,17 @@
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
 from customers.services import AdmissionReason, call_admission
+from summaries.services import cdr_import
 from tests.factories import (
     AllowedWindowFactory,
     ApprovedCLIFactory,
-    CallDetailRecordFactory,
     ContactFactory,
     CustomerFactory,
 )
+from tests.summaries.helpers import cdr_row, csv_stream
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -39,13 +40,16 @@ def test_balance_below_minus_debit_limit_is_denied():
 
 def test_daily_spend_limit_counts_only_todays_utc_charges():
     customer = CustomerFactory(daily_spend_limit=Decimal("1.00"))
-    CallDetailRecordFactory(customer=customer, start_time=datetime(2026, 11, 24, 23, 59, tzinfo=UTC),
-                            charge=Decimal("5.000000"))
-    CallDetailRecordFactory(customer=customer, start_time=datetime(2026, 11, 25, 0, 1, tzinfo=UTC),
-                            charge=Decimal("0.600000"))
+
+    def charge(call_id, start, amount):
+        cdr_import(stream=csv_stream([cdr_row(customer.pk, call_id, start_time=start.isoformat(),
+                                              answer_time=start.isoformat(),
+                                              end_time=(start + timedelta(seconds=60)).isoformat(), charge=amount)]))
+
+    charge("late", datetime(2026, 11, 24, 23, 59, tzinfo=UTC), "5")
+    charge("early", datetime(2026, 11, 25, 0, 1, tzinfo=UTC), "0.6")
     assert AdmissionReason.DAILY_SPEND not in reasons(customer)
-    CallDetailRecordFactory(customer=customer, start_time=datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
-                            charge=Decimal("0.400000"))
+    charge("morning", datetime(2026, 11, 25, 9, 0, tzinfo=UTC), "0.4")
     assert AdmissionReason.DAILY_SPEND in reasons(customer)
 
 

@@ -3,14 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from customers.models import Customer
 from customers.services import customer_delete, customer_delete_refusals
 from invoicing import services
 from invoicing.models import Invoice, Payment
 from summaries.periods import Period
-from tests.factories import CallDetailRecordFactory, CustomerFactory
+from tests.factories import CustomerFactory
 
 from .conftest import pdf_text
 
@@ -132,19 +131,6 @@ def test_create_invoice_on_payment_makes_a_paid_receipt(django_capture_on_commit
     assert Invoice.objects.filter(kind="receipt", customer=customer).count() == 1
 
 
-def test_check_balances_reports_differences(capsys):
-    customer = CustomerFactory(balance=Decimal("0"))
-    services.payment_record(customer=customer, amount="100", currency="USD")
-    CallDetailRecordFactory(customer=customer, charge=Decimal("1.250000"))
-    Customer.objects.filter(pk=customer.pk).update(balance=Decimal("98.75"))  # as CDR import debits it
-    call_command("check_balances")
-    assert "0 balance difference(s)" in capsys.readouterr().out
-    Customer.objects.filter(pk=customer.pk).update(balance=Decimal("99.75"))
-    call_command("check_balances")
-    out = capsys.readouterr().out
-    assert f"#{customer.pk}" in out and "+1.000000" in out and "1 balance difference(s)" in out
-
-
 def test_customers_with_invoices_or_payments_cannot_be_deleted():
     with_invoice = CustomerFactory()
     issued(with_invoice, "2026-11-01", "1")
@@ -152,7 +138,8 @@ def test_customers_with_invoices_or_payments_cannot_be_deleted():
     services.payment_record(customer=with_payment, amount="5", currency="USD")
     clean = CustomerFactory()
     refusals = customer_delete_refusals([with_invoice.pk, with_payment.pk, clean.pk])
-    assert refusals == {with_invoice.pk: "has invoices", with_payment.pk: "has payments"}
+    assert refusals == {with_invoice.pk: "has invoices",
+                        with_payment.pk: "has balance history (ledger entries); has payments"}
     with pytest.raises(ValidationError):
         customer_delete(customer_ids=[with_invoice.pk, clean.pk])
     assert Customer.objects.filter(pk=clean.pk).exists()
@@ -168,13 +155,3 @@ def test_demo_loader_creates_invoices_and_payments_from_summaries(usage):
     load_demo_invoices(type("Out", (), {"write": lambda self, text: None})())
     assert Invoice.objects.filter(customer=customer).count() == 2  # September and October (November open)
     assert Payment.objects.filter(customer=customer).exists()
-
-
-def test_opening_balance_payment_reconciles_without_crediting_twice():
-    customer = CustomerFactory(balance=Decimal("80.00"))
-    CallDetailRecordFactory(customer=customer, charge=Decimal("20.000000"))
-    payment = services.payment_record_opening_balance(customer=customer)
-    assert payment.credited_amount == Decimal("100.00")
-    assert balance(customer) == Decimal("80.00")
-    assert services.balance_differences([customer.pk]) == []
-    assert services.payment_record_opening_balance(customer=customer) is None

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(api_client):
-    return api_client("summaries.add_calldetailrecord", scopes=["switch"])
+    return api_client("summaries.add_calldetailrecord", "summaries.view_calldetailrecord",
+                      "customers.view_all_customers", scopes=["switch", "read"])
 
 
 def test_csv_body_is_imported_and_answered_with_counts_and_rejects(api):

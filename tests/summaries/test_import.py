@@ -49,7 +49,8 @@ BAD_ROWS = [
     ({"sip_code": "42"}, "bad sip_code"),
     ({"pdd_ms": "-1"}, "negative pdd_ms"),
     ({"pdd_ms": "fast"}, "bad pdd_ms"),
-    ({"charge": ""}, "missing charge"),
+    ({"charge": ""}, "no ingress route matches the dialed number"),  # an empty charge asks for rating
+    ({"billed_duration": ""}, "missing billed_duration (required with a charge)"),
     ({"charge": "-0.5"}, "negative charge"),
     ({"charge": "0.1234567"}, "bad charge"),
     ({"cost": "1,5"}, "bad cost"),

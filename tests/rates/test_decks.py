@@ -1,0 +1,140 @@
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from rates.decks import DeckError, deck_stream, rate_deck_import, rate_deck_rows
+from rates.models import RateRevision, RateRow
+from rates.selectors import rate_lookup
+from tests.factories import RateCardFactory
+
+pytestmark = pytest.mark.django_db
+JAN = datetime(2026, 1, 1, tzinfo=UTC)
+FEB = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def deck(text):
+    return io.BytesIO(text.strip().encode() + b"\n")
+
+
+@pytest.fixture
+def card():
+    return RateCardFactory(name="UK sell")
+
+
+def test_a_deck_with_only_prefix_and_rate_takes_the_defaults(card):
+    result = rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.05\n4479,0.12"), live_from=JAN)
+    assert result.ok and result.rows == 2 and result.added == 2 and result.revision
+    row = RateRow.objects.get(revision=result.revision, prefix="4479")
+    assert (row.rate, row.connect_fee, row.mcd, row.pulse, row.grace, row.blocked) == (
+        Decimal("0.12"), Decimal("0"), 0, 1, 0, False)
+
+
+def test_one_bad_row_stores_nothing_and_every_bad_row_is_named(card):
+    text = """prefix,name,rate,connect_fee,mcd,pulse,grace,blocked
+44,UK,0.05,,,,,
+44x,Bad,0.05,,,,,
+4479,UK mobile,-0.1,,,,,
+447,UK,0.05,,30,0,,maybe
+44,Again,0.06,,,,,
+,Missing,,,,,,"""
+    result = rate_deck_import(card=card, stream=deck(text), live_from=JAN)
+    assert not result.ok and result.revision is None
+    assert not RateRevision.objects.exists() and not RateRow.objects.exists()
+    reasons = {error["row"]: error["reason"] for error in result.errors}
+    assert reasons == {
+        3: "bad prefix (digits only, up to 20)",
+        4: "negative rate",
+        5: "bad pulse (whole seconds ≥ 1); bad blocked (true/false, yes/no or 1/0)",
+        6: "prefix repeated (first on row 2)",
+        7: "missing prefix; missing rate",
+    }
+
+
+def test_header_problems_refuse_the_file(card):
+    with pytest.raises(DeckError, match="missing columns: rate"):
+        rate_deck_import(card=card, stream=deck("prefix,name\n44,UK"))
+    with pytest.raises(DeckError, match="unknown columns: price"):
+        rate_deck_import(card=card, stream=deck("prefix,rate,price\n44,1,2"))
+    with pytest.raises(DeckError, match="no rows"):
+        rate_deck_import(card=card, stream=deck("prefix,rate"))
+
+
+def test_counts_compare_with_the_live_revision(card):
+    rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.05\n4479,0.12\n33,0.02"), live_from=JAN)
+    preview = rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.05\n4479,0.13\n49,0.03\n1,0.01"),
+                               live_from=FEB, dry_run=True)
+    assert (preview.added, preview.changed, preview.removed) == (2, 1, 1)
+    assert preview.revision is None and RateRevision.objects.count() == 1
+
+
+def test_longest_prefix_wins_whatever_the_shorter_ones_cost(card):
+    rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.01\n447,0.50\n4479,0.12\n44791,0.30"), live_from=JAN)
+    match = rate_lookup(card_id=card.pk, number="447911123456", at=FEB)
+    assert (match.prefix, match.rate) == ("44791", Decimal("0.3"))
+    assert rate_lookup(card_id=card.pk, number="447811123456", at=FEB).prefix == "447"
+    assert rate_lookup(card_id=card.pk, number="+441234", at=FEB).prefix == "44"
+    assert not rate_lookup(card_id=card.pk, number="33123456", at=FEB).found
+
+
+def test_a_blocked_longest_prefix_never_falls_back_to_a_shorter_one(card):
+    rate_deck_import(card=card, stream=deck("prefix,rate,blocked\n447,0.05,\n4479,0.12,yes"), live_from=JAN)
+    match = rate_lookup(card_id=card.pk, number="447911123456", at=FEB)
+    assert match.found and match.blocked and match.prefix == "4479"
+
+
+def test_a_call_is_priced_by_the_revision_live_at_its_start(card):
+    rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.05"), live_from=JAN)
+    rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.07"), live_from=FEB)
+    assert rate_lookup(card_id=card.pk, number="4420", at=datetime(2026, 1, 31, 23, 59, 50, tzinfo=UTC)
+                       ).rate == Decimal("0.05")
+    assert rate_lookup(card_id=card.pk, number="4420", at=FEB).rate == Decimal("0.07")
+    assert rate_lookup(card_id=card.pk, number="4420", at=datetime(2025, 12, 31, tzinfo=UTC)).revision_id is None
+
+
+def test_two_revisions_cannot_share_a_live_from_time(card):
+    rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.05"), live_from=JAN)
+    result = rate_deck_import(card=card, stream=deck("prefix,rate\n44,0.06"), live_from=JAN)
+    assert not result.ok and "already has a revision" in result.errors[0]["reason"]
+    assert RateRevision.objects.count() == 1
+
+
+def test_xlsx_decks_load_like_csv(card):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Prefix", "Destination", "Rate", "MCD", "Pulse"])
+    sheet.append([4479, "UK mobile", 0.1234, 30, 6])
+    sheet.append([44, "UK", 0.05, None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    result = rate_deck_import(card=card, stream=deck_stream(buffer, "deck.xlsx"), live_from=JAN)
+    assert result.ok, result.errors
+    row = RateRow.objects.get(prefix="4479")
+    assert (row.name, row.rate, row.mcd, row.pulse) == ("UK mobile", Decimal("0.1234"), 30, 6)
+
+
+def test_the_live_deck_downloads_as_csv_that_loads_back_unchanged(card):
+    text = "prefix,name,rate,connect_fee,mcd,pulse,grace,blocked\n44,UK,0.05,0.01,30,6,3,false\n4479,\"UK, mobile\",0.12,0,0,1,0,true"
+    first = rate_deck_import(card=card, stream=deck(text), live_from=JAN).revision
+    download = "".join(rate_deck_rows(first)).encode()
+    again = rate_deck_import(card=card, stream=io.BytesIO(download), live_from=FEB, dry_run=True)
+    assert again.ok and (again.rows, again.added, again.changed, again.removed) == (2, 0, 0, 0)
+
+
+def test_import_rates_command(card, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_text("prefix,rate\n44,0.05\n")
+    call_command("import_rates", str(card.pk), str(good), "--live-from", "2026-03-01T00:00:00Z")
+    assert "1 rows: 1 added" in capsys.readouterr().out
+    assert RateRevision.objects.get().live_from == datetime(2026, 3, 1, tzinfo=UTC)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("prefix,rate\n44,abc\n")
+    with pytest.raises(CommandError, match="1 bad row"):
+        call_command("import_rates", str(card.pk), str(bad))
+    with pytest.raises(CommandError, match="No rate card"):
+        call_command("import_rates", "999999", str(good))

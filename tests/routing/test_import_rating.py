@@ -1,0 +1,154 @@
+import io
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from ledger.models import LedgerEntry
+from rates.decks import rate_deck_import
+from rates.rating import billed_seconds, call_charge
+from summaries.models import CallDetailRecord
+from summaries.services import CDR_COLUMNS, cdr_import, cdr_import_records
+from tests.factories import CustomerFactory, IngressRouteFactory, RateCardFactory
+from tests.summaries.helpers import T0, cdr_row, csv_stream
+
+pytestmark = pytest.mark.django_db
+UNPRICED = [name for name in CDR_COLUMNS if name not in ("charge", "billed_duration")]
+DECK = """prefix,name,rate,connect_fee,mcd,pulse,grace,blocked
+44,UK,0.0100,0,1,1,0,false
+447,UK mobile,0.0500,0,30,6,0,false
+4479,UK mobile Vodafone,0.0250,0.0100,30,6,3,false
+4478,UK mobile blocked,0.0100,0,1,1,0,true
+"""
+
+
+def deck(card, text=DECK, live_from=datetime(2026, 1, 1, tzinfo=UTC)):
+    result = rate_deck_import(card=card, stream=io.BytesIO(text.encode()), live_from=live_from)
+    assert result.ok, result.errors
+    return result.revision
+
+
+def call(customer, call_id, number, seconds=37, start=T0, answered=True, **extra):
+    return cdr_row(customer.pk, call_id, dialed_number=number, duration=seconds if answered else 0,
+                   start_time=start.isoformat(), answer_time=start.isoformat() if answered else "",
+                   end_time=(start + timedelta(seconds=seconds)).isoformat(), destination="", **extra)
+
+
+@pytest.fixture
+def customer():
+    return CustomerFactory(balance=Decimal("0"))
+
+
+@pytest.fixture
+def route(customer):
+    route = IngressRouteFactory(customer=customer)
+    deck(route.rate_card)
+    return route
+
+
+def test_rows_without_a_charge_column_are_rated_and_record_what_priced_them(customer, route):
+    result = cdr_import(stream=csv_stream([call(customer, "a", "447911123456")], columns=UNPRICED))
+
+    assert result.inserted == 1, result.rejects
+    cdr = CallDetailRecord.objects.get()
+    assert (cdr.billed_duration, cdr.charge, cdr.destination) == (42, Decimal("0.0275"), "UK mobile Vodafone")
+    assert (cdr.rate_card_id, cdr.rate_prefix, cdr.rate) == (route.rate_card_id, "4479", Decimal("0.025"))
+    assert cdr.rate_revision.card_id == route.rate_card_id
+    assert LedgerEntry.objects.get(customer=customer).amount == Decimal("-0.0275")
+
+
+def test_rows_with_a_charge_keep_it_and_empty_charges_are_rated(customer, route):
+    rows = [call(customer, "priced", "447911123456", charge="1.5", billed_duration="60"),
+            call(customer, "empty", "447911123456", charge="", billed_duration="")]
+    cdr_import(stream=csv_stream(rows))
+    charges = dict(CallDetailRecord.objects.values_list("call_id", "charge"))
+    assert charges == {"priced": Decimal("1.5"), "empty": Decimal("0.0275")}
+    assert CallDetailRecord.objects.get(call_id="priced").rate_card_id is None
+
+
+def test_unpriceable_rows_are_rejected_with_the_reason_and_the_rest_load(customer, route):
+    stranger = CustomerFactory()
+    rows = [call(customer, "ok", "441234567"), call(customer, "blocked", "447812345678"),
+            call(customer, "nowhere", "33123456789"), call(stranger, "no-route", "441234567"),
+            call(customer, "too-early", "441234567", start=datetime(2025, 12, 31, tzinfo=UTC))]
+    result = cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+    assert result.inserted == 1
+    assert {call_id: reason for _, call_id, reason in result.rejects} == {
+        "blocked": "destination blocked (prefix 4478)",
+        "nowhere": "no rate for the dialed number",
+        "no-route": "no ingress route matches the dialed number",
+        "too-early": f"rate card {route.rate_card_id} has no revision live at start_time",
+    }
+
+
+def test_unanswered_and_grace_calls_cost_nothing_and_mcd_applies(customer, route):
+    rows = [call(customer, "unanswered", "447911123456", seconds=20, answered=False),
+            call(customer, "grace", "447911123456", seconds=3), call(customer, "short", "447911123456", seconds=4),
+            call(customer, "exact", "441234", seconds=61)]
+    cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+    got = {c: (b, ch) for c, b, ch in CallDetailRecord.objects.values_list("call_id", "billed_duration", "charge")}
+    assert got == {"unanswered": (0, Decimal("0")), "grace": (0, Decimal("0")),
+                   "short": (30, Decimal("0.0225")), "exact": (61, Decimal("0.0102"))}
+
+
+def test_the_revision_live_at_each_calls_start_prices_it(customer, route):
+    deck(route.rate_card, "prefix,rate\n44,0.6\n", live_from=datetime(2026, 11, 21, tzinfo=UTC))
+    before = datetime(2026, 11, 20, 23, 59, 50, tzinfo=UTC)
+    after = datetime(2026, 11, 21, 0, 0, 10, tzinfo=UTC)
+    cdr_import(stream=csv_stream([call(customer, "old", "441234", seconds=60, start=before),
+                                  call(customer, "new", "441234", seconds=60, start=after)], columns=UNPRICED))
+    assert dict(CallDetailRecord.objects.values_list("call_id", "charge")) == {"old": Decimal("0.01"),
+                                                                             "new": Decimal("0.6")}
+
+
+def test_route_by_longest_tech_prefix_then_dial_pattern_and_the_prefix_is_stripped(customer, route):
+    premium = RateCardFactory(currency=customer.currency)
+    deck(premium, "prefix,rate\n44,1\n")
+    IngressRouteFactory(customer=customer, rate_card=premium, tech_prefix="123")
+    patterned = RateCardFactory(currency=customer.currency)
+    deck(patterned, "prefix,rate\n44,2\n")
+    IngressRouteFactory(customer=customer, rate_card=patterned, dial_pattern="^4420")
+    cdr_import(stream=csv_stream([call(customer, "tech", "123441234", seconds=60),
+                                  call(customer, "pattern", "442071234567", seconds=60),
+                                  call(customer, "plain", "441234", seconds=60)], columns=UNPRICED))
+    got = {c: (card, prefix, charge) for c, card, prefix, charge in
+           CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+    assert got == {"tech": (premium.pk, "44", Decimal("1")), "pattern": (patterned.pk, "44", Decimal("2")),
+                   "plain": (route.rate_card_id, "44", Decimal("0.01"))}
+
+
+def test_json_records_without_charges_are_rated(customer, route):
+    record = call(customer, "json", "447911123456")
+    del record["charge"], record["billed_duration"]
+    result = cdr_import_records(records=[record])
+    assert result.inserted == 1 and result.charged == Decimal("0.0275")
+
+
+@pytest.mark.parametrize("rounding", ["half_up", "half_down", "up", "down"])
+def test_sql_rating_equals_the_python_rule(customer, rounding):
+    rng = random.Random(rounding)
+    card = RateCardFactory(currency=customer.currency, rounding=rounding, precision=rng.choice([2, 4, 6]))
+    IngressRouteFactory(customer=customer, rate_card=card)
+    lines, rows_by_prefix = ["prefix,rate,connect_fee,mcd,pulse,grace"], {}
+    for n in range(40):
+        row = (f"9{n:02d}", Decimal(rng.randint(1, 99999)) / 10**rng.choice([4, 5, 6]),
+               Decimal(rng.choice([0, 0, 1, 25, 100])) / 10000, rng.choice([0, 1, 30, 60]),
+               rng.choice([1, 6, 60]), rng.choice([0, 0, 3]))
+        rows_by_prefix[row[0]] = row
+        lines.append(",".join(str(v) for v in row))
+    deck(card, "\n".join(lines) + "\n")
+    calls, expected = [], {}
+    for n in range(200):
+        prefix = rng.choice(list(rows_by_prefix))
+        _, rate, connect, mcd, pulse, grace = rows_by_prefix[prefix]
+        seconds, answered = rng.randint(0, 400), rng.random() > 0.1
+        calls.append(call(customer, f"r{n}", f"{prefix}555{n:04d}", seconds=seconds, answered=answered))
+        billed = billed_seconds(duration=seconds if answered else 0, answered=answered, mcd=mcd, pulse=pulse,
+                                grace=grace)
+        expected[f"r{n}"] = (billed, call_charge(billed=billed, rate=rate, connect_fee=connect,
+                                                 precision=card.precision, rounding=rounding))
+    result = cdr_import(stream=csv_stream(calls, columns=UNPRICED))
+    assert result.inserted == 200, result.rejects[:3]
+    got = {c: (b, ch) for c, b, ch in CallDetailRecord.objects.values_list("call_id", "billed_duration", "charge")}
+    assert got == expected

@@ -1,0 +1,39 @@
+from datetime import timedelta
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.factories import CallDetailRecordFactory, CustomerFactory, StaffFactory
+
+from .helpers import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def api_client(client, perm=True):
+    user = StaffFactory(perms=["summaries.view_calldetailrecord"] if perm else [])
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    return client
+
+
+def test_cdrs_list_filters_and_pages_by_cursor(client):
+    customer, other = CustomerFactory(), CustomerFactory()
+    for n in range(5):
+        CallDetailRecordFactory(customer=customer, call_id=f"c{n}", start_time=T0 + timedelta(minutes=n))
+    CallDetailRecordFactory(customer=other, call_id="other", start_time=T0)
+    api = api_client(client)
+
+    first = api.get("/api/v1/cdrs", {"customer": customer.pk, "page_size": 2}).json()
+    assert [r["call_id"] for r in first["results"]] == ["c0", "c1"]
+    second = api.get(first["next"]).json()
+    assert [r["call_id"] for r in second["results"]] == ["c2", "c3"]
+    window = api.get("/api/v1/cdrs", {"customer": customer.pk, "start_after": (T0 + timedelta(minutes=1)).isoformat(),
+                                      "start_before": (T0 + timedelta(minutes=3)).isoformat()}).json()
+    assert [r["call_id"] for r in window["results"]] == ["c1", "c2"]
+    one = api.get("/api/v1/cdrs", {"call_id": "other"}).json()["results"]
+    assert len(one) == 1 and {"rate_card", "rate_revision", "rate_prefix", "rate", "billed_duration"} <= set(one[0])
+    assert api.get("/api/v1/cdrs", {"start_after": "yesterday"}).status_code == 400
+
+
+def test_listing_cdrs_needs_the_view_permission(client):
+    assert api_client(client, perm=False).get("/api/v1/cdrs").status_code == 403
