@@ -10,6 +10,6 @@ class AuditConfig(AppConfig):
 
         from .views import customer_audit_context
 
-        register_nav(NavItem("Audit log", "audit:event_list", order=800, icon="journal-text"))
+        register_nav(NavItem("Audit log", "audit:event_list", order=800, icon="journal-text", permission="pghistory.view_events"))
         register_card_tab(CardTab("audit", "Audit log", "audit/partials/tab_audit.html", order=900,
-                                  context=customer_audit_context))
+                                  context=customer_audit_context, permission="pghistory.view_events"))

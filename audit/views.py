@@ -6,6 +6,7 @@ from .tables import EventTable
 
 
 class EventListView(ObjectListView):
+    permission_required = "pghistory.view_events"
     table_class = EventTable
     filterset_class = EventFilterSet
     title = "Audit log"

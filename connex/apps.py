@@ -12,4 +12,5 @@ class ConnexConfig(AppConfig):
         speed_up_cell_rendering()
 
         register_settings_section(SettingsSection(
-            "Options", "options", "Company identity, internal number range start and block size.", order=10))
+            "Options", "options", "Company identity, internal number range start and block size.", order=10,
+            permission="connex.change_accountoptions"))

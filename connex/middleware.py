@@ -1,15 +1,10 @@
-"""Request-wide context: a request id, staff-only panel access, and the audit context."""
+"""Request-wide context: a request id and the audit context (panel access: connex.permissions)."""
 
 import uuid
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from pghistory.middleware import HistoryMiddleware
 
 from connex import request_context
-
-# Paths that are not staff panel pages: they have their own authentication or none.
-PUBLIC_PREFIXES = ("/login/", "/logout/", "/static/", "/media/", "/portal/", "/api/", "/healthz")
 
 
 class RequestIdMiddleware:
@@ -28,22 +23,6 @@ class RequestIdMiddleware:
             request_context.reset_request_id(token)
         response["X-Request-ID"] = request.request_id
         return response
-
-
-class StaffRequiredMiddleware:
-    """Every panel page requires a signed-in staff member; the portal and API guard themselves."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        path = request.path
-        if path.startswith(PUBLIC_PREFIXES) or path.startswith("/admin/"):
-            return self.get_response(request)
-        user = request.user
-        if not (user.is_authenticated and user.is_staff):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        return self.get_response(request)
 
 
 class AuditContextMiddleware(HistoryMiddleware):

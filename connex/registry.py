@@ -1,6 +1,8 @@
 """Extension points through which apps add to shared pages without the core importing them.
 
-Each app registers its pieces in its AppConfig.ready():
+Each app registers its pieces in its AppConfig.ready(). Navigation entries, card tabs, card
+sections and settings sections carry the permission a staff member needs to see them; the
+pages they lead to declare the same permission (connex.permissions), so hiding is only courtesy.
 - navigation entries of the panel's top bar;
 - tabs of the customer card, and sections of the card's Main tab;
 - sections of the Settings page, and entries of the customer portal's menu;
@@ -37,6 +39,7 @@ class CardSection:
     template: str
     order: int = 100
     context: object = None  # callable(request, customer) -> dict
+    permission: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class SettingsSection:
     url_name: str
     description: str = ""
     order: int = 100
+    permission: str | None = None
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portal",
     "sipauth",
     "audit",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -60,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "connex.middleware.StaffRequiredMiddleware",
+    "connex.permissions.PermissionMiddleware",
     "connex.middleware.StaffTimezoneMiddleware",
     "connex.middleware.AuditContextMiddleware",
     "portal.middleware.PortalMiddleware",

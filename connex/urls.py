@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connex import views
+from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
@@ -16,10 +17,10 @@ API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:customer_list", permanent=False)),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
+    path("healthz", public_view(lambda request: HttpResponse("ok", content_type="text/plain"))),
+    path("login/", public_view(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
+    path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("settings/", views.SettingsIndexView.as_view(), name="settings"),
     path("settings/options/", views.AccountOptionsView.as_view(), name="options"),
     path("settings/", include("messaging.settings_urls")),
@@ -48,4 +49,7 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    media = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    for pattern in media:
+        pattern.callback = permission_required()(pattern.callback)
+    urlpatterns += media

@@ -14,12 +14,13 @@ from django_tables2.export import ExportMixin
 
 from connex.forms import AccountOptionsForm
 from connex.models import AccountOptions, StaffPreference
+from connex.permissions import SIGNED_IN, PermissionRequiredMixin
 from connex.registry import registry
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 
 
-class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
+class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """A list page: declare `queryset`, `table_class`, `filterset_class`, and it is done.
 
     Adds a free-text search (`q`, through the queryset's `search()`), per-page choice,
@@ -96,8 +97,10 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
         return super().get_template_names()
 
 
-class TableColumnsView(View):
+class TableColumnsView(PermissionRequiredMixin, View):
     """Saves the columns a staff member chose, in order, for one table."""
+
+    permission_required = SIGNED_IN
 
     def post(self, request, table):
         try:
@@ -116,15 +119,22 @@ class TableColumnsView(View):
         return JsonResponse({"table": table, "columns": columns})
 
 
-class SettingsIndexView(TemplateView):
+class SettingsIndexView(PermissionRequiredMixin, TemplateView):
+    """Settings: the sections this staff member may open."""
+
     template_name = "connex/settings_index.html"
+    permission_required = SIGNED_IN
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sections=registry.settings_sections, **kwargs)
+        user = self.request.user
+        sections = [s for s in registry.settings_sections if s.permission is None or user.has_perm(s.permission)]
+        return super().get_context_data(sections=sections, **kwargs)
 
 
-class AccountOptionsView(View):
+class AccountOptionsView(PermissionRequiredMixin, View):
     """Settings → Options; saving is audited through AccountOptions' change history."""
+
+    permission_required = "connex.change_accountoptions"
 
     template_name = "connex/options.html"
 
@@ -138,8 +148,10 @@ class AccountOptionsView(View):
             messages.success(request, "Options saved.")
             return redirect("options")
         return render(request, self.template_name, {"form": form}, status=422)
-class PreferencesView(View):
+class PreferencesView(PermissionRequiredMixin, View):
     """A staff member's own settings: the timezone dates are shown and entered in."""
+
+    permission_required = SIGNED_IN
 
     template_name = "connex/preferences.html"
 

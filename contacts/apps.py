@@ -9,6 +9,7 @@ class ContactsConfig(AppConfig):
 
         from .views import section_context
 
-        register_nav(NavItem("Contacts", "contacts:contact_list", order=20, icon="person-lines-fill"))
+        register_nav(NavItem("Contacts", "contacts:contact_list", order=20, icon="person-lines-fill",
+                             permission="contacts.view_contact"))
         register_main_section(CardSection("contacts", "contacts/partials/section_contacts.html", order=10,
-                                          context=section_context))
+                                          context=section_context, permission="contacts.view_contact"))

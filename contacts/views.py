@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.views import View
 
 from connex.forms import add_validation_errors
+from connex.permissions import PermissionRequiredMixin
 from connex.views import ObjectListView
-from customers.models import Customer
+from customers.selectors import customer_get_visible, visible_through_customer
 
 from . import selectors, services
 from .filtersets import ContactFilterSet
@@ -16,12 +17,16 @@ from .tables import ContactTable
 
 
 class ContactListView(ObjectListView):
+    permission_required = "contacts.view_contact"
     queryset = Contact.objects.select_related("customer")
     table_class = ContactTable
     filterset_class = ContactFilterSet
     template_name = "contacts/contact_list.html"
     title = "Contacts"
     search_placeholder = "Name, email, phone"
+
+    def get_queryset(self):
+        return visible_through_customer(self.request.user, super().get_queryset())
 
 
 def section_context(request, customer):
@@ -39,19 +44,28 @@ def portal_url(request):
     return request.build_absolute_uri(reverse("portal:login"))
 
 
-class ContactFormView(View):
+def contact_get_visible(request, pk):
+    queryset = visible_through_customer(request.user, Contact.objects.select_related("customer"))
+    return get_object_or_404(queryset, pk=pk)
+
+
+class ContactFormView(PermissionRequiredMixin, View):
     """Add and edit a contact: in place on the card (htmx) or as a page from the Contacts list.
 
     Save & Continue closes the form; Save & Stay keeps it open (a fresh one after adding),
     which suits entering several contacts in a row.
     """
 
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("contacts.change_contact",) if kwargs.get("pk") else ("contacts.add_contact",)
+
     def get_contact(self, pk, customer_pk):
         if pk:
-            return get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+            return contact_get_visible(self.request, pk)
         contact = Contact()
         if customer_pk:
-            contact.customer = get_object_or_404(Customer, pk=customer_pk)
+            contact.customer = customer_get_visible(user=self.request.user, pk=customer_pk)
         return contact
 
     def form_context(self, request, form, contact):
@@ -112,8 +126,10 @@ class ContactFormView(View):
         return redirect("contacts:contact_list")
 
 
-class ContactPasswordView(View):
+class ContactPasswordView(PermissionRequiredMixin, View):
     """Change password: generate and email a new one, or set a typed one."""
+
+    permission_required = "contacts.change_contact"
 
     def context(self, request, contact, form):
         return {"form": form, "contact": contact, "inline": bool(request.htmx),
@@ -122,13 +138,13 @@ class ContactPasswordView(View):
                 "form_title": f"Change password of {contact.name}"}
 
     def get(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = contact_get_visible(request, pk)
         context = self.context(request, contact, ContactPasswordForm(contact=contact))
         template = "contacts/partials/password_form.html" if request.htmx else "contacts/contact_password.html"
         return render(request, template, context)
 
     def post(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = contact_get_visible(request, pk)
         form = ContactPasswordForm(request.POST, contact=contact)
         context = self.context(request, contact, form)
         if form.is_valid():
@@ -145,6 +161,8 @@ class ContactPasswordView(View):
         return render(request, "contacts/contact_password.html", context, status=422)
 
 
-class ContactSectionView(View):
+class ContactSectionView(PermissionRequiredMixin, View):
+    permission_required = "contacts.view_contact"
+
     def get(self, request, customer_pk):
-        return render_section(request, get_object_or_404(Customer, pk=customer_pk))
+        return render_section(request, customer_get_visible(user=request.user, pk=customer_pk))

@@ -230,7 +230,6 @@ class Customer(TimeStampedModel):
             models.Index(fields=["status", "balance"], name="customer_status_balance"),
             models.Index(fields=["balance"], name="customer_balance"),
         ]
-        permissions = [("portal_login", "Can open the portal as a contact (Portal Login)")]
 
     def __str__(self):
         return self.name

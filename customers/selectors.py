@@ -12,12 +12,17 @@ def customer_list(*, filters=None, search=""):
     return queryset
 
 
-def customer_get(*, pk):
-    return Customer.objects.select_related("account_manager", "reseller", "invoice_template").get(pk=pk)
+def customer_get(*, pk, user=None):
+    """One customer with what the card shows; with `user`, only if that staff member may see it."""
+    queryset = Customer.objects.select_related("account_manager", "reseller", "invoice_template")
+    if user is not None:
+        queryset = customers_visible_to(user, queryset)
+    return queryset.get(pk=pk)
 
 
-def customer_selection(*, data):
-    """The customers a bulk action applies to, from the board's selection form.
+def customer_selection(*, data, user):
+    """The customers a bulk action applies to, from the board's selection form, among those
+    the staff member may see.
 
     Either the ticked rows (`pk`), or — with `select_all_matching` — every customer matching
     the filter and search the board showed (`filter_query`, the board's query string).
@@ -26,9 +31,9 @@ def customer_selection(*, data):
 
     if data.get("select_all_matching"):
         board = QueryDict(data.get("filter_query", ""))
-        return customer_list(filters=board, search=board.get("q", ""))
+        return customers_visible_to(user, customer_list(filters=board, search=board.get("q", "")))
     ids = [int(pk) for pk in data.getlist("pk") if str(pk).isdigit()]
-    return Customer.objects.filter(pk__in=ids)
+    return customers_visible_to(user, Customer.objects.filter(pk__in=ids))
 
 
 def delayed_change_list(*, search=""):
@@ -59,3 +64,26 @@ def customers_visible_to(user, queryset=None):
     if user is None or not user.is_authenticated:
         return queryset.none()
     return queryset.filter(account_manager=user)
+
+
+def customer_get_visible(*, user, pk):
+    """One customer for the card and its sections; 404 when the staff member may not see it."""
+    from django.http import Http404
+
+    customer = customers_visible_to(user, Customer.objects.filter(pk=pk)).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    return customer
+
+
+def visible_through_customer(user, queryset, *, field="customer", optional=False):
+    """Rows that belong to a customer (contacts, SIP users, invoices, messages, ...) limited to the
+    customers the staff member may see; `optional` keeps rows that belong to no customer."""
+    from django.db.models import Q
+
+    if user is not None and user.has_perm("customers.view_all_customers"):
+        return queryset
+    condition = Q(**{f"{field}__in": customers_visible_to(user)})
+    if optional:
+        condition |= Q(**{f"{field}__isnull": True})
+    return queryset.filter(condition)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from connex.permissions import PermissionRequiredMixin, permission_required
 from connex.registry import registry
 from connex.views import ObjectListView
 
@@ -29,6 +30,7 @@ from .tables import CustomerTable, DelayedChangeTable
 
 
 class CustomerListView(ObjectListView):
+    permission_required = "customers.view_customer"
     table_class = CustomerTable
     filterset_class = CustomerFilterSet
     template_name = "customers/customer_list.html"
@@ -36,7 +38,8 @@ class CustomerListView(ObjectListView):
     search_placeholder = "Name, tag, email, website, ext. ID, contact"
 
     def get_queryset(self):
-        return selectors.customer_list(search=self.request.GET.get("q", ""))
+        return selectors.customers_visible_to(self.request.user,
+                                              selectors.customer_list(search=self.request.GET.get("q", "")))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -49,13 +52,17 @@ class CustomerListView(ObjectListView):
         return context
 
 
-class CustomerFormView(View):
+class CustomerFormView(PermissionRequiredMixin, View):
     """Create and edit share one tabbed form; Save & Continue goes to the card, Save & Stay stays."""
 
     template_name = "customers/customer_form.html"
 
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("customers.change_customer",) if kwargs.get("pk") else ("customers.add_customer",)
+
     def get_customer(self, pk):
-        return get_object_or_404(Customer, pk=pk) if pk else Customer()
+        return selectors.customer_get_visible(user=self.request.user, pk=pk) if pk else Customer()
 
     def render_form(self, request, form, formset, status=200):
         tabs = form.tabs()
@@ -125,8 +132,10 @@ class CustomerFormView(View):
         return self.render_form(request, form, formset, status=422)
 
 
-class CustomerDetailView(TemplateView):
+class CustomerDetailView(PermissionRequiredMixin, TemplateView):
     """The customer card: header figures and tabs; only the shown tab's data is loaded."""
+
+    permission_required = "customers.view_customer"
 
     template_name = "customers/customer_detail.html"
 
@@ -135,9 +144,10 @@ class CustomerDetailView(TemplateView):
         return [tab for tab in registry.card_tabs if tab.permission is None or user.has_perm(tab.permission)]
 
     def get_context_data(self, pk, tab=None, **kwargs):
-        customer = selectors.customer_get(pk=pk) if Customer.objects.filter(pk=pk).exists() else None
-        if customer is None:
-            raise Http404("No such customer.")
+        try:
+            customer = selectors.customer_get(pk=pk, user=self.request.user)
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
         tabs = self.visible_tabs()
         key = tab or self.request.GET.get("tab") or (tabs[0].key if tabs else None)
         current = next((t for t in tabs if t.key == key), None)
@@ -157,6 +167,8 @@ class CustomerDetailView(TemplateView):
 def main_tab_context(request, customer):
     sections = []
     for section in registry.main_sections:
+        if section.permission and not request.user.has_perm(section.permission):
+            continue
         extra = section.context(request, customer) if section.context else {}
         sections.append({"template": section.template, "context": extra})
     return {"main_sections": sections}
@@ -167,13 +179,15 @@ def pending_changes_context(request, customer):
             "tz": timezone.get_current_timezone_name()}
 
 
-class CustomerBulkDeleteView(View):
+class CustomerBulkDeleteView(PermissionRequiredMixin, View):
     """Delete selected customers after a confirmation page that lists each one."""
+
+    permission_required = "customers.delete_customer"
 
     template_name = "customers/customer_bulk_delete.html"
 
     def post(self, request):
-        customers = list(selectors.customer_selection(data=request.POST).order_by("name"))
+        customers = list(selectors.customer_selection(data=request.POST, user=request.user).order_by("name"))
         if not customers:
             messages.warning(request, "Select at least one customer to delete.")
             return redirect("customers:customer_list")
@@ -188,8 +202,10 @@ class CustomerBulkDeleteView(View):
                                                     "cancel_url": reverse("customers:customer_list")})
 
 
-class CustomerImportView(View):
+class CustomerImportView(PermissionRequiredMixin, View):
     """Upload a file: file-level problems are shown at once; otherwise go to the preview."""
+
+    permission_required = "customers.import_customers"
 
     template_name = "customers/customer_import.html"
 
@@ -227,8 +243,10 @@ class CustomerImportView(View):
         return redirect("customers:customer_import_detail", pk=customer_import.pk)
 
 
-class CustomerImportDetailView(View):
+class CustomerImportDetailView(PermissionRequiredMixin, View):
     """The preview (with Confirm), the live progress of a long run, or the result."""
+
+    permission_required = "customers.import_customers"
 
     template_name = "customers/customer_import_detail.html"
 
@@ -279,6 +297,7 @@ class CustomerImportDetailView(View):
         return redirect("customers:customer_import_detail", pk=pk)
 
 
+@permission_required("customers.import_customers")
 def customer_import_template(request, fmt):
     dataset = imports.template_dataset()
     if fmt == "xlsx":
@@ -290,13 +309,15 @@ def customer_import_template(request, fmt):
     return response
 
 
-class CustomerBulkEditView(View):
+class CustomerBulkEditView(PermissionRequiredMixin, View):
     """Edit the ticked fields of the selected customers (or all matching the board's filter)."""
+
+    permission_required = ("customers.change_customer", "customers.bulk_edit_customers")
 
     template_name = "customers/customer_bulk_edit.html"
 
     def post(self, request):
-        selection = selectors.customer_selection(data=request.POST)
+        selection = selectors.customer_selection(data=request.POST, user=request.user)
         total = selection.count()
         if not total:
             messages.warning(request, "Select at least one customer to edit.")
@@ -328,18 +349,23 @@ class CustomerBulkEditView(View):
 
 
 class DelayedChangeListView(ObjectListView):
+    permission_required = "customers.view_delayedchange"
     table_class = DelayedChangeTable
     filterset_class = DelayedChangeFilterSet
     title = "Delayed changes"
     search_placeholder = "Customer name"
 
     def get_queryset(self):
-        return selectors.delayed_change_list(search=self.request.GET.get("q", ""))
+        return selectors.visible_through_customer(
+            self.request.user, selectors.delayed_change_list(search=self.request.GET.get("q", "")))
 
 
-class DelayedChangeCancelView(View):
+class DelayedChangeCancelView(PermissionRequiredMixin, View):
+    permission_required = ("customers.change_customer", "customers.change_delayedchange")
+
     def post(self, request, pk):
-        change = get_object_or_404(DelayedChange, pk=pk)
+        change = get_object_or_404(selectors.visible_through_customer(request.user, DelayedChange.objects.all()),
+                                   pk=pk)
         try:
             services.delayed_change_cancel(change=change)
         except ValidationError as exc:

@@ -22,13 +22,14 @@ class InvoicingConfig(AppConfig):
 
         from . import demo, views
 
-        register_nav(NavItem("Invoices", "invoicing:invoice_list", order=40, icon="receipt"))
+        register_nav(NavItem("Invoices", "invoicing:invoice_list", order=40, icon="receipt", permission="invoicing.view_invoice"))
         register_card_tab(CardTab("invoices", "Invoices", "invoicing/partials/tab_invoices.html", order=40,
-                                  context=views.invoices_tab_context))
+                                  context=views.invoices_tab_context, permission="invoicing.view_invoice"))
         register_card_tab(CardTab("payments", "Payments", "invoicing/partials/tab_payments.html", order=45,
-                                  context=views.payments_tab_context))
+                                  context=views.payments_tab_context, permission="invoicing.view_payment"))
         register_settings_section(SettingsSection("Invoice templates", "invoicing:template_list",
-                                                  "HTML and CSS of invoice PDFs, with a preview.", order=40))
+                                                  "HTML and CSS of invoice PDFs, with a preview.", order=40,
+                                                  permission="invoicing.view_invoicetemplate"))
         register_summary_action("invoicing/partials/summary_actions.html")
         register_portal_nav(PortalNavItem(PortalSection.INVOICES, "Invoices", "invoicing_portal:invoice_list",
                                           order=40))

@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connex.models import AccountOptions
+from connex.permissions import permission_required
 from connex.views import ObjectListView
 from customers.models import Customer
+from customers.selectors import customer_get_visible, visible_through_customer
 from ledger.views import statement_context
 
 from . import rendering, selectors, services
@@ -30,6 +32,7 @@ def _error(request, exc):
 
 
 class InvoiceListView(ObjectListView):
+    permission_required = "invoicing.view_invoice"
     table_class = InvoiceTable
     filterset_class = InvoiceFilterSet
     template_name = "invoicing/invoice_list.html"
@@ -37,7 +40,7 @@ class InvoiceListView(ObjectListView):
     search_placeholder = "Number, customer, ext. accounting ID"
 
     def get_queryset(self):
-        return Invoice.objects.select_related("customer")
+        return visible_through_customer(self.request.user, Invoice.objects.select_related("customer"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -45,8 +48,14 @@ class InvoiceListView(ObjectListView):
         return context
 
 
+def _invoice_get(request, pk, queryset=None):
+    queryset = Invoice.objects.all() if queryset is None else queryset
+    return get_object_or_404(visible_through_customer(request.user, queryset), pk=pk)
+
+
+@permission_required("invoicing.view_invoice")
 def invoice_detail(request, pk):
-    invoice = get_object_or_404(Invoice.objects.select_related("customer", "template"), pk=pk)
+    invoice = _invoice_get(request, pk, Invoice.objects.select_related("customer", "template"))
     return render(request, "invoicing/invoice_detail.html", {
         "invoice": invoice, "customer": invoice.customer, "lines": invoice.lines.all(),
         "events": invoice.events.select_related("user"), "line_form": LineForm(), "void_form": ReasonForm(),
@@ -54,8 +63,9 @@ def invoice_detail(request, pk):
         "recipients": services.invoice_recipients(invoice.customer)})
 
 
+@permission_required("invoicing.view_invoice")
 def invoice_pdf(request, pk):
-    invoice = get_object_or_404(Invoice, pk=pk)
+    invoice = _invoice_get(request, pk)
     return _pdf_response(invoice)
 
 
@@ -74,10 +84,11 @@ def _back_to_card(customer, tab="invoices"):
     return redirect("customers:customer_tab", customer.pk, tab)
 
 
+@permission_required("invoicing.add_invoice")
 @require_POST
 def invoice_generate(request, customer_pk):
     """Generate Invoice from the Summary section: one invoice per selected period, all or none."""
-    customer = get_object_or_404(Customer, pk=customer_pk)
+    customer = customer_get_visible(user=request.user, pk=customer_pk)
     try:
         periods = [period_parse(value) for value in request.POST.getlist("periods")]
         created = services.invoice_generate(customer=customer, periods=periods, user=request.user,
@@ -90,9 +101,10 @@ def invoice_generate(request, customer_pk):
     return _back_to_card(customer)
 
 
+@permission_required("invoicing.add_invoice")
 @require_POST
 def invoice_auto_generate(request, customer_pk):
-    customer = get_object_or_404(Customer, pk=customer_pk)
+    customer = customer_get_visible(user=request.user, pk=customer_pk)
     if customer.invoice_schedule == Customer.InvoiceSchedule.NONE:
         messages.warning(request, f"{customer.name} has no invoice schedule; set one under Edit → Config.")
         return _back_to_card(customer)
@@ -105,9 +117,10 @@ def invoice_auto_generate(request, customer_pk):
     return _back_to_card(customer)
 
 
+@permission_required("invoicing.add_invoice")
 @require_POST
 def invoice_draft_create(request, customer_pk):
-    customer = get_object_or_404(Customer, pk=customer_pk)
+    customer = customer_get_visible(user=request.user, pk=customer_pk)
     form = DraftForm(request.POST)
     if form.is_valid():
         try:
@@ -125,7 +138,7 @@ def invoice_draft_create(request, customer_pk):
 
 
 def _invoice_action(request, pk, action, success):
-    invoice = get_object_or_404(Invoice, pk=pk)
+    invoice = _invoice_get(request, pk)
     try:
         action(invoice)
     except ValidationError as exc:
@@ -135,18 +148,21 @@ def _invoice_action(request, pk, action, success):
     return redirect(invoice)
 
 
+@permission_required("invoicing.change_invoice")
 @require_POST
 def invoice_issue(request, pk):
     return _invoice_action(request, pk, lambda inv: services.invoice_issue(invoice=inv, user=request.user),
                            lambda inv: "Invoice issued; the PDF is stored.")
 
 
+@permission_required("invoicing.void_invoice")
 @require_POST
 def invoice_void(request, pk):
     return _invoice_action(request, pk, lambda inv: services.invoice_void(
         invoice=inv, reason=request.POST.get("reason", ""), user=request.user), lambda inv: "Invoice voided.")
 
 
+@permission_required("invoicing.change_invoice")
 @require_POST
 def invoice_send(request, pk):
     return _invoice_action(request, pk, lambda inv: services.invoice_send(invoice=inv, user=request.user),
@@ -154,23 +170,26 @@ def invoice_send(request, pk):
                            + ", ".join(c.email for c in services.invoice_recipients(inv.customer)) + ".")
 
 
+@permission_required("invoicing.change_invoice")
 @require_POST
 def invoice_rerender(request, pk):
     return _invoice_action(request, pk, lambda inv: services.invoice_render_pdf(
         invoice=inv, user=request.user, explicit=True), lambda inv: "PDF re-rendered.")
 
 
+@permission_required("invoicing.change_invoice")
 @require_POST
 def invoice_line_add(request, pk):
-    invoice = get_object_or_404(Invoice, pk=pk)
+    invoice = _invoice_get(request, pk)
     _save_line_form(request, lambda data: services.invoice_line_add(invoice=invoice, user=request.user, **data),
                     "Line added.")
     return redirect(invoice)
 
 
+@permission_required("invoicing.change_invoice")
 @require_POST
 def invoice_line_edit(request, pk, line_pk):
-    line = get_object_or_404(InvoiceLine, pk=line_pk, invoice_id=pk)
+    line = get_object_or_404(InvoiceLine, pk=line_pk, invoice=_invoice_get(request, pk))
     if request.POST.get("remove"):
         try:
             services.invoice_line_remove(line=line, reason=request.POST.get("reason", ""), user=request.user)
@@ -215,8 +234,9 @@ def payments_tab_context(request, customer, form=None):
             "statuses": Payment.Status.choices, **statement_context(request, customer)}
 
 
+@permission_required("invoicing.record_payment")
 def payment_add(request, customer_pk):
-    customer = get_object_or_404(Customer, pk=customer_pk)
+    customer = customer_get_visible(user=request.user, pk=customer_pk)
     open_invoices = Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
                                                                           Invoice.Status.PARTLY_PAID]).order_by("due_date")
     form = PaymentForm(request.POST or None, customer=customer, invoices=open_invoices)
@@ -245,9 +265,10 @@ def payment_add(request, customer_pk):
         render(request, "invoicing/payment_form_page.html", context, status=status)
 
 
+@permission_required("invoicing.record_payment")
 @require_POST
 def payment_status(request, pk):
-    payment = get_object_or_404(Payment, pk=pk)
+    payment = get_object_or_404(visible_through_customer(request.user, Payment.objects.all()), pk=pk)
     try:
         services.payment_set_status(payment=payment, status=request.POST.get("status", ""), user=request.user)
     except ValidationError as exc:
@@ -260,12 +281,14 @@ def payment_status(request, pk):
 
 # Templates ----------------------------------------------------------------------------------
 
+@permission_required("invoicing.view_invoicetemplate")
 def template_list(request):
     services.template_default()
     return render(request, "invoicing/template_list.html", {
         "templates": InvoiceTemplate.objects.all(), "options": AccountOptions.get()})
 
 
+@permission_required("invoicing.change_invoicetemplate")
 def template_form(request, pk=None):
     template = get_object_or_404(InvoiceTemplate, pk=pk) if pk else InvoiceTemplate(
         html=rendering.default_html(), css=rendering.default_css())
@@ -283,6 +306,12 @@ def template_form(request, pk=None):
                   status=422 if form.errors else 200)
 
 
+@permission_required("invoicing.add_invoicetemplate")
+def template_add(request):
+    return template_form(request)
+
+
+@permission_required("invoicing.view_invoicetemplate")
 @require_POST
 def template_preview(request):
     rendered = rendering.render_html(request.POST.get("html", ""), request.POST.get("css", ""), sample_data())

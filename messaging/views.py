@@ -7,8 +7,9 @@ from django.views import View
 from django.views.generic import DetailView
 
 from connex.models import AccountOptions
+from connex.permissions import PermissionRequiredMixin
 from connex.views import ObjectListView
-from customers.selectors import customer_selection
+from customers.selectors import customer_selection, visible_through_customer
 
 from . import merge, services
 from .filtersets import BroadcastFilterSet, MessageFilterSet
@@ -22,6 +23,7 @@ SELECTION_KEYS = ("pk", "select_all_matching", "filter_query")
 
 
 class MessageListView(ObjectListView):
+    permission_required = "messaging.view_message"
     queryset = Message.objects.select_related("customer", "contact", "broadcast")
     table_class = MessageTable
     filterset_class = MessageFilterSet
@@ -29,19 +31,29 @@ class MessageListView(ObjectListView):
     title = "Messages"
     search_placeholder = "Recipient, subject, customer, contact"
 
+    def get_queryset(self):
+        return visible_through_customer(self.request.user, super().get_queryset(), optional=True)
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(sms_configured=sms_configured(), **kwargs)
 
 
-class MessageDetailView(DetailView):
-    queryset = Message.objects.select_related("customer", "contact", "broadcast")
+class MessageDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "messaging.view_message"
     template_name = "messaging/message_detail.html"
     context_object_name = "message"
 
+    def get_queryset(self):
+        return visible_through_customer(
+            self.request.user, Message.objects.select_related("customer", "contact", "broadcast"), optional=True)
 
-class MessageResendView(View):
+
+class MessageResendView(PermissionRequiredMixin, View):
+    permission_required = "messaging.change_message"
+
     def post(self, request, pk):
-        message = get_object_or_404(Message, pk=pk)
+        message = get_object_or_404(visible_through_customer(request.user, Message.objects.all(), optional=True),
+                                    pk=pk)
         try:
             services.message_resend(message=message)
         except ValidationError as exc:
@@ -52,6 +64,7 @@ class MessageResendView(View):
 
 
 class BroadcastListView(ObjectListView):
+    permission_required = "messaging.view_broadcast"
     queryset = Broadcast.objects.select_related("created_by")
     table_class = BroadcastTable
     filterset_class = BroadcastFilterSet
@@ -60,7 +73,8 @@ class BroadcastListView(ObjectListView):
     search_placeholder = "Subject or text"
 
 
-class BroadcastDetailView(DetailView):
+class BroadcastDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "messaging.view_broadcast"
     model = Broadcast
     context_object_name = "broadcast"
 
@@ -77,7 +91,7 @@ class BroadcastDetailView(DetailView):
         return context
 
 
-class BroadcastComposeView(View):
+class BroadcastComposeView(PermissionRequiredMixin, View):
     """Compose a broadcast for the customers selected on the board; preview, count, send.
 
     The board's selection (ticked ids or "all matching" with its filter) travels in hidden
@@ -85,6 +99,7 @@ class BroadcastComposeView(View):
     """
 
     template_name = "messaging/broadcast_compose.html"
+    permission_required = ("messaging.send_broadcast", "messaging.add_broadcast")
 
     def selection_fields(self, data):
         selection = QueryDict(mutable=True)
@@ -94,7 +109,7 @@ class BroadcastComposeView(View):
 
     def post(self, request):
         selection = self.selection_fields(request.POST)
-        customers = list(customer_selection(data=selection).order_by("name"))
+        customers = list(customer_selection(data=selection, user=request.user).order_by("name"))
         if not customers:
             messages.warning(request, "Select at least one customer to send to.")
             return redirect("customers:customer_list")
@@ -147,7 +162,8 @@ class BroadcastComposeView(View):
             form.add_error(None, exc.messages[0])
 
 
-class OptionsFormView(View):
+class OptionsFormView(PermissionRequiredMixin, View):
+    permission_required = "messaging.edit_messaging_settings"
     form_class = None
     title = ""
     template_name = "messaging/settings_form.html"

@@ -11,4 +11,5 @@ class NumberblocksConfig(AppConfig):
         from .views import section_context
 
         register_main_section(CardSection("number_blocks", "numberblocks/partials/section_blocks.html",
-                                          order=20, context=section_context))
+                                          order=20, context=section_context,
+                                          permission="numberblocks.view_numberblock"))

@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
-from customers.models import Customer
+from connex.permissions import PermissionRequiredMixin
+from customers.selectors import customer_get_visible, visible_through_customer
 
 from . import selectors, services
 from .models import NumberBlock
@@ -19,11 +20,13 @@ def render_section(request, customer, *, error="", notice=""):
     return render(request, "numberblocks/partials/section_blocks.html", context)
 
 
-class BlockAssignView(View):
+class BlockAssignView(PermissionRequiredMixin, View):
     """The card's "+": assign the next free block, answer with the refreshed section."""
 
+    permission_required = "numberblocks.add_numberblock"
+
     def post(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = customer_get_visible(user=request.user, pk=pk)
         try:
             block = services.block_assign_next(customer=customer)
         except services.OptionsUndefined:
@@ -33,9 +36,12 @@ class BlockAssignView(View):
         return render_section(request, customer, notice=f"Block {block} assigned.")
 
 
-class BlockReleaseView(View):
+class BlockReleaseView(PermissionRequiredMixin, View):
+    permission_required = "numberblocks.delete_numberblock"
+
     def post(self, request, pk):
-        block = get_object_or_404(NumberBlock.objects.select_related("customer"), pk=pk)
+        block = get_object_or_404(
+            visible_through_customer(request.user, NumberBlock.objects.select_related("customer")), pk=pk)
         customer = block.customer
         try:
             services.block_release(block=block)

@@ -5,6 +5,8 @@ from functools import wraps
 from django.http import Http404
 from django.shortcuts import redirect
 
+from connex.permissions import portal_view
+
 
 def portal_login_required(view):
     @wraps(view)
@@ -13,7 +15,7 @@ def portal_login_required(view):
             return redirect(f"/portal/login/?next={request.get_full_path()}")
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return portal_view(wrapper)
 
 
 def portal_section_required(section):
@@ -27,7 +29,7 @@ def portal_section_required(section):
                 raise Http404("This section is not available.")
             return view(request, *args, **kwargs)
 
-        return wrapper
+        return portal_view(wrapper)
 
     return decorator
 

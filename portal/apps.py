@@ -16,4 +16,4 @@ class PortalConfig(AppConfig):
 
         register_portal_nav(PortalNavItem("", "Dashboard", "portal:dashboard", order=0))
         register_main_section(CardSection("clis", "portal/partials/section_clis.html", order=60,
-                                          context=clis_section_context))
+                                          context=clis_section_context, permission="customers.view_approvedcli"))

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from connex.permissions import portal_view
+
 from . import views
 
 app_name = "portal"
@@ -21,3 +23,7 @@ urlpatterns = [
     path("impersonate/<int:contact_id>/", views.impersonate_start, name="impersonate_start"),
     path("impersonate/end/", views.impersonate_end, name="impersonate_end"),
 ]
+
+# The portal checks the signed-in contact itself (portal.access); staff permissions do not apply.
+for pattern in urlpatterns:
+    portal_view(pattern.callback)

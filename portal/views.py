@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from connex.registry import registry
 from contacts.models import Contact
 from customers.models import ApprovedCLI
+from customers.selectors import visible_through_customer
 
 from . import auth, services
 from .access import portal_customer, portal_login_required
@@ -224,7 +225,8 @@ def impersonate_start(request, contact_id):
     if not (user.is_authenticated and user.is_staff):
         # Not a panel session: the portal does not reveal that this action exists.
         raise Http404
-    contact = get_object_or_404(Contact.objects.select_related("customer"), pk=contact_id)
+    contact = get_object_or_404(
+        visible_through_customer(user, Contact.objects.select_related("customer")), pk=contact_id)
     if not services.can_portal_login(user):
         raise PermissionDenied("You do not have permission to use Portal Login.")
     with transaction.atomic():

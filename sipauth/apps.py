@@ -14,6 +14,6 @@ class SipauthConfig(AppConfig):
         from .views import auth_tab_context
 
         register_card_tab(CardTab("auth", "Authentication", "sipauth/partials/tab_auth.html", order=30,
-                                  context=auth_tab_context))
+                                  context=auth_tab_context, permission="sipauth.view_sipuser"))
         register_extension_usage(extensions_in_block)
         register_demo_loader(40, load_demo_auth)

@@ -3,7 +3,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views import View
 
 from connex.forms import add_validation_errors
-from customers.models import Customer
+from connex.permissions import PermissionRequiredMixin
+from customers.selectors import customer_get_visible, visible_through_customer
 
 from . import services
 from .forms import IpAuthEntryForm, SipUserForm
@@ -24,15 +25,20 @@ def _section(request, customer, template, *, notice="", password=""):
     return response
 
 
-class SipUserFormView(View):
+class SipUserFormView(PermissionRequiredMixin, View):
     template = "sipauth/partials/sip_user_form.html"
     section = "sipauth/partials/sip_users.html"
 
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("sipauth.change_sipuser",) if kwargs.get("pk") else ("sipauth.add_sipuser",)
+
     def objects(self, customer_pk, pk):
         if pk:
-            sip_user = get_object_or_404(SipUser.objects.select_related("customer"), pk=pk)
+            sip_user = get_object_or_404(
+                visible_through_customer(self.request.user, SipUser.objects.select_related("customer")), pk=pk)
             return sip_user.customer, sip_user
-        customer = get_object_or_404(Customer, pk=customer_pk)
+        customer = customer_get_visible(user=self.request.user, pk=customer_pk)
         return customer, SipUser(customer=customer)
 
     def render_form(self, request, form, customer):
@@ -61,22 +67,30 @@ class SipUserFormView(View):
         return self.render_form(request, form, customer)
 
 
-class SipUserDeleteView(View):
+class SipUserDeleteView(PermissionRequiredMixin, View):
+    permission_required = "sipauth.delete_sipuser"
+
     def post(self, request, pk):
-        sip_user = get_object_or_404(SipUser.objects.select_related("customer"), pk=pk)
+        sip_user = get_object_or_404(
+            visible_through_customer(request.user, SipUser.objects.select_related("customer")), pk=pk)
         services.sip_user_delete(sip_user=sip_user)
         return _section(request, sip_user.customer, SipUserFormView.section, notice=f"SIP user {sip_user} deleted.")
 
 
-class IpEntryFormView(View):
+class IpEntryFormView(PermissionRequiredMixin, View):
     template = "sipauth/partials/ip_entry_form.html"
     section = "sipauth/partials/ip_entries.html"
 
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("sipauth.change_ipauthentry",) if kwargs.get("pk") else ("sipauth.add_ipauthentry",)
+
     def objects(self, customer_pk, pk):
         if pk:
-            entry = get_object_or_404(IpAuthEntry.objects.select_related("customer"), pk=pk)
+            entry = get_object_or_404(
+                visible_through_customer(self.request.user, IpAuthEntry.objects.select_related("customer")), pk=pk)
             return entry.customer, entry
-        customer = get_object_or_404(Customer, pk=customer_pk)
+        customer = customer_get_visible(user=self.request.user, pk=customer_pk)
         return customer, IpAuthEntry(customer=customer)
 
     def render_form(self, request, form, customer):
@@ -99,8 +113,11 @@ class IpEntryFormView(View):
         return self.render_form(request, form, customer)
 
 
-class IpEntryDeleteView(View):
+class IpEntryDeleteView(PermissionRequiredMixin, View):
+    permission_required = "sipauth.delete_ipauthentry"
+
     def post(self, request, pk):
-        entry = get_object_or_404(IpAuthEntry.objects.select_related("customer"), pk=pk)
+        entry = get_object_or_404(
+            visible_through_customer(request.user, IpAuthEntry.objects.select_related("customer")), pk=pk)
         services.ip_entry_delete(entry=entry)
         return _section(request, entry.customer, IpEntryFormView.section, notice=f"IP entry {entry} deleted.")

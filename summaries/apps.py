@@ -24,12 +24,13 @@ class SummariesConfig(AppConfig):
 
         register_delete_guard(customers_with_call_records)
         register_main_section(CardSection("summary", "summaries/partials/section_summary.html", order=30,
-                                          context=summary_section_context))
+                                          context=summary_section_context,
+                                          permission="summaries.view_hourlysummary"))
         register_card_tab(CardTab("stats", "Stats", "summaries/partials/tab_stats.html", order=30,
-                                  context=stats_tab_context))
+                                  context=stats_tab_context, permission="summaries.view_hourlysummary"))
         register_settings_section(SettingsSection("Rebuild summaries", "summaries:rebuild",
                                                   "Recompute hourly summaries of a date range from the CDRs.",
-                                                  order=60))
+                                                  order=60, permission="summaries.rebuild_summaries"))
         register_portal_nav(PortalNavItem(PortalSection.SUMMARIES, "Summaries", "summaries_portal:summaries", order=30))
         register_portal_nav(PortalNavItem(PortalSection.CDRS, "CDRs", "summaries_portal:cdrs", order=31))
         register_demo_loader(30, load_demo_cdrs)

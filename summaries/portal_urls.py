@@ -1,5 +1,7 @@
 from django.urls import path
 
+from connex.permissions import portal_view
+
 from . import portal_views
 
 app_name = "summaries_portal"
@@ -11,3 +13,7 @@ urlpatterns = [
     path("cdrs/", portal_views.cdrs, name="cdrs"),
     path("cdrs/download.csv", portal_views.cdr_report, name="cdr_month_report"),
 ]
+
+# The portal checks the signed-in contact itself (portal.access); staff permissions do not apply.
+for pattern in urlpatterns:
+    portal_view(pattern.callback)

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
+from connex.permissions import PermissionRequiredMixin
 from connex.registry import registry
-from customers.models import Customer
+from customers.selectors import customer_get_visible
 
 from . import selectors, services
 from .forms import RebuildForm
@@ -64,22 +65,27 @@ def stats_tab_context(request, customer):
                               ("acd", "ACD (s)")]}
 
 
-class SummaryTableView(View):
+class SummaryTableView(PermissionRequiredMixin, View):
     """The Summary section's table for one period kind (htmx partial)."""
 
+    permission_required = "summaries.view_hourlysummary"
+
     def get(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = customer_get_visible(user=request.user, pk=pk)
         context = summary_section_context(request, customer)
         return render(request, "summaries/partials/summary_table.html", context)
 
 
-class CdrReportView(View):
+class CdrReportView(PermissionRequiredMixin, View):
+    permission_required = "summaries.view_calldetailrecord"
+
     def get(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = customer_get_visible(user=request.user, pk=pk)
         return cdr_report_response(customer=customer, period_key=request.GET.get("period", ""))
 
 
-class RebuildView(View):
+class RebuildView(PermissionRequiredMixin, View):
+    permission_required = "summaries.rebuild_summaries"
     template_name = "summaries/rebuild.html"
 
     def render_page(self, request, form, status=200):
@@ -101,7 +107,9 @@ class RebuildView(View):
         return redirect("summaries:rebuild")
 
 
-class RebuildProgressView(View):
+class RebuildProgressView(PermissionRequiredMixin, View):
+    permission_required = "summaries.rebuild_summaries"
+
     def get(self, request, pk):
         rebuild = get_object_or_404(SummaryRebuild, pk=pk)
         return render(request, "summaries/partials/rebuild_row.html", {"rebuild": rebuild})

@@ -13,7 +13,36 @@ from sipauth.models import IpAuthEntry, SipUser
 from summaries.models import CallDetailRecord, HourlySummary
 
 
+def permissions_named(*keys):
+    """Permission rows for "app_label.codename" keys."""
+    from django.contrib.auth.models import Permission
+
+    found = []
+    for key in keys:
+        app_label, codename = key.split(".", 1)
+        found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return found
+
+
+def role_group(name):
+    from django.contrib.auth.models import Group
+
+    from staff.roles import roles_apply
+
+    group = Group.objects.filter(name=name).first()
+    if group is None:  # a flushed database (live-server tests): lay the roles down again
+        roles_apply()
+        group = Group.objects.get(name=name)
+    return group
+
+
 class StaffFactory(factory.django.DjangoModelFactory):
+    """A staff member; by default an Administrator.
+
+    `groups=["Support"]` gives roles instead, `perms=["customers.view_customer"]` exact
+    permissions (and no role unless `groups` is given too).
+    """
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -22,6 +51,22 @@ class StaffFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.username}@connex.test")
     is_staff = True
     password = factory.django.Password("correct-horse-battery")
+
+    _default_groups = ("Administrator",)
+    _default_perms = ()
+
+    @classmethod
+    def _create(cls, model_class, *args, groups=None, perms=None, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        if groups is None:
+            groups = () if perms is not None else cls._default_groups
+        if perms is None:
+            perms = cls._default_perms
+        if groups:
+            user.groups.add(*[role_group(name) for name in groups])
+        if perms:
+            user.user_permissions.add(*permissions_named(*perms))
+        return user
 
 
 class ResellerGroupFactory(factory.django.DjangoModelFactory):
@@ -168,18 +213,11 @@ class BroadcastFactory(factory.django.DjangoModelFactory):
 
 
 class PortalStaffFactory(StaffFactory):
-    """A staff member holding the Portal Login permission."""
+    """A staff member who sees customers and their contacts and holds the Portal Login permission."""
 
-    class Meta:
-        skip_postgeneration_save = True
-
-    @factory.post_generation
-    def portal_login(obj, create, extracted, **kwargs):
-        from django.contrib.auth.models import Permission
-
-        if create:
-            obj.user_permissions.add(Permission.objects.get(codename="portal_login",
-                                                            content_type__app_label="customers"))
+    _default_groups = ()
+    _default_perms = ("customers.view_customer", "customers.view_all_customers", "contacts.view_contact",
+                     "customers.portal_login")
 
 
 class InvoiceTemplateFactory(factory.django.DjangoModelFactory):

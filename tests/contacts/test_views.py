@@ -5,7 +5,7 @@ from django.core import mail
 
 from contacts.models import Contact
 from messaging.models import Message
-from tests.factories import ContactFactory, CustomerFactory, PortalStaffFactory
+from tests.factories import ContactFactory, CustomerFactory, PortalStaffFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,10 +177,11 @@ def test_board_search_matches_contact_names_and_emails(staff_client):
         assert "Visible Co" in html and "Hidden Co" not in html
 
 
-def test_contact_menu_offers_portal_login_only_with_permission(client, staff_client):
+def test_contact_menu_offers_portal_login_only_with_permission(client):
     contact = ContactFactory()
     url = f"/customers/{contact.customer_id}/"
-    assert f"/portal/impersonate/{contact.pk}/" not in staff_client.get(url).content.decode()
+    client.force_login(StaffFactory(username="finance", groups=["Finance"]))
+    assert f"/portal/impersonate/{contact.pk}/" not in client.get(url).content.decode()
     client.force_login(PortalStaffFactory())
     html = client.get(url).content.decode()
     # Once on the contact's menu, once on the customer-name dropdown.
