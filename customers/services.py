@@ -52,30 +52,10 @@ def _normalise_cli(cli):
 
 
 def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> Admission:
-    """The single place the rules for admitting a customer's call live."""
-    reasons = []
-    if customer.status != Customer.Status.ACTIVE:
-        reasons.append(f"{AdmissionReason.STATUS} ({customer.get_status_display()})")
-    if customer.balance < -customer.debit_limit:
-        reasons.append(AdmissionReason.CREDIT)
-    if customer.daily_spend_limit is not None and customer_daily_spend(customer, at) >= customer.daily_spend_limit:
-        reasons.append(AdmissionReason.DAILY_SPEND)
-    if not customer.is_within_allowed_time(at):
-        reasons.append(AdmissionReason.OUTSIDE_HOURS)
-    pending = []
-    if customer.email_verification_required and not customer.contacts.filter(email_verified=True).exists():
-        pending.append("email")
-    if customer.mobile_verification_required and not customer.contacts.filter(mobile_verified=True).exists():
-        pending.append("mobile")
-    if pending:
-        reasons.append(f"{AdmissionReason.VERIFICATION} ({', '.join(pending)})")
-    if customer.approved_clis_only:
-        approved = cli and customer.approved_clis.filter(
-            number=_normalise_cli(cli), approved_at__isnull=False, revoked_at__isnull=True
-        ).exists()
-        if not approved:
-            reasons.append(AdmissionReason.CLI)
-    return Admission(reasons=reasons)
+    """May this customer place a call now: the routing engine's account checks, without route or rate."""
+    from routing.engine import account_from_customer, admission_reasons
+
+    return Admission(reasons=admission_reasons(account_from_customer(customer, at), at, cli))
 
 
 @transaction.atomic

@@ -29,6 +29,8 @@ class Provider(TimeStampedModel):
     currency = models.CharField(max_length=3, validators=[validate_currency])
     tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(99)],
                                             help_text="Weighted-tiers routing tries lower tiers first.")
+    weight = models.PositiveSmallIntegerField(default=100, validators=[MaxValueValidator(1000)],
+                                              help_text="Share of calls among the providers of its tier.")
 
     class Meta:
         ordering = ["name"]
