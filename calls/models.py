@@ -29,6 +29,7 @@ class CallAttempt(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        permissions = [("simulate_call", "Can simulate a call (routing decision and trace)")]
         indexes = [models.Index(fields=["customer", "-at"], name="callattempt_customer_at")]
 
     def __str__(self):

@@ -13,7 +13,8 @@ from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth"]
+API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "providers",
+            "clirules", "calls"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ CUSTOMER_CARE = (
     "contacts.add_contact", "contacts.change_contact", "contacts.delete_contact",
     "sipauth.*_sipuser", "sipauth.*_ipauthentry",
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
+    "clirules.*_clirule", "calls.simulate_call",
 )
 
 ROLES = {
