@@ -38,6 +38,7 @@ urlpatterns = [
     path("portal/billing/", include("invoicing.portal_urls")),
     path("portal/", include("portal.urls")),
     path("sipauth/", include("sipauth.urls")),
+    path("calls/", include("calls.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
     path("portal/", include("summaries.portal_urls")),
