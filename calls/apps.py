@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class CallsConfig(AppConfig):
     name = "calls"
+    verbose_name = "Calls"
 
     def ready(self):
         from connex.registry import CardTab, register_card_tab

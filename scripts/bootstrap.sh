@@ -8,13 +8,17 @@ PY=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 DB_NAME=${DB_NAME:-connex}
 # Debian packages: Chromium for browser tests, Pango for WeasyPrint, poppler for reading PDFs back,
-# and the PostgreSQL/Redis clients. A package counts as present when its command or library is.
+# the PostgreSQL/Redis clients, and the switch used by the `switch` tests: Kamailio 5.6 with
+# http_client (utils modules) and jansson (extra modules), and SIPp (sip-tester).
+# A package counts as present when its command, library or module is.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core kamailio-utils-modules kamailio-extra-modules; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

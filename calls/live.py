@@ -1,0 +1,287 @@
+"""Live channels and calls-per-second in Redis, shared by every web worker answering the switch.
+
+Each scope (a customer, an ingress route, a SIP user or IP entry, ...) has a sorted set of the
+call ids holding one of its channels, scored by the epoch second at which the reservation expires,
+and a token bucket for its CPS. Every check and write for a call is one Lua script, so a call is
+admitted against all its scopes or against none, and counts stay exact under any concurrency:
+
+- a channel is a member, not a counter, so a repeated reserve or release cannot count twice and a
+  count can never go negative;
+- expired members are pruned inside the scripts, so a call whose end never arrives frees its
+  channel at its expiry without any sweeper;
+- after a Redis restart `live_rebuild` restores the reservations from the live-call records.
+
+The release script finds a call's scopes in the call's own hash, so it needs a single Redis (no
+cluster), which is what the panel runs.
+"""
+
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import redis
+from django.conf import settings
+
+PREFIX = "live"
+
+# KEYS: call hash, then per scope its channel set and its CPS bucket.
+# ARGV: call id, ttl, now in microseconds ('' = Redis clock), scope count, then per scope: channels, cps, buffer.
+# Returns {1, 0, 'reserved'|'existing'} or {0, scope index (1-based), 'cps'|'channels', in use}.
+RESERVE_LUA = """
+local call_id, ttl, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+-- Time and tokens are whole microseconds and micro-tokens: exact in Lua's doubles.
+local now_us = tonumber(ARGV[3])
+if not now_us then
+  local t = redis.call('TIME')
+  now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local now = now_us / 1000000
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {1, 0, 'existing', 0}
+end
+local tokens = {}
+for i = 1, n do
+  local cps, buffer = tonumber(ARGV[4 + 3 * i - 1]), tonumber(ARGV[4 + 3 * i])
+  if cps > 0 then
+    local state = redis.call('HMGET', KEYS[1 + 2 * i], 'tokens', 'ts')
+    local capacity = (cps + buffer) * 1000000
+    local left = tonumber(state[1])
+    if left then
+      left = math.min(capacity, left + math.max(0, now_us - tonumber(state[2])) * cps)
+    else
+      left = capacity
+    end
+    if left < 1000000 then
+      return {0, i, 'cps', 0}
+    end
+    tokens[i] = {left - 1000000, math.ceil((cps + buffer) / cps) + 1}
+  end
+end
+for i = 1, n do
+  local channels = KEYS[2 * i]
+  redis.call('ZREMRANGEBYSCORE', channels, '-inf', string.format('%.6f', now))
+  local limit = tonumber(ARGV[4 + 3 * i - 2])
+  local in_use = redis.call('ZCARD', channels)
+  if limit > 0 and in_use >= limit then
+    return {0, i, 'channels', in_use}
+  end
+end
+local expires = string.format('%.6f', now + ttl)
+local scopes = {}
+for i = 1, n do
+  local channels = KEYS[2 * i]
+  redis.call('ZADD', channels, expires, call_id)
+  if redis.call('EXPIRETIME', channels) < now + ttl then
+    redis.call('EXPIREAT', channels, math.ceil(now + ttl))
+  end
+  scopes[i] = channels
+  if tokens[i] then
+    redis.call('HSET', KEYS[1 + 2 * i], 'tokens', string.format('%d', tokens[i][1]),
+      'ts', string.format('%d', now_us))
+    redis.call('EXPIRE', KEYS[1 + 2 * i], tokens[i][2])
+  end
+end
+redis.call('HSET', KEYS[1], 'scopes', table.concat(scopes, ' '), 'expires', expires)
+redis.call('PEXPIREAT', KEYS[1], math.ceil((now + ttl) * 1000))
+return {1, 0, 'reserved', 0}
+"""
+
+# KEYS: call hash. ARGV: call id. Returns how many channels were freed (0 when already released).
+RELEASE_LUA = """
+local scopes = redis.call('HGET', KEYS[1], 'scopes')
+if not scopes then
+  return 0
+end
+local freed = 0
+for channels in string.gmatch(scopes, '%S+') do
+  freed = freed + redis.call('ZREM', channels, ARGV[1])
+end
+redis.call('DEL', KEYS[1])
+return freed
+"""
+
+# KEYS: call hash. ARGV: call id, new expiry (epoch seconds). Returns 1, or 0 for an unknown call.
+EXTEND_LUA = """
+local scopes = redis.call('HGET', KEYS[1], 'scopes')
+if not scopes then
+  return 0
+end
+local expires = tonumber(ARGV[2])
+for channels in string.gmatch(scopes, '%S+') do
+  redis.call('ZADD', channels, 'XX', expires, ARGV[1])
+  if redis.call('EXPIRETIME', channels) < expires then
+    redis.call('EXPIREAT', channels, math.ceil(expires))
+  end
+end
+redis.call('HSET', KEYS[1], 'expires', expires)
+redis.call('PEXPIREAT', KEYS[1], math.ceil(expires * 1000))
+return 1
+"""
+
+# KEYS: call hash, then the channel sets. ARGV: call id, expiry. Puts a known live call back
+# whatever the limits: the switch is carrying it.
+RESTORE_LUA = """
+local expires = tonumber(ARGV[2])
+local scopes = {}
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], expires, ARGV[1])
+  if redis.call('EXPIRETIME', KEYS[i]) < expires then
+    redis.call('EXPIREAT', KEYS[i], math.ceil(expires))
+  end
+  scopes[i - 1] = KEYS[i]
+end
+redis.call('HSET', KEYS[1], 'scopes', table.concat(scopes, ' '), 'expires', expires)
+redis.call('PEXPIREAT', KEYS[1], math.ceil(expires * 1000))
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One thing whose live calls are counted; a limit of 0 or None means no limit of its own."""
+
+    key: str  # e.g. "customer:12", "route:4", "sipuser:9", "ip:31" — see scope_key()
+    channels: int | None = None
+    cps: int | None = None
+    cps_buffer: int = 0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    allowed: bool
+    reason: str = ""  # "cps" or "channels" when refused
+    scope: str = ""  # the scope that refused
+    in_use: int = 0  # that scope's channels in use when it refused on channels
+    existing: bool = False  # the call already held its channels (a repeated reserve)
+
+
+@dataclass(frozen=True)
+class LiveCallRecord:
+    """What `live_rebuild` needs of one live call: the shape of a row of the live-call table."""
+
+    call_id: str
+    scopes: tuple[str, ...]  # scope keys, as in Scope.key
+    expires_at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    call_id: str
+    expires_at: float
+
+
+def scope_key(kind, ident):
+    key = f"{kind}:{ident}"
+    if not key.isprintable() or " " in key:
+        raise ValueError(f"Scope key must be printable without spaces: {key!r}")
+    return key
+
+
+def _channels_key(scope):
+    return f"{PREFIX}:ch:{scope}"
+
+
+def _cps_key(scope):
+    return f"{PREFIX}:cps:{scope}"
+
+
+def _call_key(call_id):
+    return f"{PREFIX}:call:{call_id}"
+
+
+def _ready_key():
+    return f"{PREFIX}:ready"
+
+
+class _Scripts:
+    def __init__(self, client):
+        self.client = client
+        # register_script runs EVALSHA and reloads the script itself after a Redis restart.
+        self.reserve = client.register_script(RESERVE_LUA)
+        self.release = client.register_script(RELEASE_LUA)
+        self.extend = client.register_script(EXTEND_LUA)
+        self.restore = client.register_script(RESTORE_LUA)
+
+
+@cache
+def _scripts_for(url):
+    return _Scripts(redis.Redis.from_url(url, decode_responses=True))
+
+
+def _scripts():
+    return _scripts_for(settings.REDIS_URL)
+
+
+def live_redis():
+    return _scripts().client
+
+
+def live_reserve(*, call_id, scopes, ttl, now=None):
+    """Takes one channel (and one CPS token) in every scope for the call, or nothing at all.
+
+    `ttl` is how long the reservation holds without an end (seconds). A repeated reserve of a
+    call that holds its channels changes nothing and answers allowed.
+    """
+    args = [call_id, ttl, "" if now is None else round(now * 1_000_000), len(scopes)]
+    keys = [_call_key(call_id)]
+    for scope in scopes:
+        keys += [_channels_key(scope.key), _cps_key(scope.key)]
+        args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
+    allowed, index, reason, in_use = _scripts().reserve(keys=keys, args=args)
+    if allowed:
+        return Reservation(allowed=True, existing=reason == "existing")
+    return Reservation(allowed=False, reason=reason, scope=scopes[index - 1].key, in_use=in_use)
+
+
+def live_release(*, call_id):
+    """Frees the call's channels; returns how many were freed (0 when already released)."""
+    return _scripts().release(keys=[_call_key(call_id)], args=[call_id])
+
+
+def live_extend(*, call_id, expires_at):
+    """Moves a live call's expiry (at answer: answered_at + max_duration + margin)."""
+    return bool(_scripts().extend(keys=[_call_key(call_id)], args=[call_id, repr(float(expires_at))]))
+
+
+def live_rebuild(records, *, now=None, batch=500):
+    """Restores the reservations of the given live calls (after a Redis restart); idempotent.
+
+    Records already expired are skipped. Returns how many calls were restored.
+    """
+    scripts = _scripts()
+    now = time.time() if now is None else now
+    restored = 0
+    pipe = scripts.client.pipeline(transaction=False)
+    for record in records:
+        if record.expires_at <= now:
+            continue
+        keys = [_call_key(record.call_id)] + [_channels_key(scope) for scope in record.scopes]
+        scripts.restore(keys=keys, args=[record.call_id, repr(float(record.expires_at))], client=pipe)
+        restored += 1
+        if len(pipe) >= batch:
+            pipe.execute()
+    pipe.set(_ready_key(), repr(now))
+    pipe.execute()
+    return restored
+
+
+def live_state_present():
+    """False after Redis lost its data (restart, flush): the caller must `live_rebuild` first."""
+    return bool(live_redis().exists(_ready_key()))
+
+
+def live_mark_present():
+    """Marks an empty live state as complete (a fresh install with no live calls)."""
+    live_redis().set(_ready_key(), repr(time.time()))
+
+
+def live_calls(scope, *, now=None):
+    """The calls holding a channel of the scope, soonest expiry first."""
+    now = time.time() if now is None else now
+    members = live_redis().zrangebyscore(_channels_key(scope), f"({now!r}", "+inf", withscores=True)
+    return [LiveCall(call_id=call_id, expires_at=expires) for call_id, expires in members]
+
+
+def live_channels_in_use(scope, *, now=None):
+    now = time.time() if now is None else now
+    return live_redis().zcount(_channels_key(scope), f"({now!r}", "+inf")
