@@ -39,6 +39,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("sipauth/", include("sipauth.urls")),
     path("calls/", include("calls.urls")),
+    path("providers/", include("providers.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
     path("portal/", include("summaries.portal_urls")),

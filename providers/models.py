@@ -42,6 +42,11 @@ class Provider(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("providers:provider_detail", args=[self.pk])
+
 
 @pghistory.track(
     pghistory.InsertEvent("gateway.created"),
