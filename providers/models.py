@@ -47,6 +47,10 @@ class Provider(TimeStampedModel):
 
         return reverse("providers:provider_detail", args=[self.pk])
 
+    @property
+    def rate_cards(self):
+        return [link.card for link in self.card_links.all()]
+
 
 @pghistory.track(
     pghistory.InsertEvent("gateway.created"),

@@ -63,3 +63,24 @@ def test_cli_rule_with_a_bad_pattern_is_refused_on_that_field(client):
     good = client.post("/api/v1/cli-rules/", {"customer": customer.pk, "cli_pattern": r"^0(\d+)$",
                                               "rewrite_cli": r"44\1"}, content_type="application/json")
     assert good.status_code == 201, good.json()
+
+
+def test_provider_rate_cards_are_linked_through_the_provider(client):
+    from tests.factories import RateCardFactory
+
+    auth(client)
+    buy = RateCardFactory(kind="provider", currency="USD")
+    euros = RateCardFactory(kind="provider", currency="EUR")
+    sell = RateCardFactory(kind="customer", currency="USD")
+
+    made = client.post("/api/v1/providers/", {"name": "Tata", "currency": "USD", "rate_cards": [buy.pk]},
+                       content_type="application/json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["rate_cards"] == [buy.pk]
+    wrong = client.patch(f"/api/v1/providers/{made.json()['id']}/", {"rate_cards": [euros.pk, sell.pk]},
+                         content_type="application/json")
+    assert wrong.status_code == 400 and "rate_cards" in wrong.json()
+    other = client.post("/api/v1/providers/", {"name": "Other", "currency": "USD", "rate_cards": [buy.pk]},
+                        content_type="application/json")
+    assert other.status_code == 400 and "already belongs to Tata" in str(other.json())
+    assert Provider.objects.get(name="Tata").rate_cards == [buy]
