@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "ledger",
     "rates",
     "routing",
+    "providers",
+    "clirules",
+    "calls",
     "summaries",
     "invoicing",
     "messaging",
@@ -58,7 +61,6 @@ INSTALLED_APPS = [
     "audit",
     "apitokens",
     "staff",
-    "calls",
 ]
 
 MIDDLEWARE = [
@@ -178,8 +180,8 @@ PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=9
 # The same count serves the staff sign-in lockout (connex.net.client_ip).
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
-# Live state shared by the web workers answering the switch (channels, CPS) and live figures kept
-# outside database transactions (progress of long uploads).
+# Live state shared by the web workers answering the switch (channels, CPS, routing snapshot version)
+# and live figures kept outside database transactions (progress of long uploads).
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)

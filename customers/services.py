@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from connex.phone import phone_e164
 from connex.registry import registry
 
 from .models import Customer
@@ -44,29 +43,10 @@ def customer_daily_spend(customer, at: datetime) -> Decimal:
 
 
 def call_admission(customer: Customer, at: datetime, cli: str | None = None) -> Admission:
-    """The single place the rules for admitting a customer's call live."""
-    reasons = []
-    if customer.status != Customer.Status.ACTIVE:
-        reasons.append(f"{AdmissionReason.STATUS} ({customer.get_status_display()})")
-    if customer.balance < -customer.debit_limit:
-        reasons.append(AdmissionReason.CREDIT)
-    if customer.daily_spend_limit is not None and customer_daily_spend(customer, at) >= customer.daily_spend_limit:
-        reasons.append(AdmissionReason.DAILY_SPEND)
-    if not customer.is_within_allowed_time(at):
-        reasons.append(AdmissionReason.OUTSIDE_HOURS)
-    pending = customer.verification_pending()
-    if pending:
-        reasons.append(f"{AdmissionReason.VERIFICATION} ({', '.join(pending)})")
-    if customer.approved_clis_only:
-        try:
-            number = phone_e164(cli)
-        except ValidationError:
-            number = None  # no CLI, or not a number: nothing it could match is approved
-        approved = number and customer.approved_clis.filter(
-            number=number, approved_at__isnull=False, revoked_at__isnull=True).exists()
-        if not approved:
-            reasons.append(AdmissionReason.CLI)
-    return Admission(reasons=reasons)
+    """May this customer place a call now: the routing engine's account checks, without route or rate."""
+    from routing.engine import account_from_customer, admission_reasons
+
+    return Admission(reasons=admission_reasons(account_from_customer(customer, at), at, cli))
 
 
 @transaction.atomic

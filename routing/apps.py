@@ -13,3 +13,7 @@ class RoutingConfig(AppConfig):
         register_card_tab(CardTab("routing", "Routing", "routing/partials/tab_routing.html", order=20,
                                   context=routing_tab_context, permission="routing.view_ingressroute"))
         register_demo_loader(35, load_demo_rated_calls)  # after the priced demo CDRs (30)
+
+        from . import signals
+
+        signals.connect()

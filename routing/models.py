@@ -1,5 +1,5 @@
 import pghistory
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -22,6 +22,19 @@ class IngressRoute(TimeStampedModel):
     lowest priority. The tech prefix is stripped before the rate lookup.
     """
 
+    class Strategy(models.TextChoices):
+        LCR = "lcr", "LCR (cheapest first)"
+        REVERSE_LCR = "reverse", "Reverse LCR (dearest first)"
+        ROUND_ROBIN = "round_robin", "Round robin"
+        RANDOM = "random", "Random"
+        WEIGHTED = "weighted", "Weighted tiers"
+        DROP = "drop", "Drop (refuse)"
+
+    class RtpMode(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        PROXIED_STRICT = "strict", "Proxied, strict"
+        PROXIED_RELAXED = "relaxed", "Proxied, relaxed"
+
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="ingress_routes")
     rate_card = models.ForeignKey("rates.RateCard", on_delete=models.PROTECT, related_name="ingress_routes",
                                   limit_choices_to={"kind": "customer"})
@@ -39,6 +52,22 @@ class IngressRoute(TimeStampedModel):
     capped_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True,
                                       help_text="Refuse destinations dearer than this per minute.")
     block_connect_cost = models.BooleanField(default=False, help_text="Refuse destinations with a connect fee.")
+    strategy = models.CharField(max_length=12, choices=Strategy.choices, default=Strategy.LCR)
+    lock_cards = models.ManyToManyField("rates.RateCard", blank=True, related_name="locking_routes",
+                                        limit_choices_to={"kind": "provider"}, verbose_name="lock to provider cards",
+                                        help_text="Only these provider cards; empty for all.")
+    exclude_cards = models.ManyToManyField("rates.RateCard", blank=True, related_name="excluding_routes",
+                                           limit_choices_to={"kind": "provider"},
+                                           verbose_name="exclude provider cards")
+    provider_capped_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True,
+                                               help_text="Skip providers dearer than this per minute.")
+    profit_assurance = models.BooleanField(default=False,
+                                           help_text="Skip providers whose cost exceeds the customer's rate.")
+    rtp_mode = models.CharField("RTP proxy mode", max_length=16, choices=RtpMode.choices,
+                                default=RtpMode.PROXIED_RELAXED)
+    max_providers = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1),
+                                                                             MaxValueValidator(20)],
+                                                     help_text="Routes offered to the switch, tried in order.")
 
     class Meta:
         ordering = ["customer", "-tech_prefix", "priority", "pk"]
@@ -49,6 +78,8 @@ class IngressRoute(TimeStampedModel):
             models.CheckConstraint(condition=Q(tech_prefix__regex=r"^[0-9]*$"), name="ingressroute_tech_prefix_digits"),
             models.CheckConstraint(condition=Q(capped_rate__isnull=True) | Q(capped_rate__gte=0),
                                    name="ingressroute_capped_rate_non_negative"),
+            models.CheckConstraint(condition=Q(provider_capped_rate__isnull=True) | Q(provider_capped_rate__gte=0),
+                                   name="ingressroute_provider_capped_rate_non_negative"),
         ]
 
     def __str__(self):

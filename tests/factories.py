@@ -349,3 +349,45 @@ class IngressRouteFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     rate_card = factory.SubFactory(RateCardFactory, currency=factory.SelfAttribute("..customer.currency"))
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.Provider"
+
+    name = factory.Sequence(lambda n: f"Carrier {n}")
+    currency = "USD"
+
+
+class GatewayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.Gateway"
+
+    provider = factory.SubFactory(ProviderFactory)
+    host = factory.Sequence(lambda n: f"203.0.113.{n % 250 + 1}")
+    port = factory.Sequence(lambda n: 5060 + n)
+
+
+class ProviderRateCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.ProviderRateCard"
+
+    provider = factory.SubFactory(ProviderFactory)
+    card = factory.SubFactory(RateCardFactory, kind="provider", currency=factory.SelfAttribute("..provider.currency"))
+
+
+class CliRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clirules.CliRule"
+
+    customer = factory.SubFactory(CustomerFactory)
+
+
+class CallAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.CallAttempt"
+
+    customer = factory.SubFactory(CustomerFactory)
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    dialed = "447911123456"
+    allowed = True

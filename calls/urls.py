@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "calls"
+
+urlpatterns = [
+    path("customer/<int:customer_pk>/simulate/", views.call_simulate_view, name="call_simulate"),
+    path("attempts/<int:pk>/trace/", views.call_attempt_trace, name="attempt_trace"),
+]

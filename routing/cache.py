@@ -1,0 +1,310 @@
+"""The routing snapshot: live routes, cards, revisions, providers, gateways, CLI rules and caller
+identities, held in process and rebuilt when anything in it changes.
+
+Every change to those tables bumps one version counter in Redis (at once and again on commit, so
+a reader that rebuilt before the commit rebuilds once more). A decision reads the counter (one
+Redis round trip) and rebuilds the snapshot only when it moved. Revisions are immutable, so the
+prefix → row map of a revision is loaded once, on first use, and kept whatever the version; a
+deck that goes live later needs no event: the snapshot knows every revision's live-from time and
+picks by the call's time.
+"""
+
+import logging
+import re
+import threading
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "connex:routing:version"
+# Without Redis the snapshot is trusted this long (seconds) before it is rebuilt anyway.
+FALLBACK_TTL = 1.0
+
+
+@dataclass(frozen=True)
+class RateRow:
+    prefix: str
+    name: str
+    rate: Decimal
+    connect_fee: Decimal
+    mcd: int
+    pulse: int
+    grace: int
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    name: str
+    kind: str
+    currency: str
+    # (live_from, revision_id), oldest first; the revision live at t is the last with live_from <= t.
+    revisions: tuple = ()
+
+    def revision_at(self, at: datetime) -> int | None:
+        index = bisect_right([live_from for live_from, _ in self.revisions], at)
+        return self.revisions[index - 1][1] if index else None
+
+
+@dataclass(frozen=True)
+class Route:
+    id: int
+    customer_id: int
+    card_id: int
+    tech_prefix: str
+    dial_pattern: str
+    pattern: object  # compiled dial pattern, None for the catch-all
+    priority: int
+    max_duration: int
+    capped_rate: Decimal | None
+    block_connect_cost: bool
+    strategy: str
+    lock_cards: frozenset
+    exclude_cards: frozenset
+    provider_capped_rate: Decimal | None
+    profit_assurance: bool
+    rtp_mode: str
+    max_providers: int
+
+
+@dataclass(frozen=True)
+class Gateway:
+    id: int
+    host: str
+    port: int
+    transport: str
+    tech_prefix: str
+    weight: int
+
+    def uri(self, number: str) -> str:
+        suffix = "" if self.transport == "udp" else f";transport={self.transport}"
+        return f"sip:{self.tech_prefix}{number}@{self.host}:{self.port}{suffix}"
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: int
+    name: str
+    active: bool
+    currency: str
+    tier: int
+    weight: int
+    gateways: tuple = ()
+
+
+@dataclass(frozen=True)
+class CliRule:
+    id: int
+    position: int
+    cli: object
+    pai: object
+    dialed: object
+    direction: str
+    rewrite_cli: str
+    rewrite_pai: str
+    forced: bool
+    label: str
+
+
+@dataclass
+class Snapshot:
+    version: str | None
+    routes: dict = field(default_factory=dict)  # customer_id -> [Route] in matching order
+    cards: dict = field(default_factory=dict)  # card_id -> Card
+    providers: dict = field(default_factory=dict)  # provider_id -> Provider
+    provider_cards: tuple = ()  # (card_id, provider_id) for every linked buy card
+    cli_rules: dict = field(default_factory=dict)  # customer_id -> [CliRule] in order
+    ip_entries: dict = field(default_factory=dict)  # address -> [(tech_prefix, customer_id, label)]
+    sip_users: dict = field(default_factory=dict)  # username -> customer_id
+    loaded_at: float = 0.0
+
+
+def route_order_key(route: Route):
+    """Longest tech prefix, then a dial pattern before the catch-all, then priority (as rating does)."""
+    return (-len(route.tech_prefix), route.dial_pattern == "", route.priority, route.id)
+
+
+def _compile(pattern: str):
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error:
+        # Dial patterns are checked by PostgreSQL's regex engine; one Python cannot read never matches.
+        return re.compile(r"(?!)")
+
+
+def snapshot_load(version=None) -> Snapshot:
+    """Everything a decision needs except rate rows and the customer's own account, in a few queries."""
+    import time
+
+    snapshot = Snapshot(version=version, loaded_at=time.monotonic())
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.id, c.name, c.kind, c.currency,
+                   coalesce(array_agg(v.live_from ORDER BY v.live_from) FILTER (WHERE v.id IS NOT NULL), '{}'),
+                   coalesce(array_agg(v.id ORDER BY v.live_from) FILTER (WHERE v.id IS NOT NULL), '{}')
+            FROM rates_ratecard c LEFT JOIN rates_raterevision v ON v.card_id = c.id GROUP BY c.id""")
+        for card_id, name, kind, currency, lives, ids in cursor.fetchall():
+            snapshot.cards[card_id] = Card(card_id, name, kind, currency, tuple(zip(lives, ids, strict=True)))
+
+        cursor.execute("""
+            SELECT r.id, r.customer_id, r.rate_card_id, r.tech_prefix, r.dial_pattern, r.priority, r.max_duration,
+                   r.capped_rate, r.block_connect_cost, r.strategy, r.provider_capped_rate, r.profit_assurance,
+                   r.rtp_mode, r.max_providers,
+                   ARRAY(SELECT l.ratecard_id FROM routing_ingressroute_lock_cards l WHERE l.ingressroute_id = r.id),
+                   ARRAY(SELECT e.ratecard_id FROM routing_ingressroute_exclude_cards e
+                         WHERE e.ingressroute_id = r.id)
+            FROM routing_ingressroute r""")
+        for (rid, customer_id, card_id, tech, pattern, priority, max_duration, capped, block_connect, strategy,
+             provider_cap, profit, rtp, max_providers, locks, excludes) in cursor.fetchall():
+            snapshot.routes.setdefault(customer_id, []).append(Route(
+                rid, customer_id, card_id, tech, pattern, _compile(pattern), priority, max_duration, capped,
+                block_connect, strategy, frozenset(locks), frozenset(excludes), provider_cap, profit, rtp,
+                max_providers))
+        for routes in snapshot.routes.values():
+            routes.sort(key=route_order_key)
+
+        cursor.execute("""
+            SELECT p.id, p.name, p.status = 'active', p.currency, p.tier, p.weight,
+                   coalesce(json_agg(json_build_array(g.id, g.host, g.port, g.transport, g.tech_prefix, g.weight)
+                                     ORDER BY g.weight DESC, g.id) FILTER (WHERE g.id IS NOT NULL), '[]')
+            FROM providers_provider p LEFT JOIN providers_gateway g ON g.provider_id = p.id AND g.enabled
+            GROUP BY p.id""")
+        for pid, name, active, currency, tier, weight, gateways in cursor.fetchall():
+            snapshot.providers[pid] = Provider(pid, name, active, currency, tier, weight,
+                                               tuple(Gateway(*g) for g in gateways))
+        cursor.execute("SELECT card_id, provider_id FROM providers_providerratecard ORDER BY card_id")
+        snapshot.provider_cards = tuple(cursor.fetchall())
+
+        cursor.execute("""
+            SELECT id, customer_id, position, cli_pattern, pai_pattern, dialed_pattern, direction, rewrite_cli,
+                   rewrite_pai, forced FROM clirules_clirule ORDER BY customer_id, position, id""")
+        for rid, customer_id, position, cli, pai, dialed, direction, rewrite_cli, rewrite_pai, forced in \
+                cursor.fetchall():
+            label = " · ".join(part for part in (cli and f"CLI {cli}", pai and f"PAI {pai}",
+                                                 dialed and f"dialed {dialed}") if part) or "any call"
+            snapshot.cli_rules.setdefault(customer_id, []).append(CliRule(
+                rid, position, _compile(cli), _compile(pai), _compile(dialed), direction, rewrite_cli,
+                rewrite_pai, forced, label))
+
+        cursor.execute("""
+            SELECT lower(address), tech_prefix, customer_id, address || ':' || port || '/' || upper(protocol)
+            FROM sipauth_ipauthentry WHERE direction = 'ingress' ORDER BY length(tech_prefix) DESC, id""")
+        for address, tech, customer_id, label in cursor.fetchall():
+            snapshot.ip_entries.setdefault(address, []).append((tech, customer_id, label))
+        cursor.execute("SELECT extension::text, customer_id FROM sipauth_sipuser")
+        snapshot.sip_users = dict(cursor.fetchall())
+    return snapshot
+
+
+class RevisionRows:
+    """Prefix → RateRow maps of revisions, loaded on first use and kept (revisions never change)."""
+
+    def __init__(self):
+        self._maps = {}
+        self._lock = threading.Lock()
+
+    def get(self, revision_id: int) -> dict:
+        rows = self._maps.get(revision_id)
+        if rows is None:
+            with self._lock:
+                rows = self._maps.get(revision_id)
+                if rows is None:
+                    rows = self._maps[revision_id] = self._load(revision_id)
+        return rows
+
+    @staticmethod
+    def _load(revision_id):
+        shared = {}  # many rows share their terms; one object each keeps big decks small in memory
+        rows = {}
+        with connection.cursor() as cursor:
+            cursor.execute("""SELECT prefix, name, rate, connect_fee, mcd, pulse, grace, blocked
+                              FROM rates_raterow WHERE revision_id = %s""", [revision_id])
+            for prefix, *terms in cursor.fetchall():
+                terms = tuple(terms)
+                terms = shared.setdefault(terms, terms)
+                rows[prefix] = terms
+        return rows
+
+    def forget(self, keep: set):
+        with self._lock:
+            for revision_id in list(self._maps):
+                if revision_id not in keep:
+                    del self._maps[revision_id]
+
+    def longest_match(self, revision_id: int, number: str) -> RateRow | None:
+        rows = self.get(revision_id)
+        for length in range(min(len(number), 20), 0, -1):
+            terms = rows.get(number[:length])
+            if terms is not None:
+                return RateRow(number[:length], *terms)
+        return None
+
+
+_redis = None
+
+
+def _redis_client():
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
+    return _redis
+
+
+def routing_version() -> str | None:
+    try:
+        value = _redis_client().get(VERSION_KEY)
+    except redis.RedisError:
+        logger.warning("routing version unavailable from Redis", exc_info=True)
+        return None
+    return value.decode() if value else "0"
+
+
+def routing_changed(**_):
+    """Marks the snapshot stale everywhere: now, and again once the change is committed."""
+
+    def bump():
+        try:
+            _redis_client().incr(VERSION_KEY)
+        except redis.RedisError:
+            logger.warning("routing version not bumped", exc_info=True)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+class RoutingCache:
+    def __init__(self):
+        self.snapshot = None
+        self.rows = RevisionRows()
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot:
+        import time
+
+        version = routing_version()
+        snapshot = self.snapshot
+        fresh = snapshot is not None and (
+            snapshot.version == version if version is not None
+            else time.monotonic() - snapshot.loaded_at < FALLBACK_TTL)
+        if not fresh:
+            with self._lock:
+                snapshot = self.snapshot = snapshot_load(version)
+                self.rows.forget({rev for card in snapshot.cards.values() for _, rev in card.revisions})
+        return snapshot
+
+    def clear(self):
+        self.snapshot = None
+        self.rows = RevisionRows()
+
+
+routing_cache = RoutingCache()
