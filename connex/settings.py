@@ -244,6 +244,12 @@ SPECTACULAR_SETTINGS = {
         "CustomerStatusEnum": "customers.models.Customer.Status",
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
         "PaymentStatusEnum": "invoicing.models.Payment.Status",
+        # IP-auth entries and provider gateways share udp/tcp/tls. "direction" is ingress/egress on
+        # IP-auth entries and termination/origination on rate cards and CLI rules (whose blank "any"
+        # is left out of the enum, so both are one choice set).
+        "ProtocolEnum": "sipauth.models.IpAuthEntry.Protocol",
+        "DirectionEnum": "sipauth.models.IpAuthEntry.Direction",
+        "CallDirectionEnum": "rates.models.RateCard.Direction",
     },
     # Swagger UI's assets come from the sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

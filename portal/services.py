@@ -205,7 +205,7 @@ def code_delivery_notice(*, message, to) -> Notice:
     "not sent", so promising a code would leave the contact waiting for nothing.
     """
     from connex.models import AccountOptions
-    from messaging.models import Message
+    from messaging.models import Message, MessagingOptions
     from messaging.transports import sms_configured
 
     options = AccountOptions.get()
@@ -214,7 +214,7 @@ def code_delivery_notice(*, message, to) -> Notice:
     if message.state == Message.State.FAILED:
         return Notice("error", f"We could not send a code to {to}: {message.error.rstrip('.')}. "
                                f"Ask {provider}{reach} to correct the number.")
-    if not sms_configured(options):
+    if not sms_configured(MessagingOptions.get()):
         return Notice("warning", f"No code was sent to {to}: {provider} has not set up text messages yet. "
                                  f"Contact them{reach} to verify this number another way, or try again later.")
     minutes = int(CODE_LIFETIME.total_seconds() // 60)

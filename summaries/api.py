@@ -34,6 +34,14 @@ class CdrFilterSet(django_filters.FilterSet):
         fields = ["customer", "call_id", "start_after", "start_before"]
 
 
+class CdrPageSerializer(serializers.Serializer):
+    """One page of CDRs as CdrCursorPagination answers it (for the schema)."""
+
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first.")
+    results = CdrSerializer(many=True)
+
+
 class CdrCursorPagination(CursorPagination):
     """Stable pages over a table that only grows: the cursor is a position, not an offset."""
 
@@ -82,7 +90,7 @@ class CdrImportAPIView(ServiceAPIView):
         OpenApiParameter("start_after", OpenApiTypes.DATETIME, description="Started at or after."),
         OpenApiParameter("start_before", OpenApiTypes.DATETIME, description="Started before."),
         OpenApiParameter("cursor", OpenApiTypes.STR), OpenApiParameter("page_size", OpenApiTypes.INT),
-    ], responses={200: CdrSerializer(many=True)})
+    ], responses={200: CdrPageSerializer, 400: OpenApiTypes.OBJECT})
     def get(self, request):
         visible = visible_through_customer(request.user, CallDetailRecord.objects.all())
         filterset = CdrFilterSet(request.query_params, queryset=visible)

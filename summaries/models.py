@@ -54,7 +54,8 @@ class CallDetailRecord(models.Model):
                                   related_name="+", db_index=False)
     rate_revision = models.ForeignKey("rates.RateRevision", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", db_index=False)
-    rate_prefix = models.CharField(max_length=20, blank=True)
+    # db_default: rows written by an importer that predates rating (a rolling deploy) stay valid.
+    rate_prefix = models.CharField(max_length=20, blank=True, default="", db_default="")
     rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True, help_text="Per minute.")
 
     class Meta:

@@ -38,15 +38,22 @@ from tests.factories import (
     ApiTokenFactory,
     ApprovedCLIFactory,
     BroadcastFactory,
+    CallAttemptFactory,
+    CliRuleFactory,
     ContactFactory,
     CustomerFactory,
     DelayedChangeFactory,
+    GatewayFactory,
+    IngressRouteFactory,
     InvoiceFactory,
     InvoiceTemplateFactory,
     IpAuthEntryFactory,
     MessageFactory,
     NumberBlockFactory,
     PaymentFactory,
+    ProviderFactory,
+    RateCardFactory,
+    RateRevisionFactory,
     SipUserFactory,
     StaffFactory,
     SummaryRebuildFactory,
@@ -162,6 +169,25 @@ SAMPLES = {
     "ip-entry-detail": lambda w, c: {"pk": w.own.ip_entry.pk},
     "approved-cli-detail": lambda w, c: {"pk": w.own.cli.pk},
     "approved-cli-revoke": lambda w, c: {"pk": w.own.cli.pk},
+    "ledger:statement": own(lambda w, c: {"pk": c.customer.pk}),
+    "rates:card_detail": lambda w, c: {"pk": w.rate_card.pk},
+    "rates:card_edit": lambda w, c: {"pk": w.rate_card.pk},
+    "rates:deck_upload": lambda w, c: {"pk": w.rate_card.pk},
+    "rates:upload_detail": lambda w, c: {"pk": w.deck_upload.pk},
+    "rates:revision_download": lambda w, c: {"pk": w.rate_revision.pk},
+    "routing:route_add": own(lambda w, c: {"pk": c.customer.pk}),
+    "routing:route_edit": own(lambda w, c: {"pk": c.customer.pk, "route_pk": c.route.pk}),
+    "routing:route_delete": own(lambda w, c: {"pk": c.customer.pk, "route_pk": c.route.pk}),
+    "calls:call_simulate": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "calls:attempt_trace": own(lambda w, c: {"pk": c.attempt.pk}),
+    "providers:provider_detail": lambda w, c: {"pk": w.provider.pk},
+    "rate-card-detail": lambda w, c: {"pk": w.rate_card.pk},
+    "rate-card-rate": lambda w, c: {"pk": w.rate_card.pk},
+    "rate-card-revisions": lambda w, c: {"pk": w.rate_card.pk},
+    "ingress-route-detail": lambda w, c: {"pk": w.own.route.pk},
+    "provider-detail": lambda w, c: {"pk": w.provider.pk},
+    "gateway-detail": lambda w, c: {"pk": w.gateway.pk},
+    "cli_rule-detail": lambda w, c: {"pk": w.own.cli_rule.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
@@ -170,6 +196,8 @@ PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset
 # API endpoints without a queryset: the model whose view_ permission reads them.
 API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
               "api_cdr_import": "summaries.calldetailrecord"}
+# API endpoints that only accept POST (no queryset to read): only their refusal to visitors is checked.
+POST_ONLY_API = {"api_cdr_import", "message-resend", "call_simulate"}
 # The schema and its browser are documentation, guarded by the API's own settings.
 API_DOCUMENTATION = {"api_schema", "api_docs"}
 
@@ -190,6 +218,9 @@ class Bundle:
         self.payment = PaymentFactory(customer=self.customer)
         self.delayed_change = DelayedChangeFactory(customer=self.customer)
         self.message = MessageFactory(customer=self.customer)
+        self.route = IngressRouteFactory(customer=self.customer)
+        self.cli_rule = CliRuleFactory(customer=self.customer)
+        self.attempt = CallAttemptFactory(customer=self.customer)
 
 
 class World:
@@ -201,6 +232,15 @@ class World:
         self.broadcast = BroadcastFactory()
         self.rebuild = SummaryRebuildFactory()
         self.token = ApiTokenFactory(user=self.staff["Administrator"])
+        self.rate_card = RateCardFactory()
+        self.rate_revision = RateRevisionFactory(card=self.rate_card)
+        self.provider = ProviderFactory()
+        self.gateway = GatewayFactory(provider=self.provider)
+        from rates.models import RateDeckUpload
+
+        self.deck_upload = RateDeckUpload.objects.create(card=self.rate_card, filename="deck.csv",
+                                                         file="rate_decks/deck.csv",
+                                                         live_from=self.rate_revision.live_from)
         from customers.models import CustomerImport
 
         self.customer_import = CustomerImport.objects.create(original_name="x.csv", total_rows=0)
@@ -293,7 +333,7 @@ def expectations(pattern, world):
                 if pattern.name in API_DOCUMENTATION:
                     continue
                 methods = ("get",) if "get" in getattr(pattern.callback, "actions", {"get": 1}) and \
-                    pattern.name not in ("api_cdr_import", "message-resend") else ("post",)
+                    pattern.name not in POST_ONLY_API else ("post",)
                 if user is None:
                     yield label, url, methods, "401/403", refused
                 elif methods == ("get",):

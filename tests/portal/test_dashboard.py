@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from connex.models import AccountOptions
 from tests.factories import ContactFactory, CustomerFactory, DailySummaryFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +49,8 @@ def test_portal_shows_the_company_name_and_logo_from_settings(client, portal_log
     buffer = io.BytesIO()
     Image.new("RGB", (40, 10), "#14213d").save(buffer, "PNG")
     png = buffer.getvalue()
-    options = AccountOptions.get()
-    response = staff_client.post("/settings/options/", {
+    response = staff_client.post("/settings/company/", {
         "company_name": "Skyline Carrier", "company_email": "", "company_address": "",
-        "invoice_number_prefix": options.invoice_number_prefix, "invoice_next_number": options.invoice_next_number,
-        "invoice_line_grouping": options.invoice_line_grouping,
         "company_logo": SimpleUploadedFile("logo.png", png, content_type="image/png")})
     assert response.status_code == 302, response.context["form"].errors
     portal_login(client, ContactFactory())

@@ -1,27 +1,19 @@
 from datetime import timedelta
 
 import pytest
-from rest_framework.authtoken.models import Token
-
-from tests.factories import CallDetailRecordFactory, CustomerFactory, StaffFactory
+from tests.factories import CallDetailRecordFactory, CustomerFactory
 
 from .helpers import T0
 
 pytestmark = pytest.mark.django_db
 
 
-def api_client(client, perm=True):
-    user = StaffFactory(perms=["summaries.view_calldetailrecord"] if perm else [])
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
-    return client
-
-
-def test_cdrs_list_filters_and_pages_by_cursor(client):
+def test_cdrs_list_filters_and_pages_by_cursor(api_client):
     customer, other = CustomerFactory(), CustomerFactory()
     for n in range(5):
         CallDetailRecordFactory(customer=customer, call_id=f"c{n}", start_time=T0 + timedelta(minutes=n))
     CallDetailRecordFactory(customer=other, call_id="other", start_time=T0)
-    api = api_client(client)
+    api = api_client("summaries.view_calldetailrecord", "customers.view_all_customers", scopes=["read"])
 
     first = api.get("/api/v1/cdrs", {"customer": customer.pk, "page_size": 2}).json()
     assert [r["call_id"] for r in first["results"]] == ["c0", "c1"]
@@ -35,5 +27,5 @@ def test_cdrs_list_filters_and_pages_by_cursor(client):
     assert api.get("/api/v1/cdrs", {"start_after": "yesterday"}).status_code == 400
 
 
-def test_listing_cdrs_needs_the_view_permission(client):
-    assert api_client(client, perm=False).get("/api/v1/cdrs").status_code == 403
+def test_listing_cdrs_needs_the_view_permission(api_client):
+    assert api_client("customers.view_all_customers", scopes=["read"]).get("/api/v1/cdrs").status_code == 403
