@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+
 from tests.factories import CallDetailRecordFactory, CustomerFactory
 
 from .helpers import T0
