@@ -92,8 +92,9 @@ def test_sms_broadcast_keeps_to_the_configured_rate(twilio_api, django_capture_o
                    body="Maintenance tonight")
     times = [r["at"] for r in twilio_api.requests]
     assert len(times) == 6
-    # Six messages at four a second cannot all leave within 5/4 s of the first.
-    assert times[-1] - times[0] >= 1.2
+    # Six messages at four a second cannot all leave within 5/4 s of the first; arrival times at the
+    # stand-in carry scheduling jitter on a loaded machine, so allow a fifth of that (unthrottled: milliseconds).
+    assert times[-1] - times[0] >= 1.0
 
 
 def test_invalid_mobile_is_recorded_failed_with_the_reason_and_not_sent(
