@@ -153,8 +153,11 @@ class CustomerForm(forms.ModelForm):
             "domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_windows=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The panel's form edits the allowed windows too; the import reads only the fields.
+        self.windows = AllowedWindowFormSet(self.data if self.is_bound else None, instance=self.instance,
+                                            prefix="windows") if with_windows else None
         self.fields["account_manager"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")
         self.fields["account_manager"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.fields["reseller"].queryset = ResellerGroup.objects.all()
@@ -193,9 +196,26 @@ class CustomerForm(forms.ModelForm):
 
         return tag_get_or_create(names=self.cleaned_data.get("tag_names", []))
 
+    def is_valid(self):
+        valid = super().is_valid()
+        return (self.windows.is_valid() and valid) if self.windows is not None else valid
+
+    def windows_error_count(self):
+        return self.windows.total_error_count() if self.windows is not None and self.windows.is_bound else 0
+
+    def windows_to_set(self):
+        """[(start, end)] of the kept window rows, or None when the form does not edit windows."""
+        if self.windows is None:
+            return None
+        return [(f.cleaned_data["start"], f.cleaned_data["end"]) for f in self.windows.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                and f.cleaned_data.get("start") is not None and f.cleaned_data.get("end") is not None]
+
     def tabs(self):
         """The form's fields grouped by tab, with whether the tab holds an error."""
         errors = set(self.errors)
+        if self.windows_error_count():
+            errors.add("timezone")  # the Day/Time Restrict tab holds the windows
         return [
             {"key": key, "label": label, "fields": [self[name] for name in names],
              "has_error": bool(errors.intersection(names))}
@@ -262,7 +282,8 @@ class CustomerBulkEditForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
 
     def rows(self):
-        return [{"tick": self[f"change_{name}"], "field": self[name]} for name in self.editable]
+        return [{"tick": self[f"change_{name}"], "field": self[name]} for name in self.editable] + [
+            {"tick": None, "field": self["add_tags"]}, {"tick": None, "field": self["remove_tags"]}]
 
     def clean(self):
         cleaned = super().clean()
