@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from connex.forms import add_validation_errors
 from connex.generic import BulkDeleteView, BulkEditView, ObjectDeleteView, ObjectEditView
 from connex.permissions import PermissionRequiredMixin, permission_required
 from connex.registry import registry
@@ -25,7 +26,7 @@ from .forms import (
     CustomerImportForm,
     DelayForm,
 )
-from .models import Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
+from .models import AllowedWindow, Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
 from .tables import CustomerDeleteTable, CustomerTable, DelayedChangeTable
 
 
@@ -108,6 +109,7 @@ class CustomerEditView(ObjectEditView):
         return super().get_context_data(
             form, tabs=tabs, active_tab=errored[0] if errored else tabs[0]["key"],
             tag_suggestions=Tag.objects.values_list("name", flat=True),
+            week_grid={"days": AllowedWindow.Weekday.labels, "hours": range(24), "slots": range(48)},
             delay_form=delay_form or DelayForm(prefix="delay", initial={
                 "due_at": timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)}),
             **extra)
@@ -121,29 +123,43 @@ class CustomerEditView(ObjectEditView):
             raise ValidationError({"name": "A customer with this name already exists."}) from None
 
     def action_delay(self, form):
-        """Delay & Save: validate now, store the field changes, apply them at the chosen time."""
+        """Delay & Save: validate now, store the changes, apply them at the chosen time.
+
+        A new customer is saved at once, held Inactive, and takes its chosen status then.
+        """
         delay_form = DelayForm(self.request.POST, prefix="delay")
-        if not form.instance.pk:
-            form.add_error(None, "Save the new customer first; then its changes can be delayed.")
-        elif form.is_valid() and delay_form.is_valid():
-            if form.windows.has_changed():
-                form.add_error(None, "Allowed time windows cannot be delayed; save them with Save & Stay.")
-            else:
-                try:
-                    change = services.delayed_change_create(
-                        customer=form.instance, requested_by=self.request.user,
-                        due_at=delay_form.cleaned_data["due_at"], changes=services.delayed_change_diff(form=form))
-                except ValidationError as exc:
-                    if hasattr(exc, "error_dict") and "due_at" in exc.error_dict:
-                        delay_form.add_error("due_at", exc.error_dict["due_at"])
-                    else:
-                        form.add_error(None, exc)
+        if form.is_valid() and delay_form.is_valid():
+            due_at = delay_form.cleaned_data["due_at"]
+            try:
+                if form.instance.pk is None:
+                    status = form.cleaned_data["status"]
+                    with transaction.atomic():
+                        customer = services.customer_create_delayed(
+                            customer=form.save(commit=False), requested_by=self.request.user, due_at=due_at,
+                            tags=form.tags_to_set(), windows=form.windows_to_set())
+                    messages.success(self.request, f"Customer “{customer.name}” created, held Inactive until "
+                                                   f"{self.local(due_at)}; then it becomes "
+                                                   f"{Customer.Status(status).label}.")
+                    return redirect(customer)
+                if "windows" in form.changed_data:
+                    raise ValidationError("Allowed time windows cannot be delayed; save them with Save & Stay.")
+                services.delayed_change_create(customer=form.instance, requested_by=self.request.user,
+                                               due_at=due_at, changes=services.delayed_change_diff(form=form))
+            except IntegrityError:
+                form.add_error("name", "A customer with this name already exists.")
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and "due_at" in exc.error_dict:
+                    delay_form.add_error("due_at", exc.error_dict["due_at"])
                 else:
-                    local = timezone.localtime(change.due_at)
-                    messages.success(self.request, f"Change of “{form.instance.name}” saved for "
-                                                   f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()}).")
-                    return redirect(form.instance)
+                    add_validation_errors(form, exc)
+            else:
+                messages.success(self.request, f"Change of “{form.instance.name}” saved for {self.local(due_at)}.")
+                return redirect(form.instance)
         return self.render_form(form, status=422, delay_form=delay_form)
+
+    @staticmethod
+    def local(moment):
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
 
 
 class CustomerDeleteView(ObjectDeleteView):
