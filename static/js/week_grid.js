@@ -50,21 +50,35 @@
     summary.textContent = parts.length ? parts.join(", ") : "No windows: calls at any time.";
   }
 
-  let painting = null;  // true while shading, false while clearing, null when not dragging
+  // Dragging shades (or, starting on a shaded cell, clears) the rectangle between the cell where the
+  // drag began and the one under the pointer: days by hours, like a selection in a spreadsheet.
+  let drag = null;  // {day, slot, paint, before: the cells' states when the drag began}
+  const position = (td) => ({day: Number(td.parentElement.dataset.day), slot: Number(td.dataset.slot)});
+  function paintTo(td) {
+    const here = position(td);
+    drag.before.forEach((on, td2) => td2.classList.toggle("on", on));
+    const [d0, d1] = [Math.min(drag.day, here.day), Math.max(drag.day, here.day)];
+    const [s0, s1] = [Math.min(drag.slot, here.slot), Math.max(drag.slot, here.slot)];
+    for (let day = d0; day <= d1; day++) {
+      for (let slot = s0; slot <= s1; slot++) cell(day, slot).classList.toggle("on", drag.paint);
+    }
+  }
   grid.addEventListener("mousedown", (event) => {
     const target = event.target.closest("td[data-slot]");
     if (!target) return;
     event.preventDefault();
-    painting = !target.classList.contains("on");
-    target.classList.toggle("on", painting);
+    const before = new Map();
+    grid.querySelectorAll("td[data-slot]").forEach((td) => before.set(td, td.classList.contains("on")));
+    drag = {...position(target), paint: !target.classList.contains("on"), before};
+    paintTo(target);
   });
   grid.addEventListener("mouseover", (event) => {
     const target = event.target.closest("td[data-slot]");
-    if (target && painting !== null) target.classList.toggle("on", painting);
+    if (target && drag) paintTo(target);
   });
   document.addEventListener("mouseup", () => {
-    if (painting === null) return;
-    painting = null;
+    if (!drag) return;
+    drag = null;
     save();
   });
   document.getElementById("week-grid-clear").addEventListener("click", () => {
