@@ -20,7 +20,7 @@ urlpatterns = [
     path("customer/<int:customer_pk>/payments/add/", views.PaymentAddView.as_view(), name="payment_add"),
     path("payments/<int:pk>/status/", views.payment_status, name="payment_status"),
     path("templates/", views.template_list, name="template_list"),
-    path("templates/new/", views.template_add, name="template_add"),
-    path("templates/<int:pk>/", views.template_form, name="template_edit"),
+    path("templates/new/", views.InvoiceTemplateEditView.as_view(), name="template_add"),
+    path("templates/<int:pk>/", views.InvoiceTemplateEditView.as_view(), name="template_edit"),
     path("templates/preview/", views.template_preview, name="template_preview"),
 ]

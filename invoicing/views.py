@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from connex.generic import CardSection, CardSectionFormView
+from connex.generic import CardSection, CardSectionFormView, ObjectEditView
 from connex.models import AccountOptions
 from connex.permissions import permission_required
 from connex.templatetags.connex_format import format_money
@@ -308,27 +308,27 @@ def template_list(request):
         "templates": InvoiceTemplate.objects.all(), "options": AccountOptions.get()})
 
 
-@permission_required("invoicing.change_invoicetemplate")
-def template_form(request, pk=None):
-    template = get_object_or_404(InvoiceTemplate, pk=pk) if pk else InvoiceTemplate(
-        html=rendering.default_html(), css=rendering.default_css())
-    form = InvoiceTemplateForm(request.POST or None, instance=template)
-    if request.method == "POST" and form.is_valid():
+class InvoiceTemplateEditView(ObjectEditView):
+    """An invoice template's HTML and CSS beside a live preview; a template that does not render is not saved."""
+
+    model = InvoiceTemplate
+    form_class = InvoiceTemplateForm
+    template_name = "invoicing/template_form.html"
+    object_name = "template"
+
+    def get_object(self, pk):
+        return super().get_object(pk) if pk else InvoiceTemplate(html=rendering.default_html(),
+                                                                  css=rendering.default_css())
+
+    def get_context_data(self, form, **extra):
+        preview = rendering.render_html(form["html"].value() or "", form["css"].value() or "", sample_data())
+        return super().get_context_data(form, preview=preview, **extra)
+
+    def save(self, form):
         rendered = rendering.render_html(form.cleaned_data["html"], form.cleaned_data["css"], sample_data())
         if rendered.error:
-            form.add_error("html", rendered.error)
-        else:
-            services.template_save(template=form.save(commit=False))
-            messages.success(request, f"Template “{form.instance.name}” saved.")
-            return redirect("invoicing:template_edit", form.instance.pk)
-    preview = rendering.render_html(form["html"].value() or "", form["css"].value() or "", sample_data())
-    return render(request, "invoicing/template_form.html", {"form": form, "template": template, "preview": preview},
-                  status=422 if form.errors else 200)
-
-
-@permission_required("invoicing.add_invoicetemplate")
-def template_add(request):
-    return template_form(request)
+            raise ValidationError({"html": rendered.error})
+        return services.template_save(template=form.save(commit=False))
 
 
 @permission_required("invoicing.view_invoicetemplate")
