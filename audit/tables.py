@@ -68,3 +68,29 @@ class EventTable(tables.Table):
 
     def value_changes(self, record):
         return event_diff_json(record)
+
+
+class CustomerEventTable(tables.Table):
+    """The card's Audit log tab: changes to the customer and what belongs to it, each with its difference.
+
+    Rows are dicts from views.customer_audit_context: event, object, actor, fields, diff.
+    """
+
+    when = tables.DateTimeColumn(accessor="event__pgh_created_at", format="Y-m-d H:i:s", verbose_name="When",
+                                 attrs={"td": {"class": "text-nowrap"}})
+    object = tables.TemplateColumn(
+        '{{ record.object }}{% if record.object != "Customer" %} #{{ record.event.pgh_obj_id }}{% endif %}')
+    action = tables.Column(accessor="event__pgh_label", verbose_name="Action")
+    actor = tables.Column(verbose_name="By")
+    fields = tables.Column(verbose_name="Fields")
+    diff = tables.TemplateColumn(
+        '<a class="small" data-bs-toggle="collapse" href="#cdiff-{{ record.event.pgh_slug|slugify }}" role="button">'
+        'View difference</a><div class="collapse text-start" id="cdiff-{{ record.event.pgh_slug|slugify }}">'
+        '<pre class="small mb-0 cx-diff">{{ record.diff }}</pre></div>', verbose_name="",
+        attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "table table-sm align-top small mb-0", "id": "customer-audit"}
+        row_attrs = {"data-event": lambda record: record["event"].pgh_slug}
+        empty_text = "No changes recorded since creation."

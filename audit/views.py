@@ -2,7 +2,7 @@ from connex.views import ObjectListView
 
 from . import selectors
 from .filtersets import EventFilterSet
-from .tables import EventTable
+from .tables import CustomerEventTable, EventTable
 
 
 class EventListView(ObjectListView):
@@ -27,5 +27,5 @@ def customer_audit_context(request, customer):
              "actor": selectors.actor_display(e.pgh_context),
              "fields": selectors.event_summary(e), "diff": selectors.event_diff_json(e)}
             for e in events if e is not created]
-    return {"audit_rows": rows, "audit_created": created,
+    return {"audit_table": CustomerEventTable(rows), "audit_created": created,
             "audit_created_by": selectors.actor_display(created.pgh_context) if created else None}

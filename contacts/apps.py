@@ -11,5 +11,5 @@ class ContactsConfig(AppConfig):
 
         register_nav(NavItem("Contacts", "contacts:contact_list", order=20, icon="person-lines-fill",
                              permission="contacts.view_contact"))
-        register_main_section(CardSection("contacts", "contacts/partials/section_contacts.html", order=10,
+        register_main_section(CardSection("contacts", "contacts/partials/contacts_section.html", order=10,
                                           context=section_context, permission="contacts.view_contact"))

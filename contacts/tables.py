@@ -58,3 +58,29 @@ class ContactTable(tables.Table):
     def render_actions(self, record):
         return format_html('<a class="btn btn-sm btn-link py-0" href="{}" title="Edit"><i class="bi bi-pencil"></i></a>',
                            reverse("contacts:contact_edit", args=[record.pk]))
+
+
+class ContactSectionTable(tables.Table):
+    """A customer's contacts in the card's Contacts section, each with its menu."""
+
+    name = tables.Column(attrs={"td": {"class": "fw-semibold"}})
+    contact_type = tables.Column(verbose_name="Type")
+    email = tables.TemplateColumn(template_name="contacts/partials/contact_email_cell.html")
+    phone = tables.Column(default="—")
+    mobile = tables.TemplateColumn(template_name="contacts/partials/contact_mobile_cell.html")
+    ip_whitelist = tables.Column(verbose_name="IP whitelist", empty_values=())
+    notes = tables.TemplateColumn(template_name="contacts/partials/contact_notes_cell.html", empty_values=(),
+                                  attrs={"td": {"class": "text-truncate", "style": "max-width: 16rem"}})
+    menu = tables.TemplateColumn(template_name="contacts/partials/contact_row_menu.html", verbose_name="",
+                                 empty_values=(), attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        model = Contact
+        fields = ()
+        orderable = False
+        attrs = {"class": "table table-sm align-middle mb-0 small", "id": "contact-rows",
+                 "thead": {"class": "text-muted"}}
+        row_attrs = {"data-contact": lambda record: record.pk}
+
+    def render_ip_whitelist(self, record):
+        return ", ".join(record.ip_whitelist) if record.ip_whitelist else "Any"

@@ -1,3 +1,6 @@
+import json
+from datetime import time
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
@@ -6,7 +9,6 @@ from django.db import models
 from connex.iso import country_choices, currency_choices
 
 from .models import (
-    AllowedWindow,
     Customer,
     CustomerDefaults,
     PortalSection,
@@ -14,6 +16,8 @@ from .models import (
     list_split,
     tag_names_parse,
     timezone_choices,
+    week_coverage,
+    week_windows,
 )
 
 # How a customer's fields are read from text, in the form and in a bulk upload alike: the upload
@@ -104,6 +108,51 @@ def customer_formfield(model_field, **kwargs):
         kwargs.setdefault("form_class", YesNoField)
     return model_field.formfield(**kwargs)
 
+class WeekWindowsField(forms.CharField):
+    """Allowed calling windows as drawn on the week grid: JSON [[weekday 0-6, "HH:MM", "HH:MM"], ...].
+
+    Cleans to [(weekday, start, end)]; an end of 24:00 or 00:00 is midnight. Two values draw the
+    same week when they cover the same minutes, whatever their rows.
+    """
+
+    widget = forms.HiddenInput
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return json.dumps([[day, f"{start:%H:%M}", f"{end:%H:%M}"] for day, start, end in value])
+        return value
+
+    @staticmethod
+    def _time(text):
+        hours, _, minutes = str(text).partition(":")
+        hours, minutes = int(hours), int(minutes)
+        if hours == 24 and minutes == 0:
+            return time(0)
+        return time(hours, minutes)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return []
+        try:
+            rows = json.loads(value)
+            windows = []
+            for day, start, end in rows:
+                if day is not None and (not isinstance(day, int) or not 0 <= day <= 6):
+                    raise ValueError(day)
+                windows.append((day, self._time(start), self._time(end)))
+        except (ValueError, TypeError):
+            raise forms.ValidationError("The allowed windows could not be read; draw them again on the grid.",
+                                        code="invalid") from None
+        return windows
+
+    def has_changed(self, initial, data):
+        try:
+            return week_coverage(self.to_python(self.prepare_value(initial))) != week_coverage(self.to_python(data))
+        except forms.ValidationError:
+            return True
+
+
 TABS = [
     ("basic", "Basic", ["name", "channels", "flow_speed", "status", "debit_limit", "minimum_payment",
                         "topup_currencies", "tax_percent", "currency"]),
@@ -153,8 +202,14 @@ class CustomerForm(forms.ModelForm):
             "domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_windows=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The panel's form draws the allowed windows too; the import reads only the other fields.
+        if with_windows:
+            self.fields["windows"] = WeekWindowsField(required=False, label="Allowed calling windows")
+            if self.instance.pk:
+                self.initial["windows"] = week_windows(week_coverage(
+                    (w.weekday, w.start, w.end) for w in self.instance.allowed_windows.all()))
         self.fields["account_manager"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")
         self.fields["account_manager"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         self.fields["reseller"].queryset = ResellerGroup.objects.all()
@@ -193,29 +248,22 @@ class CustomerForm(forms.ModelForm):
 
         return tag_get_or_create(names=self.cleaned_data.get("tag_names", []))
 
+    def windows_to_set(self):
+        """[(weekday, start, end)] to store when the grid changed, else None (the windows stay)."""
+        if "windows" not in self.fields or "windows" not in self.changed_data:
+            return None
+        return week_windows(week_coverage(self.cleaned_data["windows"]))
+
     def tabs(self):
         """The form's fields grouped by tab, with whether the tab holds an error."""
         errors = set(self.errors)
+        if "windows" in errors:
+            errors.add("timezone")  # the Day/Time Restrict tab holds the windows' grid
         return [
             {"key": key, "label": label, "fields": [self[name] for name in names],
              "has_error": bool(errors.intersection(names))}
             for key, label, names in TABS
         ]
-
-
-class AllowedWindowForm(forms.ModelForm):
-    class Meta:
-        model = AllowedWindow
-        fields = ["start", "end"]
-        widgets = {
-            "start": forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M"),
-            "end": forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M"),
-        }
-
-
-AllowedWindowFormSet = forms.inlineformset_factory(
-    Customer, AllowedWindow, form=AllowedWindowForm, extra=1, can_delete=True,
-)
 
 
 class CustomerImportForm(forms.Form):
@@ -262,7 +310,8 @@ class CustomerBulkEditForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
 
     def rows(self):
-        return [{"tick": self[f"change_{name}"], "field": self[name]} for name in self.editable]
+        return [{"tick": self[f"change_{name}"], "field": self[name]} for name in self.editable] + [
+            {"tick": None, "field": self["add_tags"]}, {"tick": None, "field": self["remove_tags"]}]
 
     def clean(self):
         cleaned = super().clean()

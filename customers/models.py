@@ -396,31 +396,118 @@ class Customer(TimeStampedModel):
         windows = list(self.allowed_windows.all())
         if not windows:
             return True
-        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone)).time().replace(tzinfo=None)
-        return any(window.contains(local) for window in windows)
+        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        return any(window.admits(local) for window in windows)
+
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MINUTES_PER_WEEK = 7 * 24 * 60
+
+
+def window_admits(weekday, start: time, end: time, local: datetime) -> bool:
+    """Whether a window admits the local (customer-zone) moment: the one rule for call admission.
+
+    `weekday` is 0 (Monday) to 6, or None for every day. An end at or before the start runs past
+    midnight into the next day (Mon 22:00–06:00 admits Tuesday 03:00); 00:00–00:00 is the whole day.
+    """
+    moment = local.time().replace(tzinfo=None)
+    if end <= start:
+        if moment >= start:
+            return weekday is None or weekday == local.weekday()
+        return moment < end and (weekday is None or weekday == (local.weekday() - 1) % 7)
+    return start <= moment < end and (weekday is None or weekday == local.weekday())
+
+
+def window_minutes(weekday, start: time, end: time) -> list[tuple[int, int]]:
+    """The minutes of the week (Monday 00:00 = 0) a window covers, as [start, end) intervals."""
+    days = range(7) if weekday is None else [weekday]
+    first, last = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+    length = (last - first) if last > first else (1440 - first + last)
+    intervals = []
+    for day in days:
+        begin = day * 1440 + first
+        stop = begin + length
+        if stop <= MINUTES_PER_WEEK:
+            intervals.append((begin, stop))
+        else:  # Sunday night into Monday morning
+            intervals += [(begin, MINUTES_PER_WEEK), (0, stop - MINUTES_PER_WEEK)]
+    return intervals
+
+
+def week_coverage(windows) -> list[tuple[int, int]]:
+    """The merged minutes of the week a set of (weekday, start, end) windows covers."""
+    merged = []
+    for begin, stop in sorted(i for window in windows for i in window_minutes(*window)):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((begin, stop))
+    return merged
+
+
+def _clock(minute: int) -> time:
+    minute %= 1440
+    return time(minute // 60, minute % 60)
+
+
+def week_windows(coverage) -> list[tuple]:
+    """The fewest (weekday or None, start, end) windows drawing a week's coverage.
+
+    A stretch shorter than a day is one window (crossing midnight if it must), a stretch from
+    Sunday night into Monday included; longer ones are cut at midnight. A window found on all
+    seven days is stored once, for every day.
+    """
+    coverage = list(coverage)
+    if len(coverage) > 1 and coverage[0][0] == 0 and coverage[-1][1] == MINUTES_PER_WEEK:
+        coverage = [(coverage[-1][0], coverage[0][1] + MINUTES_PER_WEEK)] + coverage[1:-1]
+    windows = []
+    for begin, stop in coverage:
+        while begin < stop:
+            if stop - begin < 1440:
+                windows.append((begin // 1440 % 7, _clock(begin), _clock(stop)))
+                break
+            midnight = (begin // 1440 + 1) * 1440
+            windows.append((begin // 1440 % 7, _clock(begin), time(0)))
+            begin = midnight
+    daily = {(start, end) for _, start, end in windows
+             if all((day, start, end) in windows for day in range(7))}
+    return sorted([(None, start, end) for start, end in daily]
+                  + [w for w in windows if (w[1], w[2]) not in daily],
+                  key=lambda w: (-1 if w[0] is None else w[0], w[1]))
 
 
 class AllowedWindow(models.Model):
-    """A daily interval in the customer's timezone during which calls are admitted."""
+    """An interval in the customer's timezone during which calls are admitted, on one weekday or every day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="allowed_windows")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True,
+                                               help_text="Empty: every day.")
     start = models.TimeField()
     end = models.TimeField(help_text="An end at or before the start crosses midnight; 00:00–00:00 is all day.")
 
     class Meta:
-        ordering = ["start"]
+        ordering = ["weekday", "start"]
+        constraints = [models.CheckConstraint(condition=models.Q(weekday__lte=6), name="allowed_window_weekday")]
 
     def __str__(self):
-        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+        day = f"{WEEKDAYS[self.weekday]} " if self.weekday is not None else ""
+        return f"{day}{self.start:%H:%M}–{self.end:%H:%M}"
 
     @property
     def crosses_midnight(self):
         return self.end <= self.start
 
-    def contains(self, moment: time) -> bool:
-        if self.crosses_midnight:
-            return moment >= self.start or moment < self.end
-        return self.start <= moment < self.end
+    def admits(self, local: datetime) -> bool:
+        return window_admits(self.weekday, self.start, self.end, local)
 
 
 @pghistory.track(

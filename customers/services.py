@@ -58,8 +58,8 @@ def customer_save(*, customer: Customer, tags=None, windows=None) -> Customer:
         customer.tags.set(tags)
     if windows is not None:
         customer.allowed_windows.all().delete()
-        for start, end in windows:
-            customer.allowed_windows.create(start=start, end=end)
+        for weekday, start, end in windows:
+            customer.allowed_windows.create(weekday=weekday, start=start, end=end)
     return customer
 
 
@@ -176,6 +176,8 @@ def delayed_change_diff(*, form) -> dict:
     customer = Customer.objects.get(pk=form.instance.pk)
     diff = {}
     for name in form.changed_data:
+        if name == "windows":
+            continue  # the allowed windows are saved at once, never delayed
         if name == "tag_names":
             old = sorted(tag.name for tag in customer.tags.all())
             new = sorted(form.cleaned_data["tag_names"])
@@ -200,6 +202,26 @@ def delayed_change_create(*, customer, requested_by, due_at, changes):
         raise ValidationError({"due_at": "Choose a date and time in the future."})
     return DelayedChange.objects.create(customer=customer, requested_by=requested_by, due_at=due_at,
                                         changes=changes)
+
+
+@transaction.atomic
+def customer_create_delayed(*, customer: Customer, requested_by, due_at, tags=None, windows=None) -> Customer:
+    """Delay & Save while creating: the customer exists at once but is held Inactive (no calls), and
+    takes the status it was given at `due_at`, through a delayed change like any other."""
+    chosen = customer.status
+    if chosen == Customer.Status.INACTIVE:
+        raise ValidationError({"status": "Choose the status the customer takes at that time; until then it is "
+                                         "held Inactive."})
+    if due_at <= datetime.now(UTC):
+        raise ValidationError({"due_at": "Choose a date and time in the future."})
+    customer.status = Customer.Status.INACTIVE
+    try:
+        customer = customer_save(customer=customer, tags=tags, windows=windows)
+    finally:
+        customer.status = Customer.Status.INACTIVE if customer.pk else chosen
+    delayed_change_create(customer=customer, requested_by=requested_by, due_at=due_at,
+                          changes={"status": [Customer.Status.INACTIVE.value, chosen]})
+    return customer
 
 
 def delayed_change_cancel(*, change):

@@ -114,3 +114,22 @@ class DelayedChangeTable(tables.Table):
 
     def value_changes(self, record):
         return "; ".join(f"{field}: {old} → {new}" for field, (old, new) in record.changes.items())
+
+
+class CustomerDeleteTable(tables.Table):
+    """The customers a bulk delete would remove, each with why it cannot go (if so)."""
+
+    name = tables.Column()
+    status = tables.Column()
+    balance = MoneyColumn()
+    refusal = tables.Column(verbose_name="", empty_values=(), attrs={"td": {"class": "small"}})
+
+    class Meta:
+        model = Customer
+        fields = ()
+        orderable = False
+        attrs = {"class": "table table-sm small", "id": "delete-list"}
+        row_attrs = {"class": lambda record: "table-danger" if record.refusal else ""}
+
+    def render_refusal(self, value):
+        return f"Refused: {value}" if value else ""

@@ -7,12 +7,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
+from connex.forms import add_validation_errors
+from connex.generic import BulkDeleteView, BulkEditView, ObjectDeleteView, ObjectEditView
 from connex.permissions import PermissionRequiredMixin, permission_required
 from connex.registry import registry
 from connex.views import ObjectListView
@@ -20,15 +20,14 @@ from connex.views import ObjectListView
 from . import imports, selectors, services, tasks
 from .filtersets import CustomerFilterSet, DelayedChangeFilterSet
 from .forms import (
-    AllowedWindowFormSet,
     CustomerBulkEditForm,
     CustomerDefaultsForm,
     CustomerForm,
     CustomerImportForm,
     DelayForm,
 )
-from .models import Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
-from .tables import CustomerTable, DelayedChangeTable
+from .models import AllowedWindow, Customer, CustomerDefaults, CustomerImport, DelayedChange, Tag
+from .tables import CustomerDeleteTable, CustomerTable, DelayedChangeTable
 
 
 class CustomerListView(ObjectListView):
@@ -89,90 +88,92 @@ def group_csv_response(levels, groups):
     return response
 
 
-class CustomerFormView(PermissionRequiredMixin, View):
-    """Create and edit share one tabbed form; Save & Continue goes to the card, Save & Stay stays."""
+class CustomerEditView(ObjectEditView):
+    """Create and edit share one tabbed form; Save & Continue goes to the card, Save & Stay stays,
+    Delay & Save stores the changes to apply them later."""
 
+    model = Customer
+    form_class = CustomerForm
     template_name = "customers/customer_form.html"
+    object_name = "customer"
 
-    @classmethod
-    def get_permission_required(cls, request, kwargs):
-        return ("customers.change_customer",) if kwargs.get("pk") else ("customers.add_customer",)
+    def get_queryset(self):
+        return selectors.customers_visible_to(self.request.user, Customer.objects.all())
 
-    def get_customer(self, pk):
-        return selectors.customer_get_visible(user=self.request.user, pk=pk) if pk else Customer()
+    def get_form_kwargs(self, instance):
+        return {"instance": instance, "with_windows": True}
 
-    def render_form(self, request, form, formset, status=200):
+    def get_context_data(self, form, delay_form=None, **extra):
         tabs = form.tabs()
-        if formset.is_bound and formset.total_error_count():
-            next(tab for tab in tabs if tab["key"] == "daytime")["has_error"] = True
         errored = [tab["key"] for tab in tabs if tab["has_error"]]
-        context = {"form": form, "formset": formset, "customer": form.instance, "tabs": tabs,
-                   "delay_form": getattr(self, "delay_form", None) or DelayForm(prefix="delay", initial={
-                       "due_at": timezone.localtime().replace(minute=0, second=0, microsecond=0)
-                       + timedelta(hours=1)}),
-                   "active_tab": errored[0] if errored else tabs[0]["key"],
-                   "tag_suggestions": Tag.objects.values_list("name", flat=True)}
-        return render(request, self.template_name, context, status=status)
+        return super().get_context_data(
+            form, tabs=tabs, active_tab=errored[0] if errored else tabs[0]["key"],
+            tag_suggestions=Tag.objects.values_list("name", flat=True),
+            week_grid={"days": AllowedWindow.Weekday.labels, "hours": range(24), "slots": range(48)},
+            delay_form=delay_form or DelayForm(prefix="delay", initial={
+                "due_at": timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)}),
+            **extra)
 
-    def get(self, request, pk=None):
-        customer = self.get_customer(pk)
-        return self.render_form(request, CustomerForm(instance=customer),
-                                AllowedWindowFormSet(instance=customer, prefix="windows"))
+    def save(self, form):
+        try:
+            with transaction.atomic():
+                return services.customer_save(customer=form.save(commit=False), tags=form.tags_to_set(),
+                                              windows=form.windows_to_set())
+        except IntegrityError:
+            raise ValidationError({"name": "A customer with this name already exists."}) from None
 
-    def post(self, request, pk=None):
-        customer = self.get_customer(pk)
-        form = CustomerForm(request.POST, instance=customer)
-        formset = AllowedWindowFormSet(request.POST, instance=customer, prefix="windows")
-        if request.POST.get("action") == "delay" and customer.pk:
-            return self.delay(request, form, formset)
-        if form.is_valid() and formset.is_valid():
-            windows = [(f.cleaned_data["start"], f.cleaned_data["end"]) for f in formset.forms
-                       if f.cleaned_data and not f.cleaned_data.get("DELETE")
-                       and f.cleaned_data.get("start") is not None and f.cleaned_data.get("end") is not None]
+    def action_delay(self, form):
+        """Delay & Save: validate now, store the changes, apply them at the chosen time.
+
+        A new customer is saved at once, held Inactive, and takes its chosen status then.
+        """
+        delay_form = DelayForm(self.request.POST, prefix="delay")
+        if form.is_valid() and delay_form.is_valid():
+            due_at = delay_form.cleaned_data["due_at"]
             try:
-                with transaction.atomic():
-                    customer = services.customer_save(customer=form.save(commit=False), tags=form.tags_to_set(),
-                                                      windows=windows)
-            except ValidationError as exc:
-                form.add_error(None, exc)
+                if form.instance.pk is None:
+                    status = form.cleaned_data["status"]
+                    with transaction.atomic():
+                        customer = services.customer_create_delayed(
+                            customer=form.save(commit=False), requested_by=self.request.user, due_at=due_at,
+                            tags=form.tags_to_set(), windows=form.windows_to_set())
+                    messages.success(self.request, f"Customer “{customer.name}” created, held Inactive until "
+                                                   f"{self.local(due_at)}; then it becomes "
+                                                   f"{Customer.Status(status).label}.")
+                    return redirect(customer)
+                if "windows" in form.changed_data:
+                    raise ValidationError("Allowed time windows cannot be delayed; save them with Save & Stay.")
+                services.delayed_change_create(customer=form.instance, requested_by=self.request.user,
+                                               due_at=due_at, changes=services.delayed_change_diff(form=form))
             except IntegrityError:
                 form.add_error("name", "A customer with this name already exists.")
-            else:
-                created = pk is None
-                if request.POST.get("action") == "stay" and created:
-                    # Save & Stay while creating: a fresh form for the next customer.
-                    messages.success(request, format_html('Customer <a href="{}">{}</a> created. Enter the next one.',
-                                                          customer.get_absolute_url(), customer.name))
-                    return redirect("customers:customer_add")
-                messages.success(request, f"Customer “{customer.name}” saved.")
-                if request.POST.get("action") == "stay":
-                    return redirect("customers:customer_edit", pk=customer.pk)
-                return redirect(customer)
-        return self.render_form(request, form, formset, status=422)
-
-    def delay(self, request, form, formset):
-        """Delay & Save: validate now, store the field changes, apply them at the chosen time."""
-        self.delay_form = DelayForm(request.POST, prefix="delay")
-        if form.is_valid() and formset.is_valid() and self.delay_form.is_valid():
-            if formset.has_changed():
-                form.add_error(None, "Allowed time windows cannot be delayed; save them with Save & Stay.")
-            else:
-                try:
-                    change = services.delayed_change_create(
-                        customer=form.instance, requested_by=request.user,
-                        due_at=self.delay_form.cleaned_data["due_at"], changes=services.delayed_change_diff(form=form))
-                except ValidationError as exc:
-                    if hasattr(exc, "error_dict") and "due_at" in exc.error_dict:
-                        self.delay_form.add_error("due_at", exc.error_dict["due_at"])
-                    else:
-                        form.add_error(None, exc)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and "due_at" in exc.error_dict:
+                    delay_form.add_error("due_at", exc.error_dict["due_at"])
                 else:
-                    local = timezone.localtime(change.due_at)
-                    messages.success(request, f"Change of “{form.instance.name}” saved for "
-                                              f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()}).")
-                    return redirect(form.instance)
-        # The instance was changed in memory by validation; show the stored name in the heading.
-        return self.render_form(request, form, formset, status=422)
+                    add_validation_errors(form, exc)
+            else:
+                messages.success(self.request, f"Change of “{form.instance.name}” saved for {self.local(due_at)}.")
+                return redirect(form.instance)
+        return self.render_form(form, status=422, delay_form=delay_form)
+
+    @staticmethod
+    def local(moment):
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
+
+
+class CustomerDeleteView(ObjectDeleteView):
+    model = Customer
+    success_url = "customers:customer_list"
+
+    def get_queryset(self):
+        return selectors.customers_visible_to(self.request.user, Customer.objects.all())
+
+    def refusal(self, customer):
+        return services.customer_delete_refusals([customer.pk]).get(customer.pk, "")
+
+    def delete(self, customer):
+        services.customer_delete(customer_ids=[customer.pk])
 
 
 class CustomerDetailView(PermissionRequiredMixin, TemplateView):
@@ -222,27 +223,26 @@ def pending_changes_context(request, customer):
             "tz": timezone.get_current_timezone_name()}
 
 
-class CustomerBulkDeleteView(PermissionRequiredMixin, View):
+class CustomerSelectionMixin:
+    model = Customer
+    list_url = "customers:customer_list"
+
+    def selection(self):
+        return selectors.customer_selection(data=self.request.POST, user=self.request.user).order_by("name")
+
+
+class CustomerBulkDeleteView(CustomerSelectionMixin, BulkDeleteView):
     """Delete selected customers after a confirmation page that lists each one."""
 
     permission_required = "customers.delete_customer"
-
     template_name = "customers/customer_bulk_delete.html"
+    table_class = CustomerDeleteTable
 
-    def post(self, request):
-        customers = list(selectors.customer_selection(data=request.POST, user=request.user).order_by("name"))
-        if not customers:
-            messages.warning(request, "Select at least one customer to delete.")
-            return redirect("customers:customer_list")
-        refusals = services.customer_delete_refusals([c.pk for c in customers])
-        if request.POST.get("confirm") == "yes" and not refusals:
-            count = services.customer_delete(customer_ids=[c.pk for c in customers])
-            messages.success(request, f"Deleted {count} customer{'s' if count != 1 else ''}.")
-            return redirect("customers:customer_list")
-        rows = [{"customer": c, "refusal": refusals.get(c.pk)} for c in customers[:500]]
-        return render(request, self.template_name, {"rows": rows, "refused": bool(refusals),
-                                                    "total": len(customers), "hidden": len(customers) - len(rows),
-                                                    "cancel_url": reverse("customers:customer_list")})
+    def refusals(self, ids):
+        return services.customer_delete_refusals(ids)
+
+    def delete(self, ids):
+        return services.customer_delete(customer_ids=ids)
 
 
 class CustomerImportView(PermissionRequiredMixin, View):
@@ -352,43 +352,19 @@ def customer_import_template(request, fmt):
     return response
 
 
-class CustomerBulkEditView(PermissionRequiredMixin, View):
+class CustomerBulkEditView(CustomerSelectionMixin, BulkEditView):
     """Edit the ticked fields of the selected customers (or all matching the board's filter)."""
 
     permission_required = ("customers.change_customer", "customers.bulk_edit_customers")
+    form_class = CustomerBulkEditForm
 
-    template_name = "customers/customer_bulk_edit.html"
-
-    def post(self, request):
-        selection = selectors.customer_selection(data=request.POST, user=request.user)
-        total = selection.count()
-        if not total:
-            messages.warning(request, "Select at least one customer to edit.")
-            return redirect("customers:customer_list")
-        form = CustomerBulkEditForm(request.POST if request.POST.get("apply") else None)
-        status = 200
-        if form.is_bound:
-            if form.is_valid() and not form.has_changes():
-                form.add_error(None, "Tick at least one field to change.")
-            if form.is_valid():
-                values, add_tags, remove_tags = form.changes()
-                try:
-                    with pghistory.context(action="bulk_edit"):
-                        count = services.customer_bulk_update(
-                            customer_ids=list(selection.values_list("pk", flat=True)),
-                            values=values, add_tags=add_tags, remove_tags=remove_tags)
-                except ValidationError as exc:
-                    form.add_error(None, ValidationError(
-                        [f"Nothing was saved: {len(exc.messages)} customer{'s' if len(exc.messages) != 1 else ''} "
-                         "would not be valid."] + exc.messages))
-                else:
-                    messages.success(request, f"Updated {count} customer{'s' if count != 1 else ''}.")
-                    return redirect(f"{reverse('customers:customer_list')}?{request.POST.get('filter_query', '')}")
-            status = 422
-        sample = list(selection.order_by("name")[:20])
-        return render(request, self.template_name, {
-            "form": form, "total": total, "sample": sample,
-            "pks": [] if request.POST.get("select_all_matching") else request.POST.getlist("pk")}, status=status)
+    def apply(self, form, ids):
+        if not form.has_changes():
+            raise ValidationError({"__all__": "Tick at least one field to change."})
+        values, add_tags, remove_tags = form.changes()
+        with pghistory.context(action="bulk_edit"):
+            return services.customer_bulk_update(customer_ids=ids, values=values, add_tags=add_tags,
+                                                 remove_tags=remove_tags)
 
 
 class CustomerDefaultsView(PermissionRequiredMixin, View):

@@ -17,10 +17,10 @@ urlpatterns = [
     path("customer/<int:customer_pk>/generate/", views.invoice_generate, name="invoice_generate"),
     path("customer/<int:customer_pk>/auto-generate/", views.invoice_auto_generate, name="invoice_auto_generate"),
     path("customer/<int:customer_pk>/draft/", views.invoice_draft_create, name="invoice_draft_create"),
-    path("customer/<int:customer_pk>/payments/add/", views.payment_add, name="payment_add"),
+    path("customer/<int:customer_pk>/payments/add/", views.PaymentAddView.as_view(), name="payment_add"),
     path("payments/<int:pk>/status/", views.payment_status, name="payment_status"),
     path("templates/", views.template_list, name="template_list"),
-    path("templates/new/", views.template_add, name="template_add"),
-    path("templates/<int:pk>/", views.template_form, name="template_edit"),
+    path("templates/new/", views.InvoiceTemplateEditView.as_view(), name="template_add"),
+    path("templates/<int:pk>/", views.InvoiceTemplateEditView.as_view(), name="template_edit"),
     path("templates/preview/", views.template_preview, name="template_preview"),
 ]

@@ -7,6 +7,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from connex.generic import CardSection, CardSectionFormView, ObjectEditView
 from connex.models import AccountOptions
 from connex.permissions import permission_required
 from connex.templatetags.connex_format import format_money
@@ -27,7 +28,7 @@ from .forms import (
     ReasonForm,
 )
 from .models import Invoice, InvoiceLine, InvoiceTemplate, Payment
-from .tables import InvoiceTable
+from .tables import CustomerInvoiceTable, InvoiceTable, PaymentTable
 
 
 def _messages_of(exc: ValidationError):
@@ -231,7 +232,7 @@ def _save_line_form(request, save, success):
 
 def invoices_tab_context(request, customer):
     invoices = Invoice.objects.filter(customer=customer).order_by("-period_start", "-pk")[:200]
-    return {"invoices": invoices, "draft_form": DraftForm(initial={"kind": "monthly", "day": _last_month_start()}),
+    return {"invoice_table": CustomerInvoiceTable(invoices), "draft_form": DraftForm(initial={"kind": "monthly", "day": _last_month_start()}),
             "totals": selectors.invoice_totals(Invoice.objects.filter(customer=customer))}
 
 
@@ -240,43 +241,48 @@ def _last_month_start():
     return (first - timedelta(days=1)).replace(day=1)
 
 
-def payments_tab_context(request, customer, form=None):
-    open_invoices = Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
-                                                                          Invoice.Status.PARTLY_PAID]).order_by("due_date")
-    return {"payments": Payment.objects.filter(customer=customer).prefetch_related("allocations__invoice")[:200],
-            "payment_form": form or PaymentForm(customer=customer, invoices=open_invoices),
-            "statuses": Payment.Status.choices, **statement_context(request, customer)}
+def _open_invoices(customer):
+    return Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
+                                                                 Invoice.Status.PARTLY_PAID]).order_by("due_date")
 
 
-@permission_required("invoicing.record_payment")
-def payment_add(request, customer_pk):
-    customer = customer_get_visible(user=request.user, pk=customer_pk)
-    open_invoices = Invoice.objects.filter(customer=customer, status__in=[Invoice.Status.ISSUED,
-                                                                          Invoice.Status.PARTLY_PAID]).order_by("due_date")
-    form = PaymentForm(request.POST or None, customer=customer, invoices=open_invoices)
-    if request.method == "POST" and form.is_valid():
+def payments_tab_context(request, customer):
+    payments = Payment.objects.filter(customer=customer).select_related("customer").prefetch_related(
+        "allocations__invoice")[:200]
+    return {"payment_table": PaymentTable(payments),
+            "payment_form": PaymentForm(customer=customer, invoices=_open_invoices(customer)),
+            **statement_context(request, customer)}
+
+
+PAYMENTS = CardSection("payments-tab", "invoicing/partials/tab_payments.html", payments_tab_context, tab="payments")
+
+
+class PaymentAddView(CardSectionFormView):
+    """The Payments tab's form: record a payment (allocated to open invoices if asked)."""
+
+    model = Payment
+    form_class = PaymentForm
+    form_template = "invoicing/partials/payment_form.html"
+    object_name = "payment"
+    section = PAYMENTS
+    permission_required = "invoicing.record_payment"
+
+    def get_form_kwargs(self, customer, instance):
+        return {"customer": customer, "invoices": _open_invoices(customer)}
+
+    def render_form(self, form, customer, instance, status=200):
+        return render(self.request, self.form_template, {"payment_form": form, "customer": customer},
+                      status=status)
+
+    def save(self, form):
         data = form.cleaned_data
-        try:
-            payment = services.payment_record(
-                customer=customer, amount=data["amount"], currency=data["currency"], method=data["method"],
-                status=data["status"], description=data["description"], exchange_rate=data["exchange_rate"],
-                allocations=form.allocations(), user=request.user)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
-        else:
-            messages.success(request, f"Payment of {format_money(payment.amount, payment.currency)} recorded "
-                                      f"({payment.get_status_display().lower()}).")
-            return _back_to_card(customer, "payments")
-    context = {"customer": customer, **payments_tab_context(request, customer, form)}
-    status = 422 if request.method == "POST" else 200
-    if request.htmx:
-        return render(request, "invoicing/partials/tab_payments.html", context, status=status)
-    return redirect("customers:customer_tab", customer.pk, "payments") if status == 200 else \
-        render(request, "invoicing/payment_form_page.html", context, status=status)
+        payment = services.payment_record(
+            customer=form.customer, amount=data["amount"], currency=data["currency"], method=data["method"],
+            status=data["status"], description=data["description"], exchange_rate=data["exchange_rate"],
+            allocations=form.allocations(), user=self.request.user)
+        form.customer.refresh_from_db(fields=["balance"])  # the card header shows the new balance
+        return (f"Payment of {format_money(payment.amount, payment.currency)} recorded "
+                f"({payment.get_status_display().lower()})."), {}
 
 
 @permission_required("invoicing.record_payment")
@@ -302,27 +308,27 @@ def template_list(request):
         "templates": InvoiceTemplate.objects.all(), "options": AccountOptions.get()})
 
 
-@permission_required("invoicing.change_invoicetemplate")
-def template_form(request, pk=None):
-    template = get_object_or_404(InvoiceTemplate, pk=pk) if pk else InvoiceTemplate(
-        html=rendering.default_html(), css=rendering.default_css())
-    form = InvoiceTemplateForm(request.POST or None, instance=template)
-    if request.method == "POST" and form.is_valid():
+class InvoiceTemplateEditView(ObjectEditView):
+    """An invoice template's HTML and CSS beside a live preview; a template that does not render is not saved."""
+
+    model = InvoiceTemplate
+    form_class = InvoiceTemplateForm
+    template_name = "invoicing/template_form.html"
+    object_name = "template"
+
+    def get_object(self, pk):
+        return super().get_object(pk) if pk else InvoiceTemplate(html=rendering.default_html(),
+                                                                  css=rendering.default_css())
+
+    def get_context_data(self, form, **extra):
+        preview = rendering.render_html(form["html"].value() or "", form["css"].value() or "", sample_data())
+        return super().get_context_data(form, preview=preview, **extra)
+
+    def save(self, form):
         rendered = rendering.render_html(form.cleaned_data["html"], form.cleaned_data["css"], sample_data())
         if rendered.error:
-            form.add_error("html", rendered.error)
-        else:
-            services.template_save(template=form.save(commit=False))
-            messages.success(request, f"Template “{form.instance.name}” saved.")
-            return redirect("invoicing:template_edit", form.instance.pk)
-    preview = rendering.render_html(form["html"].value() or "", form["css"].value() or "", sample_data())
-    return render(request, "invoicing/template_form.html", {"form": form, "template": template, "preview": preview},
-                  status=422 if form.errors else 200)
-
-
-@permission_required("invoicing.add_invoicetemplate")
-def template_add(request):
-    return template_form(request)
+            raise ValidationError({"html": rendered.error})
+        return services.template_save(template=form.save(commit=False))
 
 
 @permission_required("invoicing.view_invoicetemplate")

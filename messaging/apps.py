@@ -16,7 +16,8 @@ class MessagingConfig(AppConfig):
             register_settings_section,
         )
 
-        from .selectors import customer_messages_context, failed_messages_health
+        from .selectors import failed_messages_health
+        from .views import customer_messages_context
 
         register_nav(NavItem("Messages", "messaging:message_list", order=70, icon="envelope", permission="messaging.view_message"))
         register_health_check(HealthCheck("failed_messages", "Failed messages (24 h)", failed_messages_health,

@@ -6,11 +6,6 @@ def message_list(*, customer=None):
     return queryset.filter(customer=customer) if customer is not None else queryset
 
 
-def customer_messages_context(request, customer):
-    messages = message_list(customer=customer).order_by("-created")
-    return {"customer_messages": list(messages[:50]), "customer_message_count": messages.count()}
-
-
 def failed_messages_health():
     """Messages that failed in the last day: shown to staff, never a reason to call the system down
     (a mistyped address fails too)."""

@@ -73,3 +73,32 @@ class BroadcastTable(tables.Table):
 
     def value_subject(self, record):
         return record.subject or record.body
+
+
+class CustomerMessageTable(tables.Table):
+    """The card's Messages tab: the customer's latest messages."""
+
+    created = tables.DateTimeColumn(format="Y-m-d H:i", linkify=True, attrs={"td": {"class": "text-nowrap"}})
+    channel = tables.Column()
+    kind = tables.Column()
+    to = tables.Column(verbose_name="To", attrs={"td": {"class": "font-monospace"}})
+    subject = tables.Column(verbose_name="Subject / text", empty_values=())
+    state = tables.Column()
+    error = tables.Column(default="", attrs={"td": {"class": "text-danger"}})
+
+    class Meta:
+        model = Message
+        fields = ()
+        orderable = False
+        attrs = {"class": "table table-sm table-hover mb-0 small align-middle", "id": "customer-messages"}
+        empty_text = "No messages sent to this customer yet."
+
+    def render_subject(self, record):
+        text = record.subject or record.body
+        return text[:59] + "…" if len(text) > 60 else text
+
+    def render_state(self, record):
+        return format_html('<span class="cx-status cx-msg-{}">{}</span>', record.state, record.get_state_display())
+
+    def render_error(self, value):
+        return value[:69] + "…" if len(value) > 70 else value

@@ -15,10 +15,17 @@ from .filtersets import BroadcastFilterSet, MessageFilterSet
 from .forms import BroadcastForm, EmailSettingsForm, SmsSettingsForm
 from .merge import MERGE_FIELDS
 from .models import Broadcast, Message
-from .tables import BroadcastTable, MessageTable
+from .selectors import message_list
+from .tables import BroadcastTable, CustomerMessageTable, MessageTable
 from .transports import sms_configured
 
 SELECTION_KEYS = ("pk", "select_all_matching", "filter_query")
+
+
+def customer_messages_context(request, customer):
+    """The card's Messages tab: the latest 50 messages to the customer."""
+    messages = message_list(customer=customer).order_by("-created")
+    return {"message_table": CustomerMessageTable(messages[:50]), "customer_message_count": messages.count()}
 
 
 class MessageListView(ObjectListView):

@@ -1,55 +1,41 @@
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, render
-from django.views import View
-
-from connex.permissions import PermissionRequiredMixin
+from connex.generic import CardSection, CardSectionActionView, CardSectionDeleteView
 from connex.views import OptionsFormView
-from customers.selectors import customer_get_visible, visible_through_customer
 
 from . import selectors, services
 from .forms import NumberRangeOptionsForm
 from .models import NumberBlock
+from .tables import NumberBlockTable
 
 
 def section_context(request, customer):
-    return {"blocks": selectors.block_list_with_usage(customer=customer),
+    return {"block_table": NumberBlockTable(selectors.block_list_with_usage(customer=customer)),
             "options_defined": services.number_range_options() is not None}
 
 
-def render_section(request, customer, *, error="", notice=""):
-    context = {"customer": customer, "section_context": section_context(request, customer),
-               "error": error, "notice": notice}
-    return render(request, "numberblocks/partials/section_blocks.html", context)
+BLOCKS = CardSection("section-number-blocks", "numberblocks/partials/section_blocks.html", section_context)
 
 
-class BlockAssignView(PermissionRequiredMixin, View):
+class BlockAssignView(CardSectionActionView):
     """The card's "+": assign the next free block, answer with the refreshed section."""
 
     permission_required = "numberblocks.add_numberblock"
+    section = BLOCKS
 
-    def post(self, request, pk):
-        customer = customer_get_visible(user=request.user, pk=pk)
+    def act(self, customer):
         try:
             block = services.block_assign_next(customer=customer)
         except services.OptionsUndefined:
-            return render_section(request, customer)
-        except ValidationError as exc:
-            return render_section(request, customer, error=" ".join(exc.messages))
-        return render_section(request, customer, notice=f"Block {block} assigned.")
+            return ""  # the section explains where to set the range
+        return f"Block {block} assigned."
 
 
-class BlockReleaseView(PermissionRequiredMixin, View):
-    permission_required = "numberblocks.delete_numberblock"
+class BlockReleaseView(CardSectionDeleteView):
+    model = NumberBlock
+    section = BLOCKS
 
-    def post(self, request, pk):
-        block = get_object_or_404(
-            visible_through_customer(request.user, NumberBlock.objects.select_related("customer")), pk=pk)
-        customer = block.customer
-        try:
-            services.block_release(block=block)
-        except ValidationError as exc:
-            return render_section(request, customer, error=" ".join(exc.messages))
-        return render_section(request, customer, notice=f"Block {block} released.")
+    def delete(self, block):
+        services.block_release(block=block)
+        return f"Block {block} released."
 
 
 class NumberRangeOptionsView(OptionsFormView):

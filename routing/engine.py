@@ -88,7 +88,7 @@ class CustomerAccount:
     daily_spend_limit: Decimal | None = None
     daily_spend: Decimal = ZERO
     timezone: str = "UTC"
-    windows: tuple = ()  # (start, end) times in the customer's zone; empty for always
+    windows: tuple = ()  # (weekday or None, start, end) in the customer's zone; empty for always
     verification_pending: tuple = ()  # "email", "mobile"
     approved_clis_only: bool = False
     approved_clis: frozenset = frozenset()  # E.164 numbers, checked only when approved_clis_only
@@ -226,13 +226,14 @@ def admission_check(account: CustomerAccount, at: datetime, trace: _Trace):
         else:
             trace.ok("daily spend", f"spent {account.daily_spend} of {account.daily_spend_limit} today")
     if account.windows:
-        local = at.astimezone(zoneinfo.ZoneInfo(account.timezone)).time().replace(tzinfo=None)
-        inside = any((local >= start or local < end) if end <= start else (start <= local < end)
-                     for start, end in account.windows)
+        from customers.models import window_admits
+
+        local = at.astimezone(zoneinfo.ZoneInfo(account.timezone))
+        inside = any(window_admits(day, start, end, local) for day, start, end in account.windows)
         if inside:
-            trace.ok("time window", f"{local:%H:%M} {account.timezone} inside an allowed window")
+            trace.ok("time window", f"{local:%a %H:%M} {account.timezone} inside an allowed window")
         else:
-            trace.fail("time window", Refusal.OUTSIDE_HOURS, f"{local:%H:%M} {account.timezone}")
+            trace.fail("time window", Refusal.OUTSIDE_HOURS, f"{local:%a %H:%M} {account.timezone}")
     if account.verification_pending:
         trace.fail("verification", Refusal.VERIFICATION, qualifier=", ".join(account.verification_pending))
 
@@ -493,7 +494,8 @@ def _finish(trace: _Trace, decision: Decision) -> Decision:
 
 ACCOUNT_SQL = """
 SELECT c.id, c.name, c.status, c.currency, c.balance, c.debit_limit, c.daily_spend_limit, c.timezone,
-       ARRAY(SELECT array[w.start::text, w."end"::text] FROM customers_allowedwindow w WHERE w.customer_id = c.id),
+       ARRAY(SELECT array[w.weekday::text, w.start::text, w."end"::text] FROM customers_allowedwindow w
+             WHERE w.customer_id = c.id),
        c.email_verification_required AND NOT EXISTS (
            SELECT 1 FROM contacts_contact k WHERE k.customer_id = c.id AND k.email_verified),
        c.mobile_verification_required AND NOT EXISTS (
@@ -524,7 +526,7 @@ def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
         daily_spend = sum((source(cid, at) for source in registry.daily_spend_sources), ZERO)
     return CustomerAccount(
         cid, name, status, currency, balance, debit_limit, spend_limit, daily_spend, tz,
-        tuple((time.fromisoformat(s), time.fromisoformat(e)) for s, e in windows),
+        tuple((None if d is None else int(d), time.fromisoformat(s), time.fromisoformat(e)) for d, s, e in windows),
         tuple(kind for kind, pending in (("email", email_pending), ("mobile", mobile_pending)) if pending),
         approved_only, frozenset(approved))
 
@@ -563,7 +565,7 @@ def account_from_customer(customer, at: datetime) -> CustomerAccount:
                          .values_list("number", flat=True)) if customer.approved_clis_only else frozenset()
     return CustomerAccount(customer.pk, customer.name, customer.status, customer.currency, customer.balance,
                            customer.debit_limit, customer.daily_spend_limit, spend, customer.timezone,
-                           tuple((w.start, w.end) for w in customer.allowed_windows.all()), pending,
+                           tuple((w.weekday, w.start, w.end) for w in customer.allowed_windows.all()), pending,
                            customer.approved_clis_only, approved)
 
 

@@ -4,15 +4,16 @@ from connex.passwords import password_generate
 from . import services
 from .forms import IpAuthEntryForm, SipUserForm
 from .models import IpAuthEntry, SipUser
+from .tables import IpEntryTable, SipUserTable
 
 
 def auth_tab_context(request, customer):
-    return {"sip_users": SipUser.objects.filter(customer=customer),
-            "ip_entries": IpAuthEntry.objects.filter(customer=customer)}
+    return {"sip_user_table": SipUserTable(SipUser.objects.filter(customer=customer)),
+            "ip_entry_table": IpEntryTable(IpAuthEntry.objects.filter(customer=customer))}
 
 
-SIP_USERS = CardSection("sip-users", "sipauth/partials/sip_users.html", auth_tab_context)
-IP_ENTRIES = CardSection("ip-entries", "sipauth/partials/ip_entries.html", auth_tab_context)
+SIP_USERS = CardSection("sip-users", "sipauth/partials/sip_users.html", auth_tab_context, tab="auth")
+IP_ENTRIES = CardSection("ip-entries", "sipauth/partials/ip_entries.html", auth_tab_context, tab="auth")
 
 
 class SipUserFormView(CardSectionFormView):

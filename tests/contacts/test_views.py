@@ -112,7 +112,7 @@ def test_edit_in_place_normalises_and_keeps_password(staff_client):
     contact = ContactFactory(phone="")
     contact.set_password("Kept-Password-77")
     contact.save()
-    staff_client.post(f"/contacts/{contact.pk}/edit/", contact_data(
+    staff_client.post(f"/contacts/{contact.pk}/card/edit/", contact_data(
         name="Renamed", email=contact.email, phone="+1 415 555 0123", ip_whitelist="2001:db8::/32, 192.0.2.1",
         auto_password=None), **HTMX)
     contact.refresh_from_db()
@@ -126,7 +126,7 @@ def test_change_password_generates_and_emails(staff_client, django_capture_on_co
     contact.set_password("Old-Password-123")
     contact.save()
     with django_capture_on_commit_callbacks(execute=True):
-        html = staff_client.post(f"/contacts/{contact.pk}/password/", {"auto_password": "on"}, **HTMX).content.decode()
+        html = staff_client.post(f"/contacts/{contact.pk}/card/password/", {"auto_password": "on"}, **HTMX).content.decode()
     contact.refresh_from_db()
     assert not contact.check_password("Old-Password-123")
     new = mail.outbox[0].body.split("Password: ")[1].split()[0]
@@ -137,7 +137,7 @@ def test_change_password_typed_is_validated(staff_client):
     contact = ContactFactory()
     contact.set_password("Old-Password-123")
     contact.save()
-    html = staff_client.post(f"/contacts/{contact.pk}/password/", {"password": "short"}, **HTMX).content.decode()
+    html = staff_client.post(f"/contacts/{contact.pk}/card/password/", {"password": "short"}, **HTMX).content.decode()
     assert "too short" in html
     contact.refresh_from_db()
     assert contact.check_password("Old-Password-123")
@@ -203,7 +203,7 @@ def test_empty_whitelist_renders_as_an_empty_box(staff_client):
 
 def test_changed_email_and_mobile_need_verifying_again(staff_client):
     contact = ContactFactory(email="a@acme.test", mobile="+447911123456", email_verified=True, mobile_verified=True)
-    staff_client.post(f"/contacts/{contact.pk}/edit/", contact_data(
+    staff_client.post(f"/contacts/{contact.pk}/card/edit/", contact_data(
         name=contact.name, email="b@acme.test", mobile="+447911123457", email_verified="on", mobile_verified="on",
         phone=""), **HTMX)
     contact.refresh_from_db()
@@ -212,7 +212,7 @@ def test_changed_email_and_mobile_need_verifying_again(staff_client):
 
 def test_unchanged_details_keep_their_verification(staff_client):
     contact = ContactFactory(email="a@acme.test", mobile="+447911123456", email_verified=True, mobile_verified=True)
-    staff_client.post(f"/contacts/{contact.pk}/edit/", contact_data(
+    staff_client.post(f"/contacts/{contact.pk}/card/edit/", contact_data(
         name="Renamed", email="A@acme.test", mobile="+447911123456", email_verified="on", mobile_verified="on",
         phone=""), **HTMX)
     contact.refresh_from_db()
@@ -221,7 +221,7 @@ def test_unchanged_details_keep_their_verification(staff_client):
 
 def test_password_change_is_in_history_without_the_password(staff_client):
     contact = ContactFactory()
-    staff_client.post(f"/contacts/{contact.pk}/password/", {"password": "Velvet-Compass-808"}, **HTMX)
+    staff_client.post(f"/contacts/{contact.pk}/card/password/", {"password": "Velvet-Compass-808"}, **HTMX)
     event = Contact.pgh_event_model.objects.get(pgh_obj=contact, pgh_label="contact.password_set")
     assert event.pgh_context.metadata["actor"] == "alice"
     assert not hasattr(event, "password")

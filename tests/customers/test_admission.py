@@ -102,3 +102,21 @@ def test_every_applicable_reason_is_reported_together():
     answer = call_admission(customer, NOON, cli="+15550000000")
     assert not answer.allowed
     assert len(answer.reasons) == 4
+
+
+def test_allowed_windows_honour_the_weekday_in_the_customers_timezone():
+    from routing.engine import account_load, admission_reasons
+
+    customer = CustomerFactory(timezone="Asia/Tokyo")  # UTC+9, no DST
+    AllowedWindowFactory(customer=customer, weekday=0, start=time(9), end=time(17))  # Monday office hours
+    AllowedWindowFactory(customer=customer, weekday=4, start=time(22), end=time(2))  # Friday night
+    monday_10 = datetime(2026, 11, 30, 1, tzinfo=UTC)  # Monday 10:00 in Tokyo
+    sunday_23 = datetime(2026, 11, 29, 23, tzinfo=UTC)  # Monday 08:00 in Tokyo: before the window
+    tuesday_10 = monday_10 + timedelta(days=1)
+    saturday_01 = datetime(2026, 12, 4, 16, tzinfo=UTC)  # Saturday 01:00 in Tokyo: Friday's window
+    saturday_03 = saturday_01 + timedelta(hours=2)
+    expected = {monday_10: True, sunday_23: False, tuesday_10: False, saturday_01: True, saturday_03: False}
+    for at, admitted in expected.items():
+        # Both ways the engine reads an account: the switch's single query and a Customer in memory.
+        for reasons_now in (admission_reasons(account_load(customer.pk, at), at), reasons(customer, at=at)):
+            assert (AdmissionReason.OUTSIDE_HOURS not in reasons_now) is admitted, at

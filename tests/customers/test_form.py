@@ -1,9 +1,10 @@
-from datetime import time
+import json
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from customers.models import Customer
+from customers.models import Customer, DelayedChange
 from tests.factories import CustomerFactory, StaffFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +18,7 @@ def form_data(**overrides):
         "invoice_schedule": "monthly", "invoice_due_days": "14", "rtp_firewall": "locked",
         "recording_retention_days": "30", "stir_shaken_attestation": "A", "timezone": "Europe/London",
         "vars": '[routing]\nprofile = "gold"\n', "country": "GB", "city": "London",
-        "windows-TOTAL_FORMS": "1", "windows-INITIAL_FORMS": "0", "windows-MIN_NUM_FORMS": "0",
-        "windows-MAX_NUM_FORMS": "1000", "windows-0-start": "22:00", "windows-0-end": "06:00",
+        "windows": json.dumps([[day, "22:00", "06:00"] for day in range(7)]),  # as the week grid posts it
         "action": "continue",
     }
     data.update(overrides)
@@ -72,10 +72,46 @@ def test_new_customer_without_a_currency_is_refused_beside_the_field(staff_clien
     assert not Customer.objects.exists()
 
 
-def test_delay_and_save_is_explained_not_offered_when_creating(staff_client):
+def test_delay_and_save_when_creating_holds_the_customer_inactive_until_then(staff_client):
     page = staff_client.get("/customers/new/").content.decode()
-    assert 'id="delay-unavailable"' in page and "Save this one first" in page
-    assert 'id="delay-save"' not in page
+    assert 'id="delay-save"' in page and "held Inactive until" in page
+    due = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = staff_client.post("/customers/new/", form_data(action="delay", status="active", **{"delay-due_at": due}))
+    customer = Customer.objects.get(name="Nova Telecom")
+    assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
+    assert customer.status == Customer.Status.INACTIVE and customer.tags.count() == 2
+    change = DelayedChange.objects.get(customer=customer)
+    assert change.changes == {"status": ["inactive", "active"]} and change.state == DelayedChange.State.PENDING
+
+
+def test_delay_and_save_when_creating_refuses_a_past_time_and_saves_nothing(staff_client):
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = staff_client.post("/customers/new/", form_data(action="delay", **{"delay-due_at": past}))
+    assert response.status_code == 422
+    assert "in the future" in response.content.decode()
+    assert response.context["form"].instance.pk is None and response.context["form"]["status"].value() == "active"
+    assert not Customer.objects.exists() and not DelayedChange.objects.exists()
+
+
+def test_delay_and_save_when_creating_an_inactive_customer_asks_for_the_later_status(staff_client):
+    due = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = staff_client.post("/customers/new/", form_data(action="delay", status="inactive",
+                                                              **{"delay-due_at": due}))
+    assert response.status_code == 422
+    assert "Choose the status the customer takes" in response.context["form"].errors["status"][0]
+    assert not Customer.objects.exists()
+
+
+def test_windows_are_kept_per_weekday_and_read_back_on_the_form(staff_client):
+    windows = [[0, "08:00", "12:00"], [0, "13:00", "18:00"], [5, "22:00", "24:00"], [6, "00:00", "02:00"]]
+    staff_client.post("/customers/new/", form_data(windows=json.dumps(windows)))
+    customer = Customer.objects.get(name="Nova Telecom")
+    stored = [(w.weekday, w.start, w.end) for w in customer.allowed_windows.order_by("weekday", "start")]
+    # Saturday night into Sunday is one window past midnight.
+    assert stored == [(0, time(8), time(12)), (0, time(13), time(18)), (5, time(22), time(2))]
+    form = staff_client.get(f"/customers/{customer.pk}/edit/").context["form"]
+    assert json.loads(form["windows"].value()) == [[0, "08:00", "12:00"], [0, "13:00", "18:00"],
+                                                   [5, "22:00", "02:00"]]
 
 
 def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
@@ -91,7 +127,7 @@ def test_error_on_hidden_tab_marks_that_tab_and_opens_it(staff_client):
 
 
 def test_window_error_marks_the_day_time_tab(staff_client):
-    response = staff_client.post("/customers/new/", form_data(**{"windows-0-start": "25:99"}))
+    response = staff_client.post("/customers/new/", form_data(windows='[[0, "25:99", "26:00"]]'))
     assert response.status_code == 422
     assert response.context["active_tab"] == "daytime"
     assert not Customer.objects.exists()
@@ -133,8 +169,7 @@ def test_edit_replaces_tags_and_windows(staff_client):
     customer = CustomerFactory(name="Retag")
     customer.tags.add(TagFactory(name="old"))
     staff_client.post(f"/customers/{customer.pk}/edit/",
-                      form_data(name="Retag", currency="USD", tag_names="new", **{"windows-0-start": "",
-                                                                                  "windows-0-end": ""}))
+                      form_data(name="Retag", currency="USD", tag_names="new", windows="[]"))
     customer.refresh_from_db()
     assert [t.name for t in customer.tags.all()] == ["new"]
     assert not customer.allowed_windows.exists()
