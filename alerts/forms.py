@@ -7,15 +7,15 @@ from connex.forms import OptionsForm
 from . import services
 from .models import Alert, AlertOptions
 
-SPLIT = re.compile(r"[\s,;]+")
+SPLIT = re.compile(r"\s*[,;\n]\s*")
 
 
 class RecipientsField(forms.CharField):
-    """Emails and mobiles typed as text, separated by commas, spaces or new lines."""
+    """Emails and mobiles typed as text, separated by commas, semicolons or new lines."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        return [item for item in SPLIT.split(value or "") if item]
+        return [item.strip() for item in SPLIT.split(value or "") if item.strip()]
 
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list | tuple) else value

@@ -184,7 +184,14 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["customer", "-at"], name="alertevent_customer_at")]
-        triggers = [pgtrigger.Protect(name="alertevent_append_only", operation=pgtrigger.Update)]
+        # Only the link to a deleted alert may be cleared (on_delete SET_NULL); the record stays.
+        triggers = [pgtrigger.Protect(
+            name="alertevent_append_only", operation=pgtrigger.Update,
+            condition=pgtrigger.Condition(
+                '((OLD.customer_id, OLD.title, OLD.kind, OLD.at, OLD.value, OLD.threshold, OLD.area, OLD.operator, '
+                'OLD.messages, OLD.penalty) IS DISTINCT FROM (NEW.customer_id, NEW.title, NEW.kind, NEW.at, '
+                'NEW.value, NEW.threshold, NEW.area, NEW.operator, NEW.messages, NEW.penalty) '
+                'OR NEW.alert_id IS NOT NULL AND NEW.alert_id IS DISTINCT FROM OLD.alert_id)'))]
 
     def __str__(self):
         return f"{self.title} {self.get_kind_display().lower()}"
