@@ -285,3 +285,12 @@ def live_calls(scope, *, now=None):
 def live_channels_in_use(scope, *, now=None):
     now = time.time() if now is None else now
     return live_redis().zcount(_channels_key(scope), f"({now!r}", "+inf")
+
+
+def live_channels_in_use_many(scopes, *, now=None):
+    """Channels in use of many scopes, in their order, in one Redis round trip."""
+    now = time.time() if now is None else now
+    pipe = live_redis().pipeline(transaction=False)
+    for scope in scopes:
+        pipe.zcount(_channels_key(scope), f"({now!r}", "+inf")
+    return pipe.execute() if scopes else []

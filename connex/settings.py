@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "messaging",
     "portal",
     "sipauth",
+    "alerts",
     "audit",
     "apitokens",
     "staff",
@@ -206,6 +207,9 @@ PERIODIC_TASKS = {
     "apply-delayed-changes": {
         "task": "customers.tasks.delayed_changes_apply_task", "every_seconds": 60,
         "description": "Apply delayed customer changes that have come due."},
+    "alerts-evaluate": {
+        "task": "alerts.tasks.alerts_evaluate_task", "every_seconds": 60,
+        "description": "Evaluate every customer's alerts; fire, repeat and reset them through the outbox."},
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},

@@ -14,10 +14,10 @@ from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
-            "rates", "routing", "providers", "clirules", "calls"]
+            "rates", "routing", "providers", "clirules", "calls", "alerts"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
-SETTINGS_APPS = ["invoicing", "messaging", "numberblocks"]
+SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "alerts"]
 settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTINGS_APPS]
 
 handler404 = "connex.views.page_not_found"
@@ -56,6 +56,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
+    path("alerts/", include("alerts.urls")),
     path("portal/", include("summaries.portal_urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

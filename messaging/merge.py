@@ -65,10 +65,14 @@ SAMPLE_CONTEXT = {
 }
 
 
-def check(source, *, field="body"):
-    """Refuse unknown merge fields: a typo would otherwise print blank to every recipient."""
-    render(source, SAMPLE_CONTEXT, field=field)  # errors that only show when rendering, too
-    known = {name for name, _ in MERGE_FIELDS}
+def check(source, *, field="body", extra_fields=(), extra_sample=None):
+    """Refuse unknown merge fields: a typo would otherwise print blank to every recipient.
+
+    Messages with fields of their own (an alert's value) pass them as `extra_fields` (name, label)
+    with sample values in `extra_sample` ({"alert": {...}}).
+    """
+    render(source, {**SAMPLE_CONTEXT, **(extra_sample or {})}, field=field)  # errors that only show when rendering
+    known = {name for name, _ in MERGE_FIELDS} | {name for name, _ in extra_fields}
     unknown = sorted({name for name in re.findall(r"{{\s*([\w.]+)", source) if name not in known})
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)

@@ -71,6 +71,27 @@ def message_queue(*, channel, to, subject="", body="", kind="general", customer=
 
 
 @transaction.atomic
+def message_queue_many(*, messages: list[Message]) -> list[Message]:
+    """Record many unsaved outbound messages with one INSERT; the worker gets each on commit.
+
+    Addresses are checked as by `message_queue`: one that cannot be sent to is recorded as failed.
+    """
+    from .tasks import message_deliver_task
+
+    for message in messages:
+        try:
+            message.to = address_check(channel=message.channel, to=message.to,
+                                       region=getattr(message.customer, "country", None))
+        except ValidationError as exc:
+            message.state, message.error = Message.State.FAILED, exc.messages[0]
+    created = Message.objects.bulk_create(messages, batch_size=1000)
+    queued = [message.pk for message in created if message.state == Message.State.QUEUED]
+    if queued:
+        transaction.on_commit(lambda: [message_deliver_task.delay(pk) for pk in queued])
+    return created
+
+
+@transaction.atomic
 def message_resend(*, message) -> Message:
     """Queue a failed or unsent message again, as a new attempt of the same outbox row."""
     from .tasks import message_deliver_task

@@ -30,6 +30,7 @@ CUSTOMER_CARE = (
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
     "routing.*_ingressroute",
     "clirules.*_clirule", "calls.simulate_call",
+    "alerts.*_alert",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.

@@ -391,3 +391,29 @@ class CallAttemptFactory(factory.django.DjangoModelFactory):
     at = datetime(2026, 3, 1, 12, tzinfo=UTC)
     dialed = "447911123456"
     allowed = True
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.Alert"
+
+    customer = factory.SubFactory(CustomerFactory)
+    title = factory.Sequence(lambda n: f"Alert {n}")
+    area = "balance"
+    operator = "lt"
+    threshold = Decimal("10")
+    recipients = factory.LazyFunction(lambda: ["noc@example.test"])
+
+
+class AlertEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertEvent"
+
+    alert = factory.SubFactory(AlertFactory)
+    customer = factory.LazyAttribute(lambda o: o.alert.customer)
+    title = factory.LazyAttribute(lambda o: o.alert.title)
+    kind = "fired"
+    value = Decimal("5")
+    threshold = Decimal("10")
+    area = "balance"
+    operator = "lt"

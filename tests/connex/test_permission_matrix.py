@@ -35,6 +35,7 @@ from django.views import View
 from connex.permissions import ADMIN, API, PANEL, PORTAL, PUBLIC, UNDECLARED, view_access
 from invoicing.models import InvoiceLine
 from tests.factories import (
+    AlertFactory,
     ApiTokenFactory,
     ApprovedCLIFactory,
     BroadcastFactory,
@@ -190,6 +191,12 @@ SAMPLES = {
     "provider-detail": lambda w, c: {"pk": w.provider.pk},
     "gateway-detail": lambda w, c: {"pk": w.gateway.pk},
     "cli_rule-detail": lambda w, c: {"pk": w.own.cli_rule.pk},
+    "alerts:alert_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "alerts:alert_edit": own(lambda w, c: {"pk": c.alert.pk}),
+    "alerts:alert_delete": own(lambda w, c: {"pk": c.alert.pk}),
+    "alerts:alert_test": own(lambda w, c: {"pk": c.alert.pk}),
+    "alert-detail": lambda w, c: {"pk": w.own.alert.pk},
+    "alert-send-test": lambda w, c: {"pk": w.own.alert.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
@@ -199,7 +206,7 @@ PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset
 API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
               "api_cdr_import": "summaries.calldetailrecord"}
 # API endpoints that only accept POST (no queryset to read): only their refusal to visitors is checked.
-POST_ONLY_API = {"api_cdr_import", "message-resend", "call_simulate"}
+POST_ONLY_API = {"api_cdr_import", "message-resend", "call_simulate", "alert-send-test"}
 # The schema and its browser are documentation, guarded by the API's own settings.
 API_DOCUMENTATION = {"api_schema", "api_docs"}
 
@@ -223,6 +230,7 @@ class Bundle:
         self.route = IngressRouteFactory(customer=self.customer)
         self.cli_rule = CliRuleFactory(customer=self.customer)
         self.attempt = CallAttemptFactory(customer=self.customer)
+        self.alert = AlertFactory(customer=self.customer)
 
 
 class World:
