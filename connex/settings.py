@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "providers",
     "clirules",
     "calls",
+    "dids",
+    "packages",
     "summaries",
     "invoicing",
     "messaging",
@@ -206,6 +208,9 @@ PERIODIC_TASKS = {
     "apply-delayed-changes": {
         "task": "customers.tasks.delayed_changes_apply_task", "every_seconds": 60,
         "description": "Apply delayed customer changes that have come due."},
+    "package-charge-run": {
+        "task": "packages.tasks.package_charge_run_task", "every_seconds": 3600,
+        "description": "Charge package periods that have started (each period once)."},
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},

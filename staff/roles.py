@@ -30,6 +30,7 @@ CUSTOMER_CARE = (
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
     "routing.*_ingressroute",
     "clirules.*_clirule", "calls.simulate_call",
+    "dids.change_did", "packages.*_packagesubscription",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.
@@ -43,6 +44,7 @@ ROLES = {
         "invoicing.*_invoice", "invoicing.*_invoiceline", "invoicing.*_payment", "invoicing.*_paymentallocation",
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
         "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
+        "dids.*_did", "packages.*_package", "packages.*_packagesubscription",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (
