@@ -7,7 +7,7 @@ class PackageTable(tables.Table):
     preference_key = "packages"
     fixed_columns = ("name",)
     default_columns = ("kind", "currency", "frequency", "retail", "cost", "setup_retail", "free_minutes",
-                       "destination_pattern", "minimum_spend", "subscriptions")
+                       "destination_pattern", "minimum_spend", "subscription_count")
 
     name = tables.Column(linkify=True, attrs={"td": {"class": "fw-semibold"}})
     kind = tables.Column()
@@ -20,7 +20,7 @@ class PackageTable(tables.Table):
     destination_pattern = tables.Column(verbose_name="Destinations")
     minimum_spend = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     minimum_days = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    subscriptions = tables.Column(verbose_name="Subscriptions", attrs={"td": {"class": "num"}})
+    subscription_count = tables.Column(verbose_name="Subscriptions", attrs={"td": {"class": "num"}})
 
     class Meta:
         model = Package

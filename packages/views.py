@@ -41,7 +41,7 @@ class PackageListView(ObjectListView):
     def get_queryset(self):
         from django.db.models import Count
 
-        queryset = selectors.package_list().annotate(subscriptions=Count("subscriptions"))
+        queryset = selectors.package_list().annotate(subscription_count=Count("subscriptions"))
         query = self.request.GET.get("q", "").strip()
         return queryset.filter(name__icontains=query) if query else queryset
 

@@ -539,12 +539,11 @@ def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int
         call = CallRequest(**{**call.__dict__, "at": datetime.now(UTC)})
     snapshot = routing_cache.current()
     # Inbound: a call to one of our numbers is identified by the number, not the source (routing.inbound).
-    from .inbound import decide_inbound, is_inbound, lookup
+    from .inbound import decide_if_inbound
 
-    if is_inbound(call, snapshot):
-        target = lookup(normalise_number(call.dialed))
-        if target is not None or call.direction == "origination":
-            return decide_inbound(call, snapshot=snapshot, rows=routing_cache.rows, at=call.at, target=target)
+    inbound = decide_if_inbound(call, snapshot=snapshot, rows=routing_cache.rows)
+    if inbound is not None:
+        return inbound
     identified = _Trace()
     customer_id = identify(call, snapshot, identified)
     if customer_id is None:

@@ -75,6 +75,21 @@ def is_inbound(call: CallRequest, snapshot) -> bool:
     return bool(call.source_ip) and call.source_ip.strip().lower() in _provider_hosts(snapshot)
 
 
+def decide_if_inbound(call: CallRequest, *, snapshot, rows) -> Decision | None:
+    """The decision for an inbound call; None for a call to decide as outbound.
+
+    From a provider's gateway, a number that is no DID is refused (404) unless the address is also
+    a customer's (a carrier that both sends and buys traffic): then the call is that customer's.
+    """
+    if not is_inbound(call, snapshot):
+        return None
+    target = lookup(normalise_number(call.dialed))
+    if target is None and call.direction != "origination" and \
+            call.source_ip.strip().lower() in snapshot.ip_entries:
+        return None
+    return decide_inbound(call, snapshot=snapshot, rows=rows, at=call.at, target=target)
+
+
 def decide_inbound(call: CallRequest, *, snapshot, rows, at: datetime, target: InboundTarget | None = None,
                    account=None) -> Decision:
     trace = _Trace()
@@ -116,13 +131,15 @@ def decide_inbound(call: CallRequest, *, snapshot, rows, at: datetime, target: I
 
     available = account.balance + account.debit_limit
     needed = row.connect_fee + row.rate * row.mcd / 60
-    if available < needed or available < 0:
-        trace.fail("credit", Refusal.INSUFFICIENT_CREDIT, f"available {available}, the call needs {needed}")
+    max_duration = target.max_duration
+    if row.rate > 0 and available >= row.connect_fee:
+        covered = int((available - row.connect_fee) / row.rate * 60)
+        max_duration = min(max_duration, billed_cap(covered, row.mcd, row.pulse))
+    if available < needed or available < 0 or max_duration <= 0:
+        # Not even the first billed second is paid for: no connect.
+        trace.fail("credit", Refusal.INSUFFICIENT_CREDIT, f"available {available}, the call needs {needed}"
+                   + (" and at least one billed second" if needed <= available else ""))
     else:
-        max_duration = target.max_duration
-        if row.rate > 0:
-            covered = int((available - row.connect_fee) / row.rate * 60)
-            max_duration = min(max_duration, billed_cap(covered, row.mcd, row.pulse))
         decision.max_duration = max_duration
         trace.ok("credit", f"available {available} ≥ {needed}; max duration {max_duration} s "
                            f"(DID max {target.max_duration} s)")
