@@ -70,7 +70,7 @@ def test_the_preview_lists_what_the_next_run_charges(admin_client):
 
 @pytest.mark.django_db
 def test_an_ended_subscription_is_charged_up_to_its_end_only():
-    subscription = month_end_subscription(end=date(2026, 1, 31))
+    month_end_subscription(end=date(2026, 1, 31))
 
     package_charge_run(today=TODAY)
 
