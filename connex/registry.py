@@ -10,6 +10,8 @@ pages they lead to declare the same permission (connex.permissions), so hiding i
 - demo data loaders run by `manage.py seed_demo`, in order;
 - health checks shown on Settings → System health and answered by /healthz.
 - the source of a customer's daily spend, read by call admission.
+- lookups of inbound numbers (DIDs) for the routing decision, and hooks that adjust charges once
+  calls are rated (free minutes of packages), at import and at recalc.
 """
 
 from dataclasses import dataclass, field
@@ -85,6 +87,9 @@ class Registry:
     customer_access: dict = field(default_factory=dict)
     health_checks: list = field(default_factory=list)
     daily_spend_sources: list = field(default_factory=list)
+    inbound_lookups: list = field(default_factory=list)
+    rating_hooks: dict = field(default_factory=lambda: {"import": [], "recalc": []})
+    invoice_line_sources: list = field(default_factory=list)
 
 
 registry = Registry()
@@ -152,3 +157,27 @@ def register_daily_spend_source(source):
     """source(customer_id, at) -> Decimal: the customer's charges on the UTC day containing `at`."""
     if source not in registry.daily_spend_sources:
         registry.daily_spend_sources.append(source)
+
+
+def register_inbound_lookup(lookup):
+    """lookup(number) -> routing.inbound.InboundTarget | None: a number (E.164 digits) calls go to."""
+    if lookup not in registry.inbound_lookups:
+        registry.inbound_lookups.append(lookup)
+
+
+def register_rating_hook(stage, hook):
+    """hook(cursor) -> Decimal of charges taken off, run after calls are rated in SQL.
+
+    "import": inside the CDR import, after new CDRs are stored and before their charges are
+    posted (the temporary table cdr_new_charges holds them per customer and day).
+    "recalc": inside a recalc, on the temporary table recalc_rows before its delta is summed.
+    """
+    if hook not in registry.rating_hooks[stage]:
+        registry.rating_hooks[stage].append(hook)
+
+
+def register_invoice_line_source(source):
+    """source(customer, start, end) -> [(description, quantity, amount)]: lines a new invoice adds
+    after the call lines (package fees of the period)."""
+    if source not in registry.invoice_line_sources:
+        registry.invoice_line_sources.append(source)

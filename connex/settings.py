@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "providers",
     "clirules",
     "calls",
+    "dids",
+    "packages",
     "summaries",
     "invoicing",
     "messaging",
@@ -210,6 +212,9 @@ PERIODIC_TASKS = {
     "alerts-evaluate": {
         "task": "alerts.tasks.alerts_evaluate_task", "every_seconds": 60,
         "description": "Evaluate every customer's alerts; fire, repeat and reset them through the outbox."},
+    "package-charge-run": {
+        "task": "packages.tasks.package_charge_run_task", "every_seconds": 3600,
+        "description": "Charge package periods that have started (each period once)."},
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},

@@ -14,7 +14,8 @@ from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
-            "rates", "routing", "providers", "clirules", "calls", "alerts"]
+            "rates", "routing", "providers", "clirules", "calls", "alerts",
+            "dids", "packages"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "alerts"]
@@ -54,6 +55,8 @@ urlpatterns = [
     path("sipauth/", include("sipauth.urls")),
     path("calls/", include("calls.urls")),
     path("providers/", include("providers.urls")),
+    path("dids/", include("dids.urls")),
+    path("packages/", include("packages.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
     path("alerts/", include("alerts.urls")),

@@ -95,6 +95,16 @@ def summary_lines(*, customer, start, end, grouping=None) -> list[InvoiceLine]:
             for position, row in enumerate(rows, start=1)]
 
 
+def registered_lines(*, customer, start, end, first_position=1) -> list[InvoiceLine]:
+    """Lines other apps add for the period (connex.registry.register_invoice_line_source)."""
+    from connex.registry import registry
+
+    found = [line for source in registry.invoice_line_sources for line in source(customer, start, end)]
+    return [InvoiceLine(position=position, description=description[:200], quantity=money(quantity),
+                        amount=money(amount))
+            for position, (description, quantity, amount) in enumerate(found, start=first_position)]
+
+
 def _recalculate(invoice):
     invoice.subtotal = money(sum((line.amount for line in invoice.lines.all()), ZERO))
     invoice.tax_amount = money(invoice.subtotal * invoice.tax_percent / 100)
@@ -135,7 +145,9 @@ def invoice_create(*, customer, start, end, label=None, user=None, lines=None) -
         if other:
             raise _overlap_error(other, label) from None
         raise
-    lines = summary_lines(customer=customer, start=start, end=end) if lines is None else lines
+    if lines is None:
+        lines = summary_lines(customer=customer, start=start, end=end)
+        lines += registered_lines(customer=customer, start=start, end=end, first_position=len(lines) + 1)
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)

@@ -133,6 +133,7 @@ class Decision:
     strategy: str = ""
     routes: list = field(default_factory=list)
     trace: list = field(default_factory=list)
+    did: dict | None = None  # inbound calls: the DID's id, number, channels and CPS (routing.inbound)
 
     @property
     def reason(self):
@@ -539,6 +540,12 @@ def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int
     if call.at is None:
         call = CallRequest(**{**call.__dict__, "at": datetime.now(UTC)})
     snapshot = routing_cache.current()
+    # Inbound: a call to one of our numbers is identified by the number, not the source (routing.inbound).
+    from .inbound import decide_if_inbound
+
+    inbound = decide_if_inbound(call, snapshot=snapshot, rows=routing_cache.rows)
+    if inbound is not None:
+        return inbound
     identified = _Trace()
     customer_id = identify(call, snapshot, identified)
     if customer_id is None:

@@ -7,13 +7,15 @@ probes (route, live revision, prefix) and the arithmetic of rates.rating in SQL,
 rows are priced in one statement. tests/routing/test_import_rating.py holds the SQL equal to the
 pure Python rule.
 
-Which card prices a row: the customer's ingress route matched on the dialled number, as the switch
+Which card prices a row: for a call to one of the customer's DIDs (inbound), the DID's customer
+origination card on the whole number; otherwise the customer's ingress route matched on the dialled number, as the switch
 would pick it (longest tech prefix, then a dial pattern before the catch-all, then priority). The
 tech prefix is stripped before the rate lookup. A row that matches no route, has no revision live
 at its start, no prefix, or a blocked prefix is rejected with that reason.
 """
 
 ROUTE_TABLE = "routing_ingressroute"
+DID_TABLE = "dids_did"  # inbound calls (dids app): the dialled number is the customer's DID
 
 # Rounding to the card's precision, per its mode; x ≥ 0.
 _ROUNDED = """CASE q.rounding
@@ -40,11 +42,18 @@ LEFT JOIN LATERAL (
                   WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
       FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
       LEFT JOIN LATERAL (
-        SELECT r.id, r.rate_card_id, substr(n.digits, length(r.tech_prefix) + 1) AS number
-        FROM {ROUTE_TABLE} r
-        WHERE r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
-          AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
-        ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1
+        -- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
+        SELECT u.id, u.rate_card_id, u.number FROM (
+          SELECT 0 AS id, d.customer_card_id AS rate_card_id, n.digits AS number, 0 AS rank
+          FROM {DID_TABLE} d
+          WHERE d.number = n.digits AND d.customer_id = {{a}}.customer_id AND d.customer_card_id IS NOT NULL
+          UNION ALL
+          (SELECT r.id, r.rate_card_id, substr(n.digits, length(r.tech_prefix) + 1) AS number, 1 AS rank
+           FROM {ROUTE_TABLE} r
+           WHERE r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
+             AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
+           ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1)
+        ) u ORDER BY u.rank LIMIT 1
       ) rt ON true
       LEFT JOIN rates_ratecard card ON card.id = rt.rate_card_id
       LEFT JOIN LATERAL (

@@ -76,6 +76,10 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
         else:
             _run(cursor, customer_id=customer_id, day=day, mode=mode, longer_than=longer_than,
                  new_duration=new_duration)
+            from connex.registry import registry
+
+            for hook in registry.rating_hooks["recalc"]:  # e.g. free minutes already used by these calls
+                hook(cursor)
             cursor.execute("SELECT count(*) FILTER (WHERE rating_problem IS NULL AND (rated_charge, rated_billed) "
                            "IS DISTINCT FROM (old_charge, old_billed)), "
                            "coalesce(sum(old_charge - rated_charge) FILTER (WHERE rating_problem IS NULL), 0) "

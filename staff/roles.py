@@ -31,6 +31,7 @@ CUSTOMER_CARE = (
     "routing.*_ingressroute",
     "clirules.*_clirule", "calls.simulate_call",
     "alerts.*_alert",
+    "dids.change_did", "packages.*_packagesubscription",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.
@@ -44,6 +45,7 @@ ROLES = {
         "invoicing.*_invoice", "invoicing.*_invoiceline", "invoicing.*_payment", "invoicing.*_paymentallocation",
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
         "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
+        "dids.*_did", "packages.*_package", "packages.*_packagesubscription",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (

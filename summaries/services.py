@@ -366,6 +366,8 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 raise
             cursor.execute(_IMPORT_SQL[typed, True])
         rows, valid, inserted, charged = cursor.fetchone()
+        if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
+            charged -= _rating_hooks(cursor)
         try:
             with transaction.atomic():
                 _debit_new_charges(cursor)
@@ -382,6 +384,12 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
     result.duplicates = valid - inserted
     result.rejected = rows - valid
     return result
+
+
+def _rating_hooks(cursor):
+    from connex.registry import registry
+
+    return sum((hook(cursor) for hook in registry.rating_hooks["import"]), Decimal("0"))
 
 
 def _debit_new_charges(cursor):

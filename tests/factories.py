@@ -1,6 +1,6 @@
 """factory-boy factories for every model, in one place."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -417,3 +417,28 @@ class AlertEventFactory(factory.django.DjangoModelFactory):
     threshold = Decimal("10")
     area = "balance"
     operator = "lt"
+class DidFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dids.Did"
+
+    number = factory.Sequence(lambda n: f"4420795{n:05d}")
+    provider = factory.SubFactory(ProviderFactory)
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.Package"
+
+    name = factory.Sequence(lambda n: f"Package {n}")
+    currency = "USD"
+    retail = Decimal("10.0000")
+    cost = Decimal("4.0000")
+
+
+class PackageSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "packages.PackageSubscription"
+
+    customer = factory.SubFactory(CustomerFactory)
+    package = factory.SubFactory(PackageFactory, currency=factory.SelfAttribute("..customer.currency"))
+    start = date(2026, 1, 1)

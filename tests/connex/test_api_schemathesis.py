@@ -23,10 +23,12 @@ from tests.factories import (
     ApprovedCLIFactory,
     ContactFactory,
     CustomerFactory,
+    DidFactory,
     InvoiceFactory,
     IpAuthEntryFactory,
     MessageFactory,
     NumberBlockFactory,
+    PackageSubscriptionFactory,
     PaymentFactory,
     SipUserFactory,
     StaffFactory,
@@ -53,6 +55,8 @@ def api_token(live_server):
         InvoiceFactory(customer=customer)
         PaymentFactory(customer=customer)
         MessageFactory(customer=customer)
+        DidFactory(customer=customer)
+        PackageSubscriptionFactory(customer=customer)
     return key
 
 

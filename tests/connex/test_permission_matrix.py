@@ -44,6 +44,7 @@ from tests.factories import (
     ContactFactory,
     CustomerFactory,
     DelayedChangeFactory,
+    DidFactory,
     GatewayFactory,
     IngressRouteFactory,
     InvoiceFactory,
@@ -51,6 +52,8 @@ from tests.factories import (
     IpAuthEntryFactory,
     MessageFactory,
     NumberBlockFactory,
+    PackageFactory,
+    PackageSubscriptionFactory,
     PaymentFactory,
     ProviderFactory,
     RateCardFactory,
@@ -197,6 +200,17 @@ SAMPLES = {
     "alerts:alert_test": own(lambda w, c: {"pk": c.alert.pk}),
     "alert-detail": lambda w, c: {"pk": w.own.alert.pk},
     "alert-send-test": lambda w, c: {"pk": w.own.alert.pk},
+    "dids:did_edit": own(lambda w, c: {"pk": c.did.pk}),
+    "dids:did_delete": own(lambda w, c: {"pk": c.did.pk}),
+    "did-detail": lambda w, c: {"pk": w.own.did.pk},
+    "packages:package_edit": lambda w, c: {"pk": w.package.pk},
+    "packages:package_delete": lambda w, c: {"pk": w.package.pk},
+    "packages:subscription_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "packages:subscription_edit": own(lambda w, c: {"pk": c.subscription.pk}),
+    "packages:subscription_delete": own(lambda w, c: {"pk": c.subscription.pk}),
+    "packages:subscription_preview": own(lambda w, c: {"pk": c.subscription.pk}),
+    "package-detail": lambda w, c: {"pk": w.package.pk},
+    "package-subscription-detail": lambda w, c: {"pk": w.own.subscription.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
@@ -231,6 +245,8 @@ class Bundle:
         self.cli_rule = CliRuleFactory(customer=self.customer)
         self.attempt = CallAttemptFactory(customer=self.customer)
         self.alert = AlertFactory(customer=self.customer)
+        self.did = DidFactory(customer=self.customer)
+        self.subscription = PackageSubscriptionFactory(customer=self.customer)
 
 
 class World:
@@ -246,6 +262,7 @@ class World:
         self.rate_revision = RateRevisionFactory(card=self.rate_card)
         self.provider = ProviderFactory()
         self.gateway = GatewayFactory(provider=self.provider)
+        self.package = PackageFactory()
         from rates.models import RateDeckUpload
 
         self.deck_upload = RateDeckUpload.objects.create(card=self.rate_card, filename="deck.csv",
