@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -36,9 +39,21 @@ def topup(request):
                 cancel_url=request.build_absolute_uri(reverse("paypal_portal:topup")))
             return redirect(url)
     topups = PayPalTopup.objects.filter(customer=customer).select_related("payment")[:10]
-    return render(request, "paypal/portal/topup.html", {
+    response = render(request, "paypal/portal/topup.html", {
         "form": form, "customer": customer, "topups": topups, "title": "Top up",
         "options": PayPalOptions.get()}, status=422 if form.errors else 200)
+    return _allow_form_to_paypal(request, response)
+
+
+def _allow_form_to_paypal(request, response):
+    """The form's answer redirects to PayPal; browsers hold redirects after a submit to form-action."""
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+    if policy and hasattr(request, "csp_nonce"):
+        parts = urlsplit(settings.PAYPAL_URL)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        response["Content-Security-Policy"] = policy.replace("{nonce}", request.csp_nonce).replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return response
 
 
 @portal_section_required(PortalSection.PAYMENTS)

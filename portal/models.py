@@ -18,6 +18,7 @@ class PortalEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Sign-in failed"
         LOGIN_REFUSED_IP = "login_refused_ip", "Sign-in refused: address not whitelisted"
         LOGIN_THROTTLED = "login_throttled", "Sign-in refused: too many failures"
+        LOGIN_REFUSED_DOMAIN = "login_refused_domain", "Sign-in refused: another brand's portal domain"
         LOGOUT = "logout", "Signed out"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
         PASSWORD_RESET = "password_reset", "Password reset"

@@ -54,3 +54,14 @@ def customer_link(customer, path: str, fallback: str = "") -> str:
     if domain is not None:
         return f"https://{domain.host}{path}"
     return fallback or path
+
+
+def customer_portal_url(customer, url: str) -> str:
+    """`url` (absolute or a path) moved to the customer's own portal domain, when it has one."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    domain = domain_for_customer(customer)
+    if domain is None:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(("https", domain.host, parts.path or "/", parts.query, parts.fragment))

@@ -391,3 +391,32 @@ class CallAttemptFactory(factory.django.DjangoModelFactory):
     at = datetime(2026, 3, 1, 12, tzinfo=UTC)
     dialed = "447911123456"
     allowed = True
+
+
+class PortalDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portaldomains.PortalDomain"
+
+    host = factory.Sequence(lambda n: f"portal{n}.brand.example")
+    display_name = factory.Sequence(lambda n: f"Brand {n}")
+    support_email = "support@brand.example"
+
+
+class PayPalTopupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "paypal.PayPalTopup"
+
+    reference = factory.Sequence(lambda n: f"topup-ref-{n}")
+    customer = factory.SubFactory(CustomerFactory)
+    amount = Decimal("25.00")
+    currency = factory.SelfAttribute("customer.currency")
+
+
+class PayPalIpnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "paypal.PayPalIpn"
+
+    body = b"txn_id=FACTORY&payment_status=Completed"
+    txn_id = factory.Sequence(lambda n: f"FACTORY{n}")
+    payment_status = "Completed"
+    customer = factory.SubFactory(CustomerFactory)
