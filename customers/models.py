@@ -41,6 +41,8 @@ class PortalSection(models.TextChoices):
     INVOICES = "invoices", "Invoices"
     PAYMENTS = "payments", "Payments"
     RATES = "rates", "Rates / breakout"
+    SIP_USERS = "sip_users", "SIP users"
+    CONTACTS = "contacts", "Contacts"
 
 
 def default_portal_access():

@@ -27,6 +27,13 @@ class PortalEvent(models.Model):
         CLI_SUBMITTED = "cli_submitted", "CLI submitted"
         CLI_APPROVED = "cli_approved", "CLI approved"
         CLI_REVOKED = "cli_revoked", "CLI revoked"
+        SIP_USER_ADDED = "sip_user_added", "SIP user added"
+        SIP_USER_PASSWORD = "sip_user_password", "SIP user password changed"
+        SIP_USER_DELETED = "sip_user_deleted", "SIP user deleted"
+        CONTACT_INVITED = "contact_invited", "Contact invited"
+        CONTACT_RESET = "contact_reset", "Contact password reset sent"
+        CONTACT_REMOVED = "contact_removed", "Contact removed"
+        CONTACT_ADMIN_CHANGED = "contact_admin_changed", "Contact administrator changed"
         IMPERSONATION_START = "impersonation_start", "Portal Login started"
         IMPERSONATION_END = "impersonation_end", "Portal Login ended"
 

@@ -51,6 +51,8 @@ from tests.factories import (
     MessageFactory,
     NumberBlockFactory,
     PaymentFactory,
+    PayPalIpnFactory,
+    PortalDomainFactory,
     ProviderFactory,
     RateCardFactory,
     RateRevisionFactory,
@@ -188,6 +190,14 @@ SAMPLES = {
     "provider-detail": lambda w, c: {"pk": w.provider.pk},
     "gateway-detail": lambda w, c: {"pk": w.gateway.pk},
     "cli_rule-detail": lambda w, c: {"pk": w.own.cli_rule.pk},
+    "portal:sip_user_password": lambda w, c: {"pk": w.own.sip_user.pk},
+    "portal:sip_user_delete": lambda w, c: {"pk": w.own.sip_user.pk},
+    "portal:contact_reset": lambda w, c: {"pk": w.own.contact.pk},
+    "portal:contact_remove": lambda w, c: {"pk": w.own.contact.pk},
+    "portal:contact_admin": lambda w, c: {"pk": w.own.contact.pk},
+    "portaldomains:domain_edit": lambda w, c: {"pk": w.portal_domain.pk},
+    "portaldomains:domain_delete": lambda w, c: {"pk": w.portal_domain.pk},
+    "paypal-ipn-detail": lambda w, c: {"pk": w.own.ipn.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
@@ -221,6 +231,7 @@ class Bundle:
         self.route = IngressRouteFactory(customer=self.customer)
         self.cli_rule = CliRuleFactory(customer=self.customer)
         self.attempt = CallAttemptFactory(customer=self.customer)
+        self.ipn = PayPalIpnFactory(customer=self.customer)
 
 
 class World:
@@ -235,6 +246,7 @@ class World:
         self.rate_card = RateCardFactory()
         self.rate_revision = RateRevisionFactory(card=self.rate_card)
         self.provider = ProviderFactory()
+        self.portal_domain = PortalDomainFactory()
         self.gateway = GatewayFactory(provider=self.provider)
         from rates.models import RateDeckUpload
 
@@ -389,7 +401,7 @@ def test_permission_matrix(portal_login, section):
 
 
 def test_matrix_covers_panel_portal_and_api():
-    assert {"customers", "invoicing", "portal", "api", "sipauth", "settings"} <= set(SECTIONS)
+    assert {"customers", "invoicing", "portal", "api", "sipauth", "settings", "paypal"} <= set(SECTIONS)
 
 
 # A view added without a declaration is caught by the collector the matrix relies on.
