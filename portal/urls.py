@@ -9,6 +9,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.login, name="login"),
+    path("brand/logo/", views.brand_logo, name="brand_logo"),
     path("logout/", views.logout, name="logout"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("password-reset/<str:token>/", views.password_reset_confirm, name="password_reset_confirm"),

@@ -244,3 +244,21 @@ def impersonate_end(request):
         services.impersonation_end(user=impersonator, contact=contact, ip=client_ip(request))
         auth.contact_logout(request)
     return redirect(contact.customer.get_absolute_url())
+
+
+def brand_logo(request):
+    """The logo of the portal's brand (the host's domain, else the company), open to everyone.
+
+    Served here rather than from MEDIA_URL so the sign-in page can show it before anyone signs in.
+    """
+    from django.http import FileResponse
+
+    from connex.models import AccountOptions
+
+    domain = request.portal_domain
+    image = domain.logo if domain is not None else AccountOptions.get().company_logo
+    if not image:
+        raise Http404("No logo.")
+    response = FileResponse(image.open("rb"))
+    response["Cache-Control"] = "public, max-age=300"
+    return response

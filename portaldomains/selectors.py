@@ -30,16 +30,23 @@ class Brand:
     base_url: str = ""
 
 
+def _logo_url(image, changed):
+    # The portal serves the brand's logo itself (portal:brand_logo); the version busts caches.
+    from django.urls import reverse
+
+    return f"{reverse('portal:brand_logo')}?v={int(changed.timestamp())}" if image else ""
+
+
 def brand_for(domain) -> Brand:
     if domain is not None:
-        return Brand(name=domain.display_name, logo_url=domain.logo.url if domain.logo else "",
+        return Brand(name=domain.display_name, logo_url=_logo_url(domain.logo, domain.updated),
                      primary_colour=domain.primary_colour, accent_colour=domain.accent_colour,
                      support_email=domain.support_email, support_phone=domain.support_phone,
                      base_url=f"https://{domain.host}")
     from connex.models import AccountOptions
 
     options = AccountOptions.get()
-    return Brand(name=options.company_name, logo_url=options.company_logo.url if options.company_logo else "",
+    return Brand(name=options.company_name, logo_url=_logo_url(options.company_logo, options.updated),
                  support_email=options.company_email)
 
 

@@ -202,7 +202,7 @@ SAMPLES = {
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
 PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset_confirm",
-                 "portal:verify_email_confirm", "portal:logout"}
+                 "portal:verify_email_confirm", "portal:logout", "portal:brand_logo"}
 # API endpoints without a queryset: the model whose view_ permission reads them.
 API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
               "api_cdr_import": "summaries.calldetailrecord"}

@@ -138,3 +138,19 @@ def test_settings_pages_list_add_and_refuse_bad_input(staff_client, brand_a):
         "accent_colour": "#ffffff", "features": ["balance"], "topup_methods": ["paypal"]})
     assert good.status_code == 302
     assert PortalDomain.objects.get(host="portal.new.brand.example").features == ["balance"]
+
+
+def test_each_host_serves_its_own_brands_logo(client, brand_a, brand_b):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 10), "#123456").save(buffer, "PNG")
+    brand_a.logo.save("alpha.png", ContentFile(buffer.getvalue()), save=True)
+    page = client.get("/portal/login/", HTTP_HOST=brand_a.host).content.decode()
+    assert "/portal/brand/logo/?v=" in page
+    logo = client.get("/portal/brand/logo/", HTTP_HOST=brand_a.host)
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == buffer.getvalue()
+    assert client.get("/portal/brand/logo/", HTTP_HOST=brand_b.host).status_code == 404  # Beta has none
