@@ -62,6 +62,7 @@ class PortalNavItem:
     label: str
     url_name: str
     order: int = 100
+    available: object = None  # callable(request) -> bool, for entries that depend on more than the section
 
 
 @dataclass(frozen=True)

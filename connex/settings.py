@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "invoicing",
     "messaging",
     "portal",
+    "paypal",
+    "portaldomains",
     "sipauth",
     "alerts",
     "audit",
@@ -183,6 +185,12 @@ PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=9
 # The same count serves the staff sign-in lockout (connex.net.client_ip).
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
+# PayPal: where the portal sends a contact to pay, and where IPNs are posted back to be verified.
+# The sandbox: https://www.sandbox.paypal.com/cgi-bin/webscr and https://ipnpb.sandbox.paypal.com/cgi-bin/webscr
+PAYPAL_URL = env.str("PAYPAL_URL", default="https://www.paypal.com/cgi-bin/webscr")
+PAYPAL_VERIFY_URL = env.str("PAYPAL_VERIFY_URL", default="https://ipnpb.paypal.com/cgi-bin/webscr")
+PAYPAL_VERIFY_TIMEOUT = env.int("PAYPAL_VERIFY_TIMEOUT", default=20)
+
 # Live state shared by the web workers answering the switch (channels, CPS, routing snapshot version)
 # and live figures kept outside database transactions (progress of long uploads).
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -218,6 +226,9 @@ PERIODIC_TASKS = {
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},
+    "paypal-ipn-retry": {
+        "task": "paypal.tasks.ipn_retry_unverified_task", "every_seconds": 300,
+        "description": "Verify and apply PayPal IPNs that arrived while PayPal could not be reached."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.

@@ -14,11 +14,10 @@ from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
-            "rates", "routing", "providers", "clirules", "calls", "alerts",
-            "dids", "packages"]
+            "rates", "routing", "providers", "clirules", "calls", "alerts", "dids", "packages", "paypal"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
-SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "alerts"]
+SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "alerts", "paypal", "portaldomains"]
 settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTINGS_APPS]
 
 handler404 = "connex.views.page_not_found"
@@ -51,6 +50,8 @@ urlpatterns = [
     path("routing/", include("routing.urls")),
     path("messaging/", include("messaging.urls")),
     path("portal/billing/", include("invoicing.portal_urls")),
+    path("portal/billing/", include("paypal.portal_urls")),
+    path("paypal/", include("paypal.urls")),
     path("portal/", include("portal.urls")),
     path("sipauth/", include("sipauth.urls")),
     path("calls/", include("calls.urls")),

@@ -27,7 +27,7 @@ class ContactSerializer(CustomerOwnedSerializer):
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "email", "phone", "mobile", "contact_type", "public_notes",
-                  "private_notes", "email_verified", "mobile_verified", "ip_whitelist", "has_password",
+                  "private_notes", "email_verified", "mobile_verified", "portal_admin", "ip_whitelist", "has_password",
                   "last_login", "password", "auto_password", "created", "updated"]
         read_only_fields = ["has_password", "last_login", "created", "updated"]
 

@@ -47,7 +47,7 @@ class ContactForm(PasswordChoiceMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["customer", "name", "email", "phone", "mobile", "contact_type", "public_notes", "private_notes",
-                  "email_verified", "mobile_verified", "ip_whitelist"]
+                  "email_verified", "mobile_verified", "portal_admin", "ip_whitelist"]
         widgets = {"public_notes": forms.Textarea(attrs={"rows": 2}),
                    "private_notes": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"phone": "International form, e.g. +442071838750; stored as E.164.",

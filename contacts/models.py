@@ -44,6 +44,9 @@ class Contact(TimeStampedModel):
                                      validators=[plain_multiline_text])
     email_verified = models.BooleanField(default=False)
     mobile_verified = models.BooleanField(default=False)
+    portal_admin = models.BooleanField(
+        "portal administrator", default=False,
+        help_text="Manages the customer's other contacts in the portal (invite, reset, remove).")
     ip_whitelist = ArrayField(models.CharField(max_length=50), default=list, blank=True,
                               help_text="Addresses or CIDR networks the contact may sign in from.")
     password = models.CharField(max_length=128, blank=True, editable=False)

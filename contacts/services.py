@@ -33,11 +33,17 @@ def contact_password_set(*, contact, password=None, portal_url="") -> bool:
     contact.save(update_fields=["password", "updated"])
     pghistory.create_event(contact, label="contact.password_set")
     if generated:
-        where = f" at {portal_url}" if portal_url else ""
+        # The customer's branded portal domain, when it has one, names the portal and its address.
+        from portaldomains.selectors import customer_brand, customer_portal_url
+
+        brand = customer_brand(contact.customer)
+        portal_url = customer_portal_url(contact.customer, portal_url or "/portal/")
+        where = f" at {portal_url}" if portal_url.startswith("http") else ""
         message_queue(
             channel="email", to=contact.email, kind="password", customer=contact.customer, contact=contact,
-            subject=f"Your {contact.customer.name} portal password",
-            body=f"Hello {contact.name},\n\nYou can sign in to the {contact.customer.name} customer portal{where} "
+            subject=f"Your {brand.name} portal password",
+            body=f"Hello {contact.name},\n\nYou can sign in to the {brand.name} customer portal of "
+                 f"{contact.customer.name}{where} "
                  f"with:\n\nEmail: {contact.email}\nPassword: {password}\n\n"
                  "Keep this password to yourself; you can change it from the portal's sign-in page.\n",
         )

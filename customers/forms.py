@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from connex.iso import country_choices, currency_choices
+from portaldomains.forms import PortalDomainSelect
 
 from .models import (
     Customer,
@@ -199,7 +200,7 @@ class CustomerForm(forms.ModelForm):
         widgets = {
             "vars": forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"}),
             "notes": forms.Textarea(attrs={"rows": 8}),
-            "domain": forms.TextInput(attrs={"placeholder": "portal.example.com"}),
+            "domain": PortalDomainSelect(),
         }
 
     def __init__(self, *args, with_windows=False, **kwargs):

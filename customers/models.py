@@ -26,6 +26,7 @@ from tomlkit.exceptions import (
 from connex.iso import country_choices, country_codes, currency_codes
 from connex.models import TimeStampedModel
 from connex.validators import plain_multiline_text, plain_text
+from portaldomains.validators import validate_portal_domain
 
 from .querysets import CustomerQuerySet
 
@@ -40,6 +41,8 @@ class PortalSection(models.TextChoices):
     INVOICES = "invoices", "Invoices"
     PAYMENTS = "payments", "Payments"
     RATES = "rates", "Rates / breakout"
+    SIP_USERS = "sip_users", "SIP users"
+    CONTACTS = "contacts", "Contacts"
 
 
 def default_portal_access():
@@ -254,7 +257,9 @@ class Customer(TimeStampedModel):
                                     default=RtpFirewall.LOCKED)
     recording_retention_days = models.PositiveSmallIntegerField("call recording retention days", default=0,
                                                                 validators=[MaxValueValidator(3650)])
-    domain = models.CharField("portal domain", max_length=253, blank=True)
+    domain = models.CharField("portal domain", max_length=253, blank=True, validators=[validate_portal_domain],
+                              help_text="The branded portal address its contacts sign in at (Settings → Portal "
+                                        "domains); blank for the main portal.")
     daily_spend_limit = models.DecimalField(**MONEY, null=True, blank=True,
                                             validators=[MinValueValidator(ZERO)],
                                             help_text="Blank for no limit. The day runs 00:00–24:00 UTC.")

@@ -25,7 +25,9 @@ def portal_section_required(section):
         @wraps(view)
         @portal_login_required
         def wrapper(request, *args, **kwargs):
-            if not request.portal_contact.customer.shows_in_portal(section):
+            from .branding import section_offered
+
+            if not section_offered(request, section):
                 raise Http404("This section is not available.")
             return view(request, *args, **kwargs)
 

@@ -44,10 +44,17 @@ def get_portal_contact(request):
         return None
     if not constant_time_compare(request.session.get(SESSION_HASH_KEY, ""), _session_hash(contact)):
         return None
+    if not contact_belongs_to_domain(contact, getattr(request, "portal_domain", None)):
+        return None
     if SESSION_IMPERSONATOR_KEY in request.session and get_impersonator(request) is None:
         # A Portal Login session outlives neither the staff login nor the permission behind it.
         return None
     return contact
+
+
+def contact_belongs_to_domain(contact, domain) -> bool:
+    """At a branded domain only its customers' contacts are signed in; the main address takes all."""
+    return domain is None or contact.customer.domain == domain.host
 
 
 def get_impersonator(request):

@@ -39,3 +39,15 @@ class CodeForm(forms.Form):
 class CLIForm(forms.Form):
     number = forms.CharField(label="Number you call from", max_length=30,
                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "+442071838750"}))
+
+
+class SipUserAddForm(forms.Form):
+    extension = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.NumberInput(
+        attrs={"class": "form-control form-control-sm"}), help_text="Within your number blocks.")
+
+
+class ContactInviteForm(forms.Form):
+    name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"class": "form-control form-control-sm"}))
+    portal_admin = forms.BooleanField(required=False, label="Administrator",
+                                      widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))

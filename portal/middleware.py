@@ -2,10 +2,12 @@ import pghistory
 from django.utils.functional import SimpleLazyObject
 
 from .auth import get_impersonator, get_portal_contact
+from .branding import request_domain
 
 
 class PortalMiddleware:
-    """On /portal/ pages: request.portal_contact (or None), request.impersonator, audit context."""
+    """On /portal/ pages: request.portal_domain (branded domain of the host, or None),
+    request.portal_contact (or None), request.impersonator, audit context."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -13,6 +15,7 @@ class PortalMiddleware:
     def __call__(self, request):
         if not request.path.startswith("/portal/"):
             return self.get_response(request)
+        request.portal_domain = request_domain(request)
         request.portal_contact = SimpleLazyObject(lambda: get_portal_contact(request))
         request.impersonator = SimpleLazyObject(lambda: get_impersonator(request))
         contact = request.portal_contact

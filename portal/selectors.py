@@ -58,3 +58,28 @@ def next_steps(*, customer, contact, verification_pending) -> list[dict]:
         steps.append({"key": "cli", "icon": "telephone-plus", "url_name": "portal:clis",
                       "text": "Add a caller ID: only approved numbers may call, and you have none yet."})
     return steps
+
+
+def rate_decks(*, customer, query="", limit=200) -> list[dict]:
+    """The customer's live rate decks (one per card its ingress routes use), rows filtered by prefix.
+
+    A query of digits lists the rows whose prefix starts with it and also names the row that
+    prices that number (the longest matching prefix), as the rating engine would.
+    """
+    from rates.decks import revision_live
+    from rates.models import RateCard
+    from rates.selectors import rate_lookup, rate_row_list
+
+    cards = RateCard.objects.filter(ingress_routes__customer=customer).distinct().order_by("name")
+    decks = []
+    digits = query.lstrip("+").replace(" ", "")
+    for card in cards:
+        revision = revision_live(card.pk)
+        if revision is None:
+            continue
+        rows = rate_row_list(revision=revision, filters={"q": query} if query else None)
+        match = rate_lookup(card_id=card.pk, number=digits) if digits.isdigit() else None
+        total = rows.count() if limit else None
+        decks.append({"card": card, "revision": revision, "rows": rows[:limit] if limit else rows.iterator(),
+                      "total": total, "match": match if match and match.found else None})
+    return decks

@@ -20,7 +20,9 @@ from contacts.models import Contact
 from contacts.validators import ip_allowed
 from customers.models import ApprovedCLI
 from messaging.services import message_queue
+from portaldomains.selectors import customer_brand, customer_portal_url
 
+from .auth import contact_belongs_to_domain
 from .models import PortalCode, PortalEvent
 from .throttle import throttle_state
 
@@ -31,6 +33,13 @@ VERIFY_EMAIL_MAX_AGE = 3 * 24 * 60 * 60
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
 PORTAL_LOGIN_PERMISSION = "customers.portal_login"
+
+
+def _signature(brand) -> str:
+    """The closing lines of a portal email: who writes, and how to reach their support."""
+    reach = " · ".join(part for part in (brand.support_email, brand.support_phone) if part)
+    return f"\n\n-- \n{brand.name}" + (f"\nSupport: {reach}" if reach else "") + (
+        f"\n{brand.base_url}/portal/" if brand.base_url else "")
 
 
 def event_record(*, kind, contact=None, ip=None, email="", staff_user=None, **detail) -> PortalEvent:
@@ -60,8 +69,11 @@ class SignIn:
 
 
 @transaction.atomic
-def portal_sign_in(*, email, password, ip) -> SignIn:
-    """Check throttle, credentials and IP whitelist, in that order, recording what happened."""
+def portal_sign_in(*, email, password, ip, domain=None) -> SignIn:
+    """Check throttle, credentials, IP whitelist and portal domain, in that order, recording what happened.
+
+    At a branded domain (`domain`) only contacts of the customers using it may sign in.
+    """
     state = throttle_state(email=email, ip=ip)
     if state.locked:
         event_record(kind=PortalEvent.Kind.LOGIN_THROTTLED, email=email, ip=ip)
@@ -76,6 +88,11 @@ def portal_sign_in(*, email, password, ip) -> SignIn:
         event_record(kind=PortalEvent.Kind.LOGIN_REFUSED_IP, contact=contact, email=email, ip=ip)
         return SignIn(error=f"Signing in from your address ({ip}) is not allowed for this account. "
                             "Ask your provider to add it to your IP whitelist.")
+    if not contact_belongs_to_domain(contact, domain):
+        event_record(kind=PortalEvent.Kind.LOGIN_REFUSED_DOMAIN, contact=contact, email=email, ip=ip,
+                     host=domain.host)
+        # The same words as a wrong password: the answer does not reveal accounts of other brands.
+        return SignIn(error="Email or password is incorrect.")
     contact.last_login = timezone.now()
     contact.save(update_fields=["last_login"])
     event_record(kind=PortalEvent.Kind.LOGIN, contact=contact, email=email, ip=ip)
@@ -111,11 +128,13 @@ def password_reset_request(*, email, ip, link_for) -> None:
     contact = Contact.objects.select_related("customer").filter(email__iexact=(email or "").strip()).first()
     if contact is None:
         return
-    link = link_for(password_reset_token(contact))
+    link = customer_portal_url(contact.customer, link_for(password_reset_token(contact)))
+    brand = customer_brand(contact.customer)
     message_queue(channel="email", to=contact.email, kind="password_reset", customer=contact.customer,
-                  contact=contact, subject="Reset your portal password",
-                  body=f"Hello {contact.name},\n\nTo choose a new password for the {contact.customer.name} portal, "
-                       f"open this link within an hour:\n\n{link}\n\nIf you did not ask for this, ignore this email.")
+                  contact=contact, subject=f"Reset your {brand.name} portal password",
+                  body=f"Hello {contact.name},\n\nTo choose a new password for the {brand.name} portal of "
+                       f"{contact.customer.name}, open this link within an hour:\n\n{link}\n\n"
+                       f"If you did not ask for this, ignore this email.{_signature(brand)}")
     event_record(kind=PortalEvent.Kind.PASSWORD_RESET_REQUESTED, contact=contact, ip=ip)
 
 
@@ -166,11 +185,12 @@ def email_verification_token(contact) -> str:
 
 @transaction.atomic
 def email_verification_send(*, contact, link_for) -> None:
-    link = link_for(email_verification_token(contact))
+    link = customer_portal_url(contact.customer, link_for(email_verification_token(contact)))
+    brand = customer_brand(contact.customer)
     message_queue(channel="email", to=contact.email, kind="verification", customer=contact.customer,
-                  contact=contact, subject="Confirm your email address",
-                  body=f"Hello {contact.name},\n\nPlease confirm this email address for the "
-                       f"{contact.customer.name} portal by opening:\n\n{link}\n")
+                  contact=contact, subject=f"Confirm your email address for {brand.name}",
+                  body=f"Hello {contact.name},\n\nPlease confirm this email address for the {brand.name} portal of "
+                       f"{contact.customer.name} by opening:\n\n{link}\n{_signature(brand)}")
 
 
 @transaction.atomic

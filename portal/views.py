@@ -14,6 +14,7 @@ from customers.selectors import visible_through_customer
 
 from . import auth, selectors, services
 from .access import portal_customer, portal_login_required
+from .branding import section_offered
 from .forms import CLIForm, CodeForm, PasswordResetForm, PasswordResetRequestForm, PortalLoginForm
 from .models import PortalEvent
 from .net import client_ip
@@ -23,7 +24,7 @@ def login(request):
     form = PortalLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.portal_sign_in(email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-                                         ip=client_ip(request))
+                                         ip=client_ip(request), domain=request.portal_domain)
         if result.contact is None:
             form.add_error(None, result.error)
         else:
@@ -51,14 +52,15 @@ def dashboard(request):
     contact = request.portal_contact
     customer = contact.customer
     sections = [item for item in registry.portal_nav
-                if item.section and customer.shows_in_portal(item.section)]
+                if item.section and section_offered(request, item.section)
+                and (item.available is None or item.available(request))]
     pending = customer.verification_pending()
     return render(request, "portal/dashboard.html", {
         "contact": contact, "customer": customer, "sections": sections,
         "verification_pending": pending,
         "pending_clis": customer.approved_clis.filter(approved_at__isnull=True, revoked_at__isnull=True).count(),
         "usage": selectors.usage_figures(customer=customer),
-        "invoices": selectors.latest_invoices(customer=customer) if customer.shows_in_portal("invoices") else None,
+        "invoices": selectors.latest_invoices(customer=customer) if section_offered(request, "invoices") else None,
         "next_steps": selectors.next_steps(customer=customer, contact=contact, verification_pending=pending),
     })
 
@@ -242,3 +244,21 @@ def impersonate_end(request):
         services.impersonation_end(user=impersonator, contact=contact, ip=client_ip(request))
         auth.contact_logout(request)
     return redirect(contact.customer.get_absolute_url())
+
+
+def brand_logo(request):
+    """The logo of the portal's brand (the host's domain, else the company), open to everyone.
+
+    Served here rather than from MEDIA_URL so the sign-in page can show it before anyone signs in.
+    """
+    from django.http import FileResponse
+
+    from connex.models import AccountOptions
+
+    domain = request.portal_domain
+    image = domain.logo if domain is not None else AccountOptions.get().company_logo
+    if not image:
+        raise Http404("No logo.")
+    response = FileResponse(image.open("rb"))
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -46,6 +46,7 @@ ROLES = {
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
         "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
         "dids.*_did", "packages.*_package", "packages.*_packagesubscription",
+        "paypal.change_paypaloptions",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (

@@ -417,6 +417,8 @@ class AlertEventFactory(factory.django.DjangoModelFactory):
     threshold = Decimal("10")
     area = "balance"
     operator = "lt"
+
+
 class DidFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "dids.Did"
@@ -442,3 +444,32 @@ class PackageSubscriptionFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     package = factory.SubFactory(PackageFactory, currency=factory.SelfAttribute("..customer.currency"))
     start = date(2026, 1, 1)
+
+
+class PortalDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portaldomains.PortalDomain"
+
+    host = factory.Sequence(lambda n: f"portal{n}.brand.example")
+    display_name = factory.Sequence(lambda n: f"Brand {n}")
+    support_email = "support@brand.example"
+
+
+class PayPalTopupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "paypal.PayPalTopup"
+
+    reference = factory.Sequence(lambda n: f"topup-ref-{n}")
+    customer = factory.SubFactory(CustomerFactory)
+    amount = Decimal("25.00")
+    currency = factory.SelfAttribute("customer.currency")
+
+
+class PayPalIpnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "paypal.PayPalIpn"
+
+    body = b"txn_id=FACTORY&payment_status=Completed"
+    txn_id = factory.Sequence(lambda n: f"FACTORY{n}")
+    payment_status = "Completed"
+    customer = factory.SubFactory(CustomerFactory)

@@ -55,6 +55,8 @@ from tests.factories import (
     PackageFactory,
     PackageSubscriptionFactory,
     PaymentFactory,
+    PayPalIpnFactory,
+    PortalDomainFactory,
     ProviderFactory,
     RateCardFactory,
     RateRevisionFactory,
@@ -211,11 +213,19 @@ SAMPLES = {
     "packages:subscription_preview": own(lambda w, c: {"pk": c.subscription.pk}),
     "package-detail": lambda w, c: {"pk": w.package.pk},
     "package-subscription-detail": lambda w, c: {"pk": w.own.subscription.pk},
+    "portal:sip_user_password": lambda w, c: {"pk": w.own.sip_user.pk},
+    "portal:sip_user_delete": lambda w, c: {"pk": w.own.sip_user.pk},
+    "portal:contact_reset": lambda w, c: {"pk": w.own.contact.pk},
+    "portal:contact_remove": lambda w, c: {"pk": w.own.contact.pk},
+    "portal:contact_admin": lambda w, c: {"pk": w.own.contact.pk},
+    "portaldomains:domain_edit": lambda w, c: {"pk": w.portal_domain.pk},
+    "portaldomains:domain_delete": lambda w, c: {"pk": w.portal_domain.pk},
+    "paypal-ipn-detail": lambda w, c: {"pk": w.own.ipn.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
 PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset_confirm",
-                 "portal:verify_email_confirm", "portal:logout"}
+                 "portal:verify_email_confirm", "portal:logout", "portal:brand_logo"}
 # API endpoints without a queryset: the model whose view_ permission reads them.
 API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
               "api_cdr_import": "summaries.calldetailrecord"}
@@ -247,6 +257,7 @@ class Bundle:
         self.alert = AlertFactory(customer=self.customer)
         self.did = DidFactory(customer=self.customer)
         self.subscription = PackageSubscriptionFactory(customer=self.customer)
+        self.ipn = PayPalIpnFactory(customer=self.customer)
 
 
 class World:
@@ -261,6 +272,7 @@ class World:
         self.rate_card = RateCardFactory()
         self.rate_revision = RateRevisionFactory(card=self.rate_card)
         self.provider = ProviderFactory()
+        self.portal_domain = PortalDomainFactory()
         self.gateway = GatewayFactory(provider=self.provider)
         self.package = PackageFactory()
         from rates.models import RateDeckUpload
@@ -416,7 +428,7 @@ def test_permission_matrix(portal_login, section):
 
 
 def test_matrix_covers_panel_portal_and_api():
-    assert {"customers", "invoicing", "portal", "api", "sipauth", "settings"} <= set(SECTIONS)
+    assert {"customers", "invoicing", "portal", "api", "sipauth", "settings", "paypal"} <= set(SECTIONS)
 
 
 # A view added without a declaration is caught by the collector the matrix relies on.

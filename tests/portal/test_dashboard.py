@@ -55,4 +55,6 @@ def test_portal_shows_the_company_name_and_logo_from_settings(client, portal_log
     assert response.status_code == 302, response.context["form"].errors
     portal_login(client, ContactFactory())
     brand = client.get("/portal/").content.decode()
-    assert "Skyline Carrier" in brand and "/media/branding/logo" in brand
+    assert "Skyline Carrier" in brand and "/portal/brand/logo/?v=" in brand
+    logo = type(client)().get("/portal/brand/logo/")  # shown on the sign-in page too
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == png

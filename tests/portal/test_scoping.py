@@ -12,7 +12,13 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 
-from tests.factories import ApprovedCLIFactory, ContactFactory, CustomerFactory, InvoiceFactory
+from tests.factories import (
+    ApprovedCLIFactory,
+    ContactFactory,
+    CustomerFactory,
+    InvoiceFactory,
+    SipUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +28,11 @@ OBJECT_MAKERS = {
     ("portal:cli_resend", "pk"): lambda other: ApprovedCLIFactory(customer=other, approved_at=None).pk,
     ("portal:impersonate_start", "contact_id"): lambda other: ContactFactory(customer=other).pk,
     ("invoicing_portal:invoice_pdf", "pk"): lambda other: _issued_invoice(other).pk,
+    ("portal:sip_user_password", "pk"): lambda other: SipUserFactory(customer=other).pk,
+    ("portal:sip_user_delete", "pk"): lambda other: SipUserFactory(customer=other).pk,
+    ("portal:contact_reset", "pk"): lambda other: ContactFactory(customer=other).pk,
+    ("portal:contact_remove", "pk"): lambda other: ContactFactory(customer=other).pk,
+    ("portal:contact_admin", "pk"): lambda other: ContactFactory(customer=other, portal_admin=True).pk,
 }
 
 
@@ -67,7 +78,8 @@ def test_every_portal_pattern_with_arguments_is_covered():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_wrong_customers_objects_answer_404(client, portal_login, method):
     mine, other = CustomerFactory(name="Mine"), CustomerFactory(name="Other")
-    portal_login(client, ContactFactory(customer=mine))
+    # An administrator of its own customer: it may act on contacts, but only its customer's.
+    portal_login(client, ContactFactory(customer=mine, portal_admin=True))
     walked = 0
     for name, kwargs in portal_patterns():
         if not kwargs or name in TOKEN_PATTERNS:
@@ -89,3 +101,27 @@ def test_own_invoice_pdf_is_downloadable(client, portal_login):
     invoice = _issued_invoice(mine)
     response = client.get(reverse("invoicing_portal:invoice_pdf", kwargs={"pk": invoice.pk}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_another_customers_objects_are_neither_listed_nor_changed(client, portal_login):
+    """Lists show only the own customer's rows, and a walk of every action leaves the other's intact."""
+    from contacts.models import Contact
+    from sipauth.models import SipUser
+
+    mine, other = CustomerFactory(name="Mine"), CustomerFactory(name="Other")
+    portal_login(client, ContactFactory(customer=mine, portal_admin=True))
+    theirs_sip = SipUserFactory(customer=other, extension=888123)
+    theirs_contact = ContactFactory(customer=other, name="Their Person", email="their@other.example")
+    for url in ("/portal/sip-users/", "/portal/contacts/", "/portal/rates/"):
+        page = client.get(url).content.decode()
+        assert "888123" not in page and "Their Person" not in page and "their@other.example" not in page
+    for name, kwargs in portal_patterns():
+        if not kwargs or name in TOKEN_PATTERNS:
+            continue
+        url = reverse(name, kwargs={kw: (theirs_contact.pk if "contact" in name and kw == "pk" else
+                                         theirs_sip.pk if "sip_user" in name else
+                                         OBJECT_MAKERS[(name, kw)](other)) for kw in kwargs})
+        client.post(url)
+    assert SipUser.objects.filter(pk=theirs_sip.pk).exists()
+    theirs_contact.refresh_from_db()
+    assert Contact.objects.filter(pk=theirs_contact.pk).exists() and not theirs_contact.portal_admin
