@@ -285,3 +285,145 @@ def live_calls(scope, *, now=None):
 def live_channels_in_use(scope, *, now=None):
     now = time.time() if now is None else now
     return live_redis().zcount(_channels_key(scope), f"({now!r}", "+inf")
+
+
+# Credit held by live calls, per customer: a hash call id -> micro-units held, and a sorted set
+# call id -> expiry (the channel's), so a lost call stops holding credit when its channel frees.
+# KEYS: held hash, expiry set. ARGV: call id, needed (micro), available (micro), expires (epoch s), now ('' = Redis).
+# Returns {1, left before this call} or {0, left}; `left` is available minus what other live calls hold.
+CREDIT_RESERVE_LUA = """
+local now = tonumber(ARGV[5])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
+for _, id in ipairs(gone) do
+  redis.call('HDEL', KEYS[1], id)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
+local held = 0
+local mine = redis.call('HGET', KEYS[1], ARGV[1])
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
+  held = held + tonumber(v)
+end
+if mine then
+  held = held - tonumber(mine)
+end
+local left = tonumber(ARGV[3]) - held
+if not mine and left < tonumber(ARGV[2]) then
+  return {0, string.format('%d', left)}
+end
+local expires = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], string.format('%.6f', expires), ARGV[1])
+for i = 1, 2 do
+  if redis.call('EXPIRETIME', KEYS[i]) < expires then
+    redis.call('EXPIREAT', KEYS[i], math.ceil(expires))
+  end
+end
+return {1, string.format('%d', left)}
+"""
+
+# The end of a call, once: stores the answer for repeats, queues the end event, frees the call's
+# channels and credit — all or nothing. KEYS: end answer, event stream, call hash, held hash,
+# expiry set. ARGV: call id, answer (JSON), answer ttl, event (JSON).
+# Returns {1, ''} for the first end, {0, stored answer} for a repeat.
+END_LUA = """
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  return {0, stored}
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])
+local scopes = redis.call('HGET', KEYS[3], 'scopes')
+if scopes then
+  for channels in string.gmatch(scopes, '%S+') do
+    redis.call('ZREM', channels, ARGV[1])
+  end
+  redis.call('DEL', KEYS[3])
+end
+if KEYS[4] ~= '' then
+  redis.call('HDEL', KEYS[4], ARGV[1])
+  redis.call('ZREM', KEYS[5], ARGV[1])
+end
+return {1, ''}
+"""
+
+
+def _credit_keys(customer_id):
+    return f"{PREFIX}:credit:{customer_id}", f"{PREFIX}:creditexp:{customer_id}"
+
+
+def events_key():
+    return f"{PREFIX}:events"
+
+
+def _end_key(call_id):
+    return f"{PREFIX}:end:{call_id}"
+
+
+def _info_key(call_id):
+    return f"{PREFIX}:info:{call_id}"
+
+
+@cache
+def _more_scripts_for(url):
+    client = _scripts_for(url).client
+    return client.register_script(CREDIT_RESERVE_LUA), client.register_script(END_LUA)
+
+
+MICRO = 1_000_000
+
+
+def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=None):
+    """Holds `needed` of the customer's credit for the call unless other live calls leave less.
+
+    Returns (held, left): `left` is the credit other live calls leave (before this call's hold).
+    Money in micro-units, exact. A repeated hold for the same call changes nothing.
+    """
+    reserve, _ = _more_scripts_for(settings.REDIS_URL)
+    keys = list(_credit_keys(customer_id))
+    args = [call_id, int(needed * MICRO), int(available * MICRO), repr(float(expires_at)),
+            "" if now is None else repr(float(now))]
+    held, left = reserve(keys=keys, args=args)
+    from decimal import Decimal
+
+    return bool(held), Decimal(int(left)) / MICRO
+
+
+def credit_release(*, customer_id, call_id):
+    held, expiry = _credit_keys(customer_id)
+    pipe = live_redis().pipeline(transaction=True)
+    pipe.hdel(held, call_id)
+    pipe.zrem(expiry, call_id)
+    return pipe.execute()[0]
+
+
+def credit_extend(*, customer_id, call_id, expires_at, pipe=None):
+    held, expiry = _credit_keys(customer_id)
+    client = pipe if pipe is not None else live_redis()
+    client.zadd(expiry, {call_id: float(expires_at)}, xx=True)
+    client.expireat(expiry, int(expires_at) + 1, gt=True)
+    client.expireat(held, int(expires_at) + 1, gt=True)
+
+
+def credit_held(customer_id, *, now=None):
+    """What the customer's live calls hold (expired holds excluded)."""
+    from decimal import Decimal
+
+    now = time.time() if now is None else now
+    held, expiry = _credit_keys(customer_id)
+    client = live_redis()
+    live = set(client.zrangebyscore(expiry, f"({now!r}", "+inf"))
+    amounts = client.hgetall(held)
+    return sum((Decimal(int(v)) for k, v in amounts.items() if k in live), Decimal(0)) / MICRO
+
+
+def live_end(*, call_id, customer_id, answer, answer_ttl, event):
+    """The first end of a call: (True, None); a repeat: (False, the first end's answer)."""
+    _, end = _more_scripts_for(settings.REDIS_URL)
+    credit = list(_credit_keys(customer_id)) if customer_id is not None else ["", ""]
+    first, stored = end(keys=[_end_key(call_id), events_key(), _call_key(call_id), *credit],
+                        args=[call_id, answer, answer_ttl, event])
+    return bool(first), (stored or None)

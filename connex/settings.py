@@ -209,6 +209,12 @@ PERIODIC_TASKS = {
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},
+    "calls-events-drain": {
+        "task": "calls.tasks.call_events_drain_task", "every_seconds": 1,
+        "description": "Write the switch's call events (attempts, live calls, CDRs) to the database."},
+    "calls-attempts-purge": {
+        "task": "calls.tasks.call_attempts_purge_task", "every_seconds": 3600,
+        "description": "Delete call attempts older than Settings → Calls keeps them."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.
