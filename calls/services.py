@@ -333,3 +333,44 @@ def call_attempts_purge(*, now: datetime | None = None) -> int:
     deleted, _ = CallAttempt.objects.filter(at__lt=now - timedelta(days=days)).delete()
     LiveCall.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     return deleted
+
+
+class SwitchUnavailable(Exception):
+    """The call cannot be ended through its switch (no switch known, no dialog handle, RPC failed)."""
+
+
+def switch_rpc(*, rpc_url: str, method: str, params: list, timeout: float = 3.0):
+    """JSON-RPC 2.0 over HTTP, as Kamailio's jsonrpcs module answers it; returns `result`."""
+    import urllib.error
+    import urllib.request
+
+    payload = json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).encode()
+    request = urllib.request.Request(rpc_url, data=payload, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = json.loads(response.read() or b"{}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise SwitchUnavailable(f"The switch did not answer: {exc}.")
+    if "error" in body:
+        error = body["error"]
+        raise SwitchUnavailable(f"The switch refused: {error.get('message', error) if isinstance(error, dict) else error}.")
+    return body.get("result")
+
+
+def call_hangup(*, call_id: str, user=None) -> None:
+    """Asks the call's switch to end it (Kamailio dlg.end_dlg: BYE both ways); the switch's end
+    report then closes the call like any other end."""
+    from .models import Switch
+
+    info = _info(call_id)
+    if info is None:
+        raise SwitchUnavailable("This call is no longer live.")
+    if info.get("h_entry") is None or info.get("h_id") is None:
+        raise SwitchUnavailable("The switch has not reported this call answered yet, so it cannot be ended here.")
+    switch = Switch.objects.filter(address=info.get("switch_ip") or None).first()
+    if switch is None:
+        if Switch.objects.count() != 1:
+            raise SwitchUnavailable(f"No switch with address {info.get('switch_ip') or '(none)'} in "
+                                    "Settings → Switches.")
+        switch = Switch.objects.get()
+    switch_rpc(rpc_url=switch.rpc_url, method="dlg.end_dlg", params=[int(info["h_entry"]), int(info["h_id"])])
