@@ -45,9 +45,11 @@ from tests.calls.conftest import fresh_caches, live_state  # noqa: E402, F401 - 
 
 
 @pytest.fixture
-def real_panel(live_server, transactional_db, live_state, fresh_caches):
-    """The panel itself on a live test server, with a `switch` token for Kamailio; `drain()` writes
-    the call events (what the Celery task does every second)."""
+def real_panel(live_server, transactional_db, request):
+    """The panel itself on a live test server, with a `switch` token for Kamailio, and the call events
+    drained every 0.2 s (what the Celery task does every second)."""
+    request.getfixturevalue("live_state")
+    request.getfixturevalue("fresh_caches")
     import threading
 
     from calls.events import call_events_drain
