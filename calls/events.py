@@ -150,6 +150,7 @@ def call_events_drain(*, consumer: str | None = None, batch: int = BATCH, budget
     client = live.live_redis()
     if not live.live_state_present():
         live_state_restore()
+    channels_in_use_sync()
     stream = live.events_key()
     consumer = consumer or _consumer()
     _ensure_group(client, stream)
@@ -187,3 +188,28 @@ def call_events_pending() -> int:
     except redis.RedisError:
         return 0
 
+
+
+def channels_in_use_sync() -> int:
+    """Copies each customer's live channel count into Customer.channels_in_use (the board and the
+    card header), for customers with live calls now or at the last sync; returns rows changed."""
+    client = live.live_redis()
+    customers_key = live.live_customers_key()
+    members = [int(m) for m in client.smembers(customers_key)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM customers_customer WHERE channels_in_use > 0")
+        ids = sorted(set(members) | {row[0] for row in cursor.fetchall()})
+        if not ids:
+            return 0
+        now = time.time()
+        pipe = client.pipeline(transaction=False)
+        for customer_id in ids:
+            pipe.zcount(live._channels_key(live.scope_key("customer", customer_id)), f"({now!r}", "+inf")
+        counts = pipe.execute()
+        idle = [customer_id for customer_id, count in zip(ids, counts, strict=True) if not count]
+        if idle:
+            client.srem(customers_key, *idle)
+        cursor.execute(
+            "UPDATE customers_customer c SET channels_in_use = v.n FROM unnest(%s::bigint[], %s::int[]) v(id, n) "
+            "WHERE c.id = v.id AND c.channels_in_use <> v.n", [ids, counts])
+        return cursor.rowcount

@@ -363,6 +363,11 @@ def _end_key(call_id):
     return f"{PREFIX}:end:{call_id}"
 
 
+def live_customers_key():
+    """The customers with live calls since the last sync of Customer.channels_in_use."""
+    return f"{PREFIX}:customers"
+
+
 def _info_key(call_id):
     return f"{PREFIX}:info:{call_id}"
 

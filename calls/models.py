@@ -46,7 +46,7 @@ class CallAttempt(models.Model):
         indexes = [models.Index(fields=["customer", "-at"], name="callattempt_customer_at")]
         constraints = [
             # At-least-once delivery from the event stream: a redelivered attempt is skipped.
-            models.UniqueConstraint(fields=["call_id", "flag"], condition=models.Q(simulated=False),
+            models.UniqueConstraint(fields=["call_id", "flag"], condition=models.Q(simulated=False) & ~models.Q(call_id=""),
                                     name="callattempt_switch_call_unique"),
         ]
 

@@ -178,6 +178,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
     pipe.set(_decision_key(call_id), _dumps(answer), ex=DECISION_TTL)
     if info is not None:
         pipe.set(live._info_key(call_id), _dumps(info), exat=int(expires) + END_ANSWER_TTL)
+        pipe.sadd(live.live_customers_key(), decision.customer_id)
     pipe.xadd(live.events_key(), {"e": _dumps(attempt)})
     pipe.execute()
     return answer

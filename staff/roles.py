@@ -29,7 +29,7 @@ CUSTOMER_CARE = (
     "sipauth.*_sipuser", "sipauth.*_ipauthentry",
     "numberblocks.add_numberblock", "numberblocks.delete_numberblock",
     "routing.*_ingressroute",
-    "clirules.*_clirule", "calls.simulate_call",
+    "clirules.*_clirule", "calls.simulate_call", "calls.end_call",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.
