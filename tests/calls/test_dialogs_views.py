@@ -10,7 +10,7 @@ import pytest
 
 from calls.events import call_events_drain, channels_in_use_sync
 from calls.models import CallAttempt, CallOptions, Switch
-from calls.services import call_answer, call_authorize, call_attempts_purge
+from calls.services import call_answer, call_attempts_purge, call_authorize
 from tests.factories import CallAttemptFactory, IpAuthEntryFactory, StaffFactory
 from tests.routing.helpers import customer_with_route, provider
 
