@@ -287,37 +287,45 @@ def live_channels_in_use(scope, *, now=None):
     return live_redis().zcount(_channels_key(scope), f"({now!r}", "+inf")
 
 
-# Credit held by live calls, per customer: a hash call id -> micro-units held, and a sorted set
-# call id -> expiry (the channel's), so a lost call stops holding credit when its channel frees.
-# KEYS: held hash, expiry set. ARGV: call id, needed (micro), available (micro), expires (epoch s), now ('' = Redis).
-# Returns {1, left before this call} or {0, left}; `left` is available minus what other live calls hold.
+# Credit held by live calls, per customer: a hash call id -> micro-units held, a sorted set call id
+# -> expiry (the channel's), so a lost call stops holding credit when its channel frees, and their
+# running total (so a hold costs O(1) whatever the number of live calls, plus O(1) per expired hold).
+# KEYS: held hash, expiry set, total. ARGV: call id, needed (micro), available (micro), expires (epoch s),
+# now ('' = Redis). Returns {1, left before this call} or {0, left}; `left` is available minus what
+# other live calls hold.
 CREDIT_RESERVE_LUA = """
 local now = tonumber(ARGV[5])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
 local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
 for _, id in ipairs(gone) do
-  redis.call('HDEL', KEYS[1], id)
+  local v = redis.call('HGET', KEYS[1], id)
+  if v then
+    total = total - tonumber(v)
+    redis.call('HDEL', KEYS[1], id)
+  end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
-local held = 0
+if #gone > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
+end
 local mine = redis.call('HGET', KEYS[1], ARGV[1])
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
-  held = held + tonumber(v)
-end
-if mine then
-  held = held - tonumber(mine)
-end
+local held = total - tonumber(mine or '0')
 local left = tonumber(ARGV[3]) - held
 if not mine and left < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[3], string.format('%d', total))
   return {0, string.format('%d', left)}
 end
 local expires = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if not mine then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  total = total + tonumber(ARGV[2])
+end
+redis.call('SET', KEYS[3], string.format('%d', total))
 redis.call('ZADD', KEYS[2], string.format('%.6f', expires), ARGV[1])
-for i = 1, 2 do
+for i = 1, 3 do
   if redis.call('EXPIRETIME', KEYS[i]) < expires then
     redis.call('EXPIREAT', KEYS[i], math.ceil(expires))
   end
@@ -325,9 +333,21 @@ end
 return {1, string.format('%d', left)}
 """
 
+# Frees one call's hold. KEYS: held hash, expiry set, total. ARGV: call id.
+CREDIT_RELEASE_LUA = """
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if v then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('DECRBY', KEYS[3], v)
+  return 1
+end
+return 0
+"""
+
 # The end of a call, once: stores the answer for repeats, queues the end event, frees the call's
 # channels and credit — all or nothing. KEYS: end answer, event stream, call hash, held hash,
-# expiry set. ARGV: call id, answer (JSON), answer ttl, event (JSON).
+# expiry set, total. ARGV: call id, answer (JSON), answer ttl, event (JSON).
 # Returns {1, ''} for the first end, {0, stored answer} for a repeat.
 END_LUA = """
 local stored = redis.call('GET', KEYS[1])
@@ -344,15 +364,19 @@ if scopes then
   redis.call('DEL', KEYS[3])
 end
 if KEYS[4] ~= '' then
-  redis.call('HDEL', KEYS[4], ARGV[1])
+  local v = redis.call('HGET', KEYS[4], ARGV[1])
   redis.call('ZREM', KEYS[5], ARGV[1])
+  if v then
+    redis.call('HDEL', KEYS[4], ARGV[1])
+    redis.call('DECRBY', KEYS[6], v)
+  end
 end
 return {1, ''}
 """
 
 
 def _credit_keys(customer_id):
-    return f"{PREFIX}:credit:{customer_id}", f"{PREFIX}:creditexp:{customer_id}"
+    return f"{PREFIX}:credit:{customer_id}", f"{PREFIX}:creditexp:{customer_id}", f"{PREFIX}:credittotal:{customer_id}"
 
 
 def events_key():
@@ -375,7 +399,8 @@ def _info_key(call_id):
 @cache
 def _more_scripts_for(url):
     client = _scripts_for(url).client
-    return client.register_script(CREDIT_RESERVE_LUA), client.register_script(END_LUA)
+    return (client.register_script(CREDIT_RESERVE_LUA), client.register_script(END_LUA),
+            client.register_script(CREDIT_RELEASE_LUA))
 
 
 MICRO = 1_000_000
@@ -387,7 +412,7 @@ def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=N
     Returns (held, left): `left` is the credit other live calls leave (before this call's hold).
     Money in micro-units, exact. A repeated hold for the same call changes nothing.
     """
-    reserve, _ = _more_scripts_for(settings.REDIS_URL)
+    reserve, _, _ = _more_scripts_for(settings.REDIS_URL)
     keys = list(_credit_keys(customer_id))
     args = [call_id, int(needed * MICRO), int(available * MICRO), repr(float(expires_at)),
             "" if now is None else repr(float(now))]
@@ -398,19 +423,16 @@ def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=N
 
 
 def credit_release(*, customer_id, call_id):
-    held, expiry = _credit_keys(customer_id)
-    pipe = live_redis().pipeline(transaction=True)
-    pipe.hdel(held, call_id)
-    pipe.zrem(expiry, call_id)
-    return pipe.execute()[0]
+    _, _, release = _more_scripts_for(settings.REDIS_URL)
+    return release(keys=list(_credit_keys(customer_id)), args=[call_id])
 
 
 def credit_extend(*, customer_id, call_id, expires_at, pipe=None):
-    held, expiry = _credit_keys(customer_id)
     client = pipe if pipe is not None else live_redis()
+    held, expiry, total = _credit_keys(customer_id)
     client.zadd(expiry, {call_id: float(expires_at)}, xx=True)
-    client.expireat(expiry, int(expires_at) + 1, gt=True)
-    client.expireat(held, int(expires_at) + 1, gt=True)
+    for key in (held, expiry, total):
+        client.expireat(key, int(expires_at) + 1, gt=True)
 
 
 def credit_held(customer_id, *, now=None):
@@ -418,7 +440,7 @@ def credit_held(customer_id, *, now=None):
     from decimal import Decimal
 
     now = time.time() if now is None else now
-    held, expiry = _credit_keys(customer_id)
+    held, expiry, _ = _credit_keys(customer_id)
     client = live_redis()
     live = set(client.zrangebyscore(expiry, f"({now!r}", "+inf"))
     amounts = client.hgetall(held)
@@ -427,8 +449,8 @@ def credit_held(customer_id, *, now=None):
 
 def live_end(*, call_id, customer_id, answer, answer_ttl, event):
     """The first end of a call: (True, None); a repeat: (False, the first end's answer)."""
-    _, end = _more_scripts_for(settings.REDIS_URL)
-    credit = list(_credit_keys(customer_id)) if customer_id is not None else ["", ""]
+    _, end, _ = _more_scripts_for(settings.REDIS_URL)
+    credit = list(_credit_keys(customer_id)) if customer_id is not None else ["", "", ""]
     first, stored = end(keys=[_end_key(call_id), events_key(), _call_key(call_id), *credit],
                         args=[call_id, answer, answer_ttl, event])
     return bool(first), (stored or None)

@@ -314,14 +314,21 @@ def live_state_restore(*, now: float | None = None) -> int:
         rows = [row for row, done in zip(rows, ended, strict=True) if done is None]
     records = [live.LiveCallRecord(row.call_id, tuple(row.scopes), row.expires_at.timestamp()) for row in rows]
     pipe = client.pipeline(transaction=False)
+    totals = {}
     for row in rows:
         expires = row.expires_at.timestamp()
         pipe.set(live._info_key(row.call_id), _dumps(row.info), exat=int(expires) + END_ANSWER_TTL, nx=True)
-        held, expiry = live._credit_keys(row.customer_id)
+        held, expiry, total = live._credit_keys(row.customer_id)
         pipe.hset(held, row.call_id, int(row.reserved * live.MICRO))
         pipe.zadd(expiry, {row.call_id: expires})
-        pipe.expireat(held, int(expires) + 1, gt=True)
-        pipe.expireat(expiry, int(expires) + 1, gt=True)
+        totals[total] = totals.get(total, 0) + int(row.reserved * live.MICRO)
+        for key in (held, expiry, total):
+            pipe.expireat(key, int(expires) + 1)
+    pipe.execute()
+    # The running totals are the sums of the holds just written (a rebuild replaces, never adds).
+    for total, amount in totals.items():
+        pipe.set(total, amount, keepttl=False)
+        pipe.expire(total, END_ANSWER_TTL)
     pipe.execute()
     # Last: live_rebuild marks the state present, so nothing is counted as restored before it is.
     return live.live_rebuild(records, now=now)
