@@ -111,6 +111,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/connex")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds a web worker keeps its database connection; the switch API wants it kept (e.g. 60): opening
+# a connection costs more than a whole authorize.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
