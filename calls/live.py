@@ -294,6 +294,10 @@ def live_channels_in_use(scope, *, now=None):
 # now ('' = Redis). Returns {1, left before this call} or {0, left}; `left` is available minus what
 # other live calls hold.
 CREDIT_RESERVE_LUA = """
+-- With a 4th key (the call's hash): hold only if the call holds its channels (pipelined after reserve).
+if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 0 then
+  return {2, '0'}
+end
 local now = tonumber(ARGV[5])
 if not now then
   local t = redis.call('TIME')
@@ -420,6 +424,31 @@ def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=N
     from decimal import Decimal
 
     return bool(held), Decimal(int(left)) / MICRO
+
+
+def live_reserve_with_credit(*, call_id, scopes, ttl, customer_id, needed, available, now):
+    """live_reserve and credit_reserve in one round trip: the hold is taken only when the channels
+    were. Returns (Reservation, held or None when the channels were refused, credit left)."""
+    from decimal import Decimal
+
+    scripts = _scripts()
+    reserve_credit, _, _ = _more_scripts_for(settings.REDIS_URL)
+    pipe = scripts.client.pipeline(transaction=False)
+    args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
+    keys = [_call_key(call_id)]
+    for scope in scopes:
+        keys += [_channels_key(scope.key), _cps_key(scope.key)]
+        args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
+    scripts.reserve(keys=keys, args=args, client=pipe)
+    reserve_credit(keys=[*_credit_keys(customer_id), _call_key(call_id)],
+                   args=[call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))],
+                   client=pipe)
+    (allowed, index, reason, in_use), (held, left) = pipe.execute()
+    if allowed:
+        reservation = Reservation(allowed=True, existing=reason == "existing")
+    else:
+        reservation = Reservation(allowed=False, reason=reason, scope=scopes[index - 1].key, in_use=in_use)
+    return reservation, (None if held == 2 else bool(held)), Decimal(int(left)) / MICRO
 
 
 def credit_release(*, customer_id, call_id):

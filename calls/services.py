@@ -109,9 +109,6 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                    sip_user: str = "", switch_ip: str = "") -> dict:
     """May the call go, and where: the switch's answer (HTTP 200 for both verdicts)."""
     client = live.live_redis()
-    stored = client.get(_decision_key(call_id))
-    if stored is not None:
-        return json.loads(stored)
     options = _call_options()
     now = time.time()
     at = datetime.fromtimestamp(now, UTC)
@@ -128,7 +125,19 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
     if answer is None:
         scopes, route_max = _scopes(limits, decision, request, options.burst_percent)
         expires = now + options.unanswered_expiry
-        reservation = live.live_reserve(call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, now=now)
+        rate = decision.rate
+        per_min, connect = Decimal(rate["per_min"]), Decimal(rate["connect"])
+        mcd, pulse = int(rate["mcd"]), int(rate["pulse"])
+        held = connect + per_min * mcd / 60
+        # Channels and CPS of every scope, then the credit hold, in one round trip.
+        reservation, ok, left = live.live_reserve_with_credit(
+            call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, customer_id=decision.customer_id,
+            needed=held, available=limits.available, now=now)
+        if reservation.existing:
+            # A repeat (retransmission, resend after a challenge): the first decision, nothing taken.
+            stored = client.get(_decision_key(call_id))
+            if stored is not None:
+                return json.loads(stored)
         if not reservation.allowed:
             kind = reservation.scope.split(":", 1)[0]
             if reservation.reason == "cps":
@@ -136,14 +145,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
             else:
                 answer = _refusal(503, [f"channel limit reached ({SCOPE_NAMES.get(kind, kind)}, "
                                         f"{reservation.in_use} in use)"], "channels")
-    if answer is None:
-        rate = decision.rate
-        per_min, connect = Decimal(rate["per_min"]), Decimal(rate["connect"])
-        mcd, pulse = int(rate["mcd"]), int(rate["pulse"])
-        held = connect + per_min * mcd / 60
-        ok, left = live.credit_reserve(customer_id=decision.customer_id, call_id=call_id, needed=held,
-                                       available=limits.available, expires_at=expires, now=now)
-        if not ok:
+        elif not ok:
             live.live_release(call_id=call_id)
             answer = _refusal(402, [f"insufficient credit (available {left} with live calls, "
                                     f"the call needs {held})"], "credit")
@@ -175,7 +177,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                "sip_code": 200 if answer["allowed"] else answer["sip_code"],
                "reasons": answer.get("reasons", []), "result": answer, "trace": data["trace"], "live": info}
     pipe = client.pipeline(transaction=False)
-    pipe.set(_decision_key(call_id), _dumps(answer), ex=DECISION_TTL)
+    pipe.set(_decision_key(call_id), _dumps(answer), ex=DECISION_TTL, nx=True)
     if info is not None:
         pipe.set(live._info_key(call_id), _dumps(info), exat=int(expires) + END_ANSWER_TTL)
         pipe.sadd(live.live_customers_key(), decision.customer_id)
