@@ -148,6 +148,14 @@ def load(port, path, key, seconds, tag):
             "errors": len(errors), "first_error": errors[0].decode(errors="replace") if errors else ""}
 
 
+def merge(results):
+    requests = sum(r["requests"] for r in results)
+    return {"requests": requests, "per_s": round(sum(r["per_s"] for r in results) / len(results), 1),
+            "p50_ms": max(r["p50_ms"] or 0 for r in results), "p99_ms": max(r["p99_ms"] or 0 for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "first_error": next((r["first_error"] for r in results if r["first_error"]), "")}
+
+
 def drain_forever(stop):
     from django.db import connection
 
@@ -182,12 +190,13 @@ def sipp_run(port, key, customer):
             placed, answered, failed = (int(last["OutgoingCall(C)"]), int(last["SuccessfulCall(C)"]),
                                         int(last["FailedCall(C)"]))
             # Ends are posted by the switch, then drained every second: wait until they settle.
-            deadline, written = time.time() + 60, -1
-            while time.time() < deadline:
+            deadline, written, still = time.time() + 180, -1, 0
+            while time.time() < deadline and still < 4:
                 now = CallDetailRecord.objects.filter(customer=customer).count() - before
-                if now == written and now >= answered:
-                    break
+                still = still + 1 if now == written else 0
                 written = now
+                if written >= answered and still:
+                    break
                 time.sleep(3)
         uas.stop()
     return {"rate": CALL_RATE, "seconds": SECONDS, "placed": placed, "answered": answered, "failed": failed,
@@ -209,8 +218,10 @@ def main():
     try:
         load(port, "/bench/bare", key, 2, "warm")
         load(port, "/api/v1/calls/authorize", key, 2, "warm")
-        bare = load(port, "/bench/bare", key, DURATION, "bare")
-        authorize = load(port, "/api/v1/calls/authorize", key, DURATION, "auth")
+        # Alternating rounds, so a change in the machine's load touches both alike.
+        rounds = [(load(port, "/bench/bare", key, DURATION / 2, "bare"),
+                   load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")) for _ in range(2)]
+        bare, authorize = (merge([r[i] for r in rounds]) for i in (0, 1))
         print(f"bare endpoint:  {bare}")
         print(f"authorize:      {authorize}")
         ratio = round(authorize["per_s"] / bare["per_s"], 3) if bare["per_s"] else None

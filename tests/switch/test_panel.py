@@ -40,7 +40,7 @@ def customer(*, channels=10, cps=0, balance="10", rows=None, **route):
     return acme
 
 
-def cdr(call_id=None, timeout=10):
+def cdr(call_id=None, timeout=30):
     def found():
         rows = CallDetailRecord.objects.all()
         return rows.filter(call_id=call_id).first() if call_id else rows.first()
@@ -49,7 +49,7 @@ def cdr(call_id=None, timeout=10):
     return row
 
 
-def attempts(count, timeout=10):
+def attempts(count, timeout=30):
     rows = wait_for(lambda: CallAttempt.objects.count() >= count and list(CallAttempt.objects.order_by("at")),
                     timeout=timeout)
     assert rows and len(rows) >= count, f"{len(rows or [])} attempts"
