@@ -1,11 +1,13 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from connex.api import SCOPE_SWITCH, ServiceAPIView
 from connex.api_policy import TokenScope
 
+from . import services
 from .services import call_simulate
 
 
@@ -52,3 +54,130 @@ class CallSimulateView(APIView):
             customer_id=values.get("customer"), source_ip=values.get("source_ip", ""),
             sip_user=values.get("sip_user", ""), switch_ip=values.get("switch_ip", ""), user=request.user)
         return Response({"attempt": attempt.pk, **decision.as_dict()})
+
+
+# The switch's call-control API --------------------------------------------------------------------
+
+NUMBER = r"^\+?[0-9#*]{1,40}$"
+
+
+class AuthorizeSerializer(serializers.Serializer):
+    call_id = serializers.CharField(max_length=200)
+    source_ip = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    sip_user = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True, default="")
+    dialed = serializers.RegexField(NUMBER, max_length=41, error_messages={
+        "invalid": "Digits only (a leading + and a # after a tech prefix allowed)."})
+    cli = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    pai = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True, default="")
+    switch_ip = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class AnswerSerializer(serializers.Serializer):
+    h_entry = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    h_id = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    gateway = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class EndSerializer(serializers.Serializer):
+    duration = serializers.IntegerField(min_value=0, max_value=172800)
+    sip_code = serializers.IntegerField(min_value=100, max_value=699)
+    gateway = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    pdd_ms = serializers.IntegerField(min_value=0, max_value=3_600_000, required=False, default=0)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    hangup = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+ROUTE = inline_serializer("SwitchRoute", {
+    "provider": serializers.IntegerField(), "gateway": serializers.IntegerField(), "uri": serializers.CharField(),
+    "cost_rate": serializers.CharField()})
+DECISION = inline_serializer("SwitchDecision", {
+    "allowed": serializers.BooleanField(), "call_id": serializers.CharField(required=False),
+    "routes": serializers.ListField(child=ROUTE, required=False), "dialed": serializers.CharField(required=False),
+    "cli": serializers.CharField(required=False), "pai": serializers.CharField(required=False),
+    "max_duration": serializers.IntegerField(required=False), "rate": serializers.DictField(required=False),
+    "sip_code": serializers.IntegerField(required=False), "reason": serializers.CharField(required=False),
+    "reasons": serializers.ListField(child=serializers.CharField(), required=False)})
+CALL_STATUS = inline_serializer("SwitchCallStatus", {
+    "call_id": serializers.CharField(), "status": serializers.CharField()})
+CALL_END = inline_serializer("SwitchCallEnd", {
+    "call_id": serializers.CharField(), "status": serializers.CharField(),
+    "flagged": serializers.BooleanField(required=False), "customer": serializers.IntegerField(required=False),
+    "start_time": serializers.CharField(required=False), "answer_time": serializers.CharField(required=False),
+    "end_time": serializers.CharField(required=False), "duration": serializers.IntegerField(required=False),
+    "billed_duration": serializers.IntegerField(required=False), "charge": serializers.CharField(required=False),
+    "sip_code": serializers.IntegerField(required=False), "gateway": serializers.CharField(required=False)})
+
+
+class _SwitchView(ServiceAPIView):
+    token_scope = SCOPE_SWITCH
+    permission_required = {"POST": ("calls.switch_call",)}
+
+
+class CallAuthorizeView(_SwitchView):
+    @extend_schema(request=AuthorizeSerializer, responses=DECISION, summary="Authorize a call (switch)",
+                   description="For each new INVITE: the engine's decision, then the live limits (channels and "
+                               "CPS of the customer, the ingress route and the SIP user or IP entry), then the "
+                               "call's minimum charge held against the customer's credit. Allowed: the routes to "
+                               "try in order and `max_duration`; refused: `sip_code` and every reason. A repeat "
+                               "for the same call_id within 5 minutes answers the first decision.")
+    def post(self, request):
+        data = AuthorizeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return Response(services.call_authorize(
+            call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
+            source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"]))
+
+
+class CallAnswerView(_SwitchView):
+    @extend_schema(request=AnswerSerializer, responses=CALL_STATUS, summary="Report a call answered (switch)",
+                   description="Keeps the call's channels until its max duration plus the margin; `h_entry` and "
+                               "`h_id` let staff end it through the switch. Idempotent; an unknown call answers "
+                               "`status: unknown`.")
+    def post(self, request, call_id):
+        data = AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return Response(services.call_answer(call_id=call_id, h_entry=values.get("h_entry"),
+                                             h_id=values.get("h_id"), gateway=values["gateway"]))
+
+
+class CallEndView(_SwitchView):
+    @extend_schema(request=EndSerializer, responses=CALL_END, summary="Report a call ended (switch)",
+                   description="Frees the call's channels and credit and queues its CDR (rated as imported CDRs "
+                               "are, debited to the ledger, rolled up); answers the CDR. A repeat answers the same "
+                               "CDR and changes nothing. An end for a call never authorized is recorded on Latest "
+                               "Calls, flagged, and answered `status: unknown`.")
+    def post(self, request, call_id):
+        data = EndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return Response(services.call_end(call_id=call_id, **values))
+
+
+class LiveCallsView(ServiceAPIView):
+    permission_required = {"GET": ("calls.view_livecall",)}
+
+    @extend_schema(summary="Live calls", parameters=[OpenApiParameter("customer", int, required=False)],
+                   description="Calls holding a channel now, oldest first; `?customer=` for one customer.",
+                   responses=inline_serializer("LiveCallList", {"results": serializers.ListField(
+                       child=serializers.DictField())}))
+    def get(self, request):
+        from customers.selectors import customers_visible_to
+
+        customer = request.query_params.get("customer")
+        if customer not in (None, ""):
+            if not customer.isdigit() or int(customer) > 2**62:
+                return Response({"customer": ["A customer id (a whole number)."]}, status=400)
+            if not customers_visible_to(request.user).filter(pk=int(customer)).exists():
+                return Response({"results": []})
+            rows = services.live_call_list(customer_id=int(customer))
+        else:
+            rows = services.live_call_list()
+            if not request.user.has_perm("customers.view_all_customers"):
+                visible = set(customers_visible_to(request.user).values_list("pk", flat=True))
+                rows = [row for row in rows if row["customer"] in visible]
+        return Response({"results": [{**row, "started": row["started"].isoformat(),
+                                      "answered": row["answered"].isoformat() if row["answered"] else None,
+                                      "expires": row["expires"].isoformat()} for row in rows]})

@@ -294,3 +294,199 @@ def live_channels_in_use_many(scopes, *, now=None):
     for scope in scopes:
         pipe.zcount(_channels_key(scope), f"({now!r}", "+inf")
     return pipe.execute() if scopes else []
+# Credit held by live calls, per customer: a hash call id -> micro-units held, a sorted set call id
+# -> expiry (the channel's), so a lost call stops holding credit when its channel frees, and their
+# running total (so a hold costs O(1) whatever the number of live calls, plus O(1) per expired hold).
+# KEYS: held hash, expiry set, total. ARGV: call id, needed (micro), available (micro), expires (epoch s),
+# now ('' = Redis). Returns {1, left before this call} or {0, left}; `left` is available minus what
+# other live calls hold.
+CREDIT_RESERVE_LUA = """
+-- With a 4th key (the call's hash): hold only if the call holds its channels (pipelined after reserve).
+if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 0 then
+  return {2, '0'}
+end
+local now = tonumber(ARGV[5])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
+for _, id in ipairs(gone) do
+  local v = redis.call('HGET', KEYS[1], id)
+  if v then
+    total = total - tonumber(v)
+    redis.call('HDEL', KEYS[1], id)
+  end
+end
+if #gone > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.6f', now))
+end
+local mine = redis.call('HGET', KEYS[1], ARGV[1])
+local held = total - tonumber(mine or '0')
+local left = tonumber(ARGV[3]) - held
+if not mine and left < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[3], string.format('%d', total))
+  return {0, string.format('%d', left)}
+end
+local expires = tonumber(ARGV[4])
+if not mine then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  total = total + tonumber(ARGV[2])
+end
+redis.call('SET', KEYS[3], string.format('%d', total))
+redis.call('ZADD', KEYS[2], string.format('%.6f', expires), ARGV[1])
+for i = 1, 3 do
+  if redis.call('EXPIRETIME', KEYS[i]) < expires then
+    redis.call('EXPIREAT', KEYS[i], math.ceil(expires))
+  end
+end
+return {1, string.format('%d', left)}
+"""
+
+# Frees one call's hold. KEYS: held hash, expiry set, total. ARGV: call id.
+CREDIT_RELEASE_LUA = """
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if v then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('DECRBY', KEYS[3], v)
+  return 1
+end
+return 0
+"""
+
+# The end of a call, once: stores the answer for repeats, queues the end event, frees the call's
+# channels and credit — all or nothing. KEYS: end answer, event stream, call hash, held hash,
+# expiry set, total. ARGV: call id, answer (JSON), answer ttl, event (JSON).
+# Returns {1, ''} for the first end, {0, stored answer} for a repeat.
+END_LUA = """
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  return {0, stored}
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])
+local scopes = redis.call('HGET', KEYS[3], 'scopes')
+if scopes then
+  for channels in string.gmatch(scopes, '%S+') do
+    redis.call('ZREM', channels, ARGV[1])
+  end
+  redis.call('DEL', KEYS[3])
+end
+if KEYS[4] ~= '' then
+  local v = redis.call('HGET', KEYS[4], ARGV[1])
+  redis.call('ZREM', KEYS[5], ARGV[1])
+  if v then
+    redis.call('HDEL', KEYS[4], ARGV[1])
+    redis.call('DECRBY', KEYS[6], v)
+  end
+end
+return {1, ''}
+"""
+
+
+def _credit_keys(customer_id):
+    return f"{PREFIX}:credit:{customer_id}", f"{PREFIX}:creditexp:{customer_id}", f"{PREFIX}:credittotal:{customer_id}"
+
+
+def events_key():
+    return f"{PREFIX}:events"
+
+
+def _end_key(call_id):
+    return f"{PREFIX}:end:{call_id}"
+
+
+def live_customers_key():
+    """The customers with live calls since the last sync of Customer.channels_in_use."""
+    return f"{PREFIX}:customers"
+
+
+def _info_key(call_id):
+    return f"{PREFIX}:info:{call_id}"
+
+
+@cache
+def _more_scripts_for(url):
+    client = _scripts_for(url).client
+    return (client.register_script(CREDIT_RESERVE_LUA), client.register_script(END_LUA),
+            client.register_script(CREDIT_RELEASE_LUA))
+
+
+MICRO = 1_000_000
+
+
+def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=None):
+    """Holds `needed` of the customer's credit for the call unless other live calls leave less.
+
+    Returns (held, left): `left` is the credit other live calls leave (before this call's hold).
+    Money in micro-units, exact. A repeated hold for the same call changes nothing.
+    """
+    reserve, _, _ = _more_scripts_for(settings.REDIS_URL)
+    keys = list(_credit_keys(customer_id))
+    args = [call_id, int(needed * MICRO), int(available * MICRO), repr(float(expires_at)),
+            "" if now is None else repr(float(now))]
+    held, left = reserve(keys=keys, args=args)
+    from decimal import Decimal
+
+    return bool(held), Decimal(int(left)) / MICRO
+
+
+def live_reserve_with_credit(*, call_id, scopes, ttl, customer_id, needed, available, now):
+    """live_reserve and credit_reserve in one round trip: the hold is taken only when the channels
+    were. Returns (Reservation, held or None when the channels were refused, credit left)."""
+    from decimal import Decimal
+
+    scripts = _scripts()
+    reserve_credit, _, _ = _more_scripts_for(settings.REDIS_URL)
+    pipe = scripts.client.pipeline(transaction=False)
+    args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
+    keys = [_call_key(call_id)]
+    for scope in scopes:
+        keys += [_channels_key(scope.key), _cps_key(scope.key)]
+        args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
+    scripts.reserve(keys=keys, args=args, client=pipe)
+    reserve_credit(keys=[*_credit_keys(customer_id), _call_key(call_id)],
+                   args=[call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))],
+                   client=pipe)
+    (allowed, index, reason, in_use), (held, left) = pipe.execute()
+    if allowed:
+        reservation = Reservation(allowed=True, existing=reason == "existing")
+    else:
+        reservation = Reservation(allowed=False, reason=reason, scope=scopes[index - 1].key, in_use=in_use)
+    return reservation, (None if held == 2 else bool(held)), Decimal(int(left)) / MICRO
+
+
+def credit_release(*, customer_id, call_id):
+    _, _, release = _more_scripts_for(settings.REDIS_URL)
+    return release(keys=list(_credit_keys(customer_id)), args=[call_id])
+
+
+def credit_extend(*, customer_id, call_id, expires_at, pipe=None):
+    client = pipe if pipe is not None else live_redis()
+    held, expiry, total = _credit_keys(customer_id)
+    client.zadd(expiry, {call_id: float(expires_at)}, xx=True)
+    for key in (held, expiry, total):
+        client.expireat(key, int(expires_at) + 1, gt=True)
+
+
+def credit_held(customer_id, *, now=None):
+    """What the customer's live calls hold (expired holds excluded)."""
+    from decimal import Decimal
+
+    now = time.time() if now is None else now
+    held, expiry, _ = _credit_keys(customer_id)
+    client = live_redis()
+    live = set(client.zrangebyscore(expiry, f"({now!r}", "+inf"))
+    amounts = client.hgetall(held)
+    return sum((Decimal(int(v)) for k, v in amounts.items() if k in live), Decimal(0)) / MICRO
+
+
+def live_end(*, call_id, customer_id, answer, answer_ttl, event):
+    """The first end of a call: (True, None); a repeat: (False, the first end's answer)."""
+    _, end, _ = _more_scripts_for(settings.REDIS_URL)
+    credit = list(_credit_keys(customer_id)) if customer_id is not None else ["", "", ""]
+    first, stored = end(keys=[_end_key(call_id), events_key(), _call_key(call_id), *credit],
+                        args=[call_id, answer, answer_ttl, event])
+    return bool(first), (stored or None)

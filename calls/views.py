@@ -1,16 +1,34 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.db.models import ProtectedError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
 
-from connex.permissions import permission_required
+from connex.permissions import PermissionRequiredMixin, permission_required
+from connex.views import ObjectListView, OptionsFormView
 from customers import selectors as customer_selectors
 
-from .forms import SimulateForm
-from .models import CallAttempt
-from .services import call_attempt_list, call_simulate
+from .filtersets import SwitchFilterSet
+from .forms import CallOptionsForm, SimulateForm, SwitchForm
+from .models import CallAttempt, Switch
+from .services import (
+    SwitchUnavailable,
+    call_attempt_list,
+    call_hangup,
+    call_simulate,
+    live_call_list,
+)
+from .tables import SwitchTable
 
 
 def latest_calls_context(request, customer, form=None, opened=None):
     return {"attempts": call_attempt_list(customer=customer), "simulate_form": form or SimulateForm(),
             "opened": opened}
+
+
+def dialogs_context(request, customer):
+    calls = live_call_list(customer_id=customer.pk)
+    return {"dialogs": calls, "live_count": len(calls)}
 
 
 def _customer(request, pk):
@@ -43,3 +61,99 @@ def call_attempt_trace(request, pk):
     if attempt.customer_id is not None:
         _customer(request, attempt.customer_id)  # the customer must be one this user may see
     return render(request, "calls/partials/trace.html", {"attempt": attempt})
+
+
+@permission_required("calls.view_livecall", "customers.view_customer")
+def customer_dialogs(request, customer_pk):
+    """The card's Dialogs tab body, polled by htmx."""
+    customer = _customer(request, customer_pk)
+    return render(request, "calls/partials/tab_dialogs.html", {"customer": customer,
+                                                               **dialogs_context(request, customer)})
+
+
+@permission_required("calls.view_livecall")
+def dialogs_page(request):
+    """Every live call of the customers this staff member may see; the table refreshes itself."""
+    calls = live_call_list()
+    if not request.user.has_perm("customers.view_all_customers"):
+        visible = set(customer_selectors.customers_visible_to(request.user).values_list("pk", flat=True))
+        calls = [call for call in calls if call["customer"] in visible]
+    template = "calls/partials/dialogs_table.html" if request.htmx else "calls/dialogs.html"
+    return render(request, template, {"dialogs": calls, "show_customer": True, "refresh_url": request.path})
+
+
+@permission_required("calls.end_call")
+def dialog_end(request):
+    """End call: asks the call's switch to hang it up; the switch's end report closes it."""
+    if request.method != "POST":
+        return HttpResponseBadRequest("POST only.", content_type="text/plain")
+    call_id = request.POST.get("call_id", "")
+    calls = {call["call_id"]: call for call in live_call_list()}
+    call = calls.get(call_id)
+    if call is None or not customer_selectors.customers_visible_to(request.user).filter(pk=call["customer"]).exists():
+        messages.error(request, "This call is no longer live.")
+    else:
+        try:
+            call_hangup(call_id=call_id, user=request.user)
+        except SwitchUnavailable as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"The switch was asked to end call {call_id}.")
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "calls:dialogs")
+
+
+class CallOptionsView(OptionsFormView):
+    permission_required = "calls.change_calloptions"
+    form_class = CallOptionsForm
+    title = "Calls"
+
+
+class SwitchListView(ObjectListView):
+    permission_required = "calls.view_switch"
+    table_class = SwitchTable
+    filterset_class = SwitchFilterSet
+    template_name = "calls/switch_list.html"
+    title = "Switches"
+    search_placeholder = "Name"
+
+    def get_queryset(self):
+        queryset = Switch.objects.all()
+        query = self.request.GET.get("q", "").strip()
+        return queryset.filter(name__icontains=query) if query else queryset
+
+
+class SwitchFormView(PermissionRequiredMixin, View):
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        return ("calls.change_switch",) if kwargs and kwargs.get("pk") else ("calls.add_switch",)
+
+    def render_form(self, request, form, switch, status=200):
+        return render(request, "calls/switch_form.html", {"form": form, "switch": switch}, status=status)
+
+    def get(self, request, pk=None):
+        switch = get_object_or_404(Switch, pk=pk) if pk else None
+        return self.render_form(request, SwitchForm(instance=switch), switch)
+
+    def post(self, request, pk=None):
+        switch = get_object_or_404(Switch, pk=pk) if pk else None
+        form = SwitchForm(request.POST, instance=switch)
+        if form.is_valid():
+            saved = form.save()
+            messages.success(request, f"Switch {saved} saved.")
+            return redirect("calls_settings:switch_list")
+        return self.render_form(request, form, switch, status=422)
+
+
+class SwitchDeleteView(PermissionRequiredMixin, View):
+    permission_required = "calls.delete_switch"
+
+    def post(self, request, pk):
+        switch = get_object_or_404(Switch, pk=pk)
+        try:
+            switch.delete()
+        except ProtectedError:
+            messages.error(request, "Other records still refer to this switch.")
+        else:
+            messages.success(request, f"Switch {switch} deleted.")
+        return redirect("calls_settings:switch_list")

@@ -116,6 +116,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/connex")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds a web worker keeps its database connection; the switch API wants it kept (e.g. 60): opening
+# a connection costs more than a whole authorize.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -229,6 +233,12 @@ PERIODIC_TASKS = {
     "paypal-ipn-retry": {
         "task": "paypal.tasks.ipn_retry_unverified_task", "every_seconds": 300,
         "description": "Verify and apply PayPal IPNs that arrived while PayPal could not be reached."},
+    "calls-events-drain": {
+        "task": "calls.tasks.call_events_drain_task", "every_seconds": 1,
+        "description": "Write the switch's call events (attempts, live calls, CDRs) to the database."},
+    "calls-attempts-purge": {
+        "task": "calls.tasks.call_attempts_purge_task", "every_seconds": 3600,
+        "description": "Delete call attempts older than Settings → Calls keeps them."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.

@@ -32,6 +32,7 @@ CUSTOMER_CARE = (
     "clirules.*_clirule", "calls.simulate_call",
     "alerts.*_alert",
     "dids.change_did", "packages.*_packagesubscription",
+    "calls.end_call",
 )
 
 # Every staff member may hold API tokens of their own; a token never exceeds its user's permissions.

@@ -20,3 +20,19 @@ def wipe_live_state(prefix):
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def fresh_caches():
+    """Each test's rows are rolled back afterwards; no in-process snapshot may outlive them."""
+    from calls import services
+    from calls.limits import limits_forget
+    from routing.cache import routing_cache
+
+    routing_cache.clear()
+    limits_forget()
+    services._options = None
+    yield
+    routing_cache.clear()
+    limits_forget()
+    services._options = None

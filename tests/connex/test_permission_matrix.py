@@ -188,6 +188,11 @@ SAMPLES = {
     "routing:route_delete": own(lambda w, c: {"pk": c.customer.pk, "route_pk": c.route.pk}),
     "calls:call_simulate": own(lambda w, c: {"customer_pk": c.customer.pk}),
     "calls:attempt_trace": own(lambda w, c: {"pk": c.attempt.pk}),
+    "calls:customer_dialogs": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "calls_settings:switch_edit": lambda w, c: {"pk": w.switch.pk},
+    "calls_settings:switch_delete": lambda w, c: {"pk": w.switch.pk},
+    "call_answer": lambda w, c: {"call_id": "sample@192.0.2.1"},
+    "call_end": lambda w, c: {"call_id": "sample@192.0.2.1"},
     "providers:provider_detail": lambda w, c: {"pk": w.provider.pk},
     "rate-card-detail": lambda w, c: {"pk": w.rate_card.pk},
     "rate-card-rate": lambda w, c: {"pk": w.rate_card.pk},
@@ -228,9 +233,10 @@ PUBLIC_PORTAL = {"portal:login", "portal:password_reset", "portal:password_reset
                  "portal:verify_email_confirm", "portal:logout", "portal:brand_logo"}
 # API endpoints without a queryset: the model whose view_ permission reads them.
 API_MODELS = {"api_sip_user_lookup": "sipauth.sipuser", "api_ip_entry_lookup": "sipauth.ipauthentry",
-              "api_cdr_import": "summaries.calldetailrecord"}
+              "api_cdr_import": "summaries.calldetailrecord", "call_live_list": "calls.livecall"}
 # API endpoints that only accept POST (no queryset to read): only their refusal to visitors is checked.
 POST_ONLY_API = {"api_cdr_import", "message-resend", "call_simulate", "alert-send-test"}
+POST_ONLY_API = {"api_cdr_import", "message-resend", "call_simulate", "call_authorize", "call_answer", "call_end"}
 # The schema and its browser are documentation, guarded by the API's own settings.
 API_DOCUMENTATION = {"api_schema", "api_docs"}
 
@@ -275,6 +281,9 @@ class World:
         self.portal_domain = PortalDomainFactory()
         self.gateway = GatewayFactory(provider=self.provider)
         self.package = PackageFactory()
+        from calls.models import Switch
+
+        self.switch = Switch.objects.create(name="Edge", address="192.0.2.1", rpc_url="http://192.0.2.1:5071/RPC")
         from rates.models import RateDeckUpload
 
         self.deck_upload = RateDeckUpload.objects.create(card=self.rate_card, filename="deck.csv",

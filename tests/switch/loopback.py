@@ -139,8 +139,9 @@ class PanelRequestHandler(BaseHTTPRequestHandler):
 class Kamailio:
     """deploy/kamailio/kamailio.cfg in the foreground on free loopback ports."""
 
-    def __init__(self, workdir, panel_url, panel_timeout=1, sip_children=2):
+    def __init__(self, workdir, panel_url, panel_timeout=1, sip_children=2, token=PANEL_TOKEN):
         self.workdir = Path(workdir)
+        self.token = token
         self.sip_port = free_udp_port()
         self.rpc_port = free_port()
         self.panel_url = panel_url
@@ -156,7 +157,7 @@ class Kamailio:
             "kamailio", "-DD", "-E", "-f", str(KAMAILIO_CFG), "-Y", str(rundir), "-P", str(rundir / "kamailio.pid"),
             "-m", "48", "-M", "8",
             "-A", f"SIP_PORT={self.sip_port}", "-A", f"RPC_PORT={self.rpc_port}",
-            "-A", f'PANEL_URL="{self.panel_url}"', "-A", f'PANEL_TOKEN="{PANEL_TOKEN}"',
+            "-A", f'PANEL_URL="{self.panel_url}"', "-A", f'PANEL_TOKEN="{self.token}"',
             "-A", f"PANEL_TIMEOUT={self.panel_timeout}", "-A", f"SIP_CHILDREN={self.sip_children}",
             "-A", f"LOG_LEVEL={os.environ.get('KAMAILIO_LOG_LEVEL', '2')}",
         ]

@@ -1,0 +1,248 @@
+"""The switch's call-control API under load, and calls through Kamailio at a fixed rate.
+
+1. `authorize` through the real server stack (gunicorn, the panel's WSGI app, token auth), driven
+   by a loopback load generator at fixed concurrency (asyncio, keep-alive connections, a new
+   call_id per request), beside a bare endpoint on the same stack (same middleware, token and
+   permission check, constant answer) in the same run. Every authorize runs the engine, the
+   channel/CPS script and the credit hold, and queues its attempt on the call-event stream.
+   Goal: ≥ 1,000 authorizations/s, p99 ≤ 20 ms, ≥ 0.5 of the bare endpoint's throughput.
+2. SIPp through Kamailio against the same gunicorn at BENCH_CALL_RATE calls/s for BENCH_SECONDS
+   (short calls), with the call-event drain running: calls placed, answered, failed, and CDRs
+   written (must equal answered).
+
+BENCH_SKIP_SIPP=1 runs only the first part. Last line: one JSON object.
+"""
+
+import asyncio
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._setup import ROOT, django_setup  # noqa: E402
+
+DB = "connex_bench_switch"
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+CALL_RATE = int(os.environ.get("BENCH_CALL_RATE", "100"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
+CALLER_IP = "127.0.0.2"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def world(gateway_port=5999):
+    """A customer calling from CALLER_IP with a route, a rate and one provider; a switch token."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from apitokens.services import api_token_create
+    from customers.models import Customer
+    from providers.models import Gateway, Provider, ProviderRateCard
+    from rates.models import RateCard, RateRevision, RateRow
+    from routing.models import IngressRoute
+    from sipauth.models import IpAuthEntry
+
+    customer, _ = Customer.objects.get_or_create(name="Bench switch", defaults={"currency": "USD"})
+    Customer.objects.filter(pk=customer.pk).update(channels=1_000_000, flow_speed=0, balance=Decimal("1e9"),
+                                                   debit_limit=0, status="active")
+    card, _ = RateCard.objects.get_or_create(name="Bench switch sell", defaults={"currency": "USD"})
+    if not card.revisions.exists():
+        revision = RateRevision.objects.create(card=card, live_from="2026-01-01T00:00Z", row_count=1)
+        RateRow.objects.create(revision=revision, prefix="44", name="UK", rate=Decimal("0.02"), mcd=1, pulse=1)
+    IngressRoute.objects.get_or_create(customer=customer, rate_card=card, defaults={"max_duration": 3600})
+    IpAuthEntry.objects.get_or_create(customer=customer, address=CALLER_IP)
+    provider, _ = Provider.objects.get_or_create(name="Bench loopback", defaults={"currency": "USD"})
+    buy, _ = RateCard.objects.get_or_create(name="Bench switch buy", defaults={"currency": "USD", "kind": "provider"})
+    if not buy.revisions.exists():
+        revision = RateRevision.objects.create(card=buy, live_from="2026-01-01T00:00Z", row_count=1)
+        RateRow.objects.create(revision=revision, prefix="44", name="UK", rate=Decimal("0.01"), mcd=1, pulse=1)
+    ProviderRateCard.objects.get_or_create(provider=provider, card=buy)
+    Gateway.objects.filter(provider=provider).delete()
+    Gateway.objects.create(provider=provider, host="127.0.0.1", port=gateway_port)
+    user, _ = get_user_model().objects.get_or_create(username="bench-switch", defaults={"is_staff": True})
+    user.user_permissions.add(Permission.objects.get(codename="switch_call"))
+    _, key = api_token_create(user=user, name=f"bench {time.time()}", scopes=["switch"])
+    from routing.cache import routing_changed
+
+    routing_changed()
+    return customer, key
+
+
+def gunicorn(port, env):
+    command = [str(ROOT / ".venv/bin/gunicorn"), "connex.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+               "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", "--keep-alive", "30"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    import socket
+
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+async def _client(port, path, body_for, key, stop_at, latencies, errors):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = 0
+    while time.perf_counter() < stop_at:
+        body = body_for(n).encode()
+        n += 1
+        request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {key}\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        started = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        payload = await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        if not head.startswith(b"HTTP/1.1 200") or (b'"allowed":true' not in payload and path.endswith("authorize")):
+            errors.append(head.split(b"\r\n")[0] + b" " + payload[:200])
+    writer.close()
+
+
+def load(port, path, key, seconds, tag):
+    latencies, errors = [], []
+    run = f"{tag}-{time.time_ns()}"
+
+    def body_for(index, client):
+        return json.dumps({"call_id": f"{run}-{client}-{index}", "source_ip": CALLER_IP, "dialed": "447911123456",
+                           "cli": "442071234567", "switch_ip": "127.0.0.1"})
+
+    async def main():
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*(_client(port, path, lambda n, c=c: body_for(n, c), key, stop_at, latencies, errors)
+                               for c in range(CONCURRENCY)))
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    count = len(latencies)
+    return {"requests": count, "per_s": round(count / elapsed, 1),
+            "p50_ms": round(latencies[count // 2] * 1000, 2) if count else None,
+            "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
+            "errors": len(errors), "first_error": errors[0].decode(errors="replace") if errors else ""}
+
+
+def merge(results):
+    requests = sum(r["requests"] for r in results)
+    return {"requests": requests, "per_s": round(sum(r["per_s"] for r in results) / len(results), 1),
+            "p50_ms": max(r["p50_ms"] or 0 for r in results), "p99_ms": max(r["p99_ms"] or 0 for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "first_error": next((r["first_error"] for r in results if r["first_error"]), "")}
+
+
+def drain_forever(stop):
+    from django.db import connection
+
+    from calls.events import call_events_drain
+
+    while not stop.wait(1.0):
+        call_events_drain(consumer="bench-drain")
+    call_events_drain(consumer="bench-drain")
+    connection.close()
+
+
+def sipp_run(port, key, customer):
+    from summaries.models import CallDetailRecord
+    from tests.switch.loopback import Kamailio, Sipp
+
+    with tempfile.TemporaryDirectory() as workdir:
+        workdir = Path(workdir)
+        uas = Sipp(workdir, "uas.xml", trace=False)
+        world(gateway_port=uas.port)
+        before = CallDetailRecord.objects.filter(customer=customer).count()
+        with Kamailio(workdir / "kamailio", f"http://127.0.0.1:{port}", token=key, panel_timeout=2,
+                      sip_children=4) as switch:
+            stats = workdir / "uac.csv"
+            calls = CALL_RATE * SECONDS
+            uac = Sipp(workdir, "uac.xml", "-s", "447911123456", "-key", "cli", "442071234567", "-d", "1000",
+                       "-r", str(CALL_RATE), "-m", str(calls), "-l", str(CALL_RATE * 5), "-recv_timeout", "10000",
+                       "-trace_stat", "-stf", str(stats), "-fd", "1", ip=CALLER_IP,
+                       remote=f"127.0.0.1:{switch.sip_port}", trace=False)
+            uac.wait(timeout=SECONDS + 120)
+            with open(stats, newline="") as handle:
+                last = list(csv.DictReader(handle, delimiter=";"))[-1]
+            placed, answered, failed = (int(last["OutgoingCall(C)"]), int(last["SuccessfulCall(C)"]),
+                                        int(last["FailedCall(C)"]))
+            # Ends are posted by the switch, then drained every second: wait until they settle.
+            deadline, written, still = time.time() + 180, -1, 0
+            while time.time() < deadline and still < 4:
+                now = CallDetailRecord.objects.filter(customer=customer).count() - before
+                still = still + 1 if now == written else 0
+                written = now
+                if written >= answered and still:
+                    break
+                time.sleep(3)
+        uas.stop()
+    return {"rate": CALL_RATE, "seconds": SECONDS, "placed": placed, "answered": answered, "failed": failed,
+            "cdrs_written": written, "cdrs_equal_answered": written == answered}
+
+
+def main():
+    django_setup(DB)
+    customer, key = world()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}", "DEBUG": "false",
+           "SECRET_KEY": "bench-" + "x" * 60, "DJANGO_SETTINGS_MODULE": "benchmarks.switch_api_settings",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT),
+           "SECURE_SSL_REDIRECT": "false", "WHITENOISE_USE_FINDERS": "true", "DB_CONN_MAX_AGE": "60"}
+    server = gunicorn(port, env)
+    stop = threading.Event()
+    drain = threading.Thread(target=drain_forever, args=(stop,), daemon=True)
+    drain.start()
+    try:
+        load(port, "/bench/bare", key, 2, "warm")
+        load(port, "/api/v1/calls/authorize", key, 2, "warm")
+        # Alternating rounds, so a change in the machine's load touches both alike.
+        rounds = [(load(port, "/bench/bare", key, DURATION / 2, "bare"),
+                   load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")) for _ in range(2)]
+        bare, authorize = (merge([r[i] for r in rounds]) for i in (0, 1))
+        print(f"bare endpoint:  {bare}")
+        print(f"authorize:      {authorize}")
+        ratio = round(authorize["per_s"] / bare["per_s"], 3) if bare["per_s"] else None
+        print(f"authorize / bare throughput: {ratio}")
+        calls = None
+        if os.environ.get("BENCH_SKIP_SIPP") != "1":
+            calls = sipp_run(port, key, customer)
+            print(f"SIPp through Kamailio: {calls}")
+    finally:
+        stop.set()
+        drain.join(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    print(json.dumps({
+        "benchmark": "switch_api", "concurrency": CONCURRENCY, "gunicorn_workers": WORKERS,
+        "authorize_per_s": authorize["per_s"], "authorize_p50_ms": authorize["p50_ms"],
+        "authorize_p99_ms": authorize["p99_ms"], "authorize_errors": authorize["errors"],
+        "bare_per_s": bare["per_s"], "bare_p99_ms": bare["p99_ms"], "authorize_vs_bare": ratio,
+        "goal_per_s_met": authorize["per_s"] >= 1000, "goal_p99_met": (authorize["p99_ms"] or 1e9) <= 20,
+        "goal_ratio_met": (ratio or 0) >= 0.5, "sipp": calls}))
+
+
+if __name__ == "__main__":
+    main()

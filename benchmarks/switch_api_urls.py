@@ -1,0 +1,18 @@
+"""The panel's URLs plus one bare endpoint for benchmarks/switch_api.py: the same middleware, token
+authentication and permission check as `authorize`, answering a constant."""
+
+from django.urls import include, path
+from rest_framework.response import Response
+
+from connex.api import SCOPE_SWITCH, ServiceAPIView
+
+
+class BareView(ServiceAPIView):
+    token_scope = SCOPE_SWITCH
+    permission_required = {"POST": ("calls.switch_call",)}
+
+    def post(self, request):
+        return Response({"allowed": False, "sip_code": 503, "reason": "bare", "reasons": ["bare"]})
+
+
+urlpatterns = [path("bench/bare", BareView.as_view()), path("", include("connex.urls"))]

@@ -1,0 +1,215 @@
+"""The call-event stream: what the switch API writes without waiting for PostgreSQL.
+
+authorize, answer and end append one JSON event each to a Redis stream; `call_events_drain` (a
+Celery task every second) reads them through a consumer group in batches and writes each batch in
+one transaction — attempts and live-call records by COPY, answers by one UPDATE, ends through the
+CDR import (calls.CDR rows are rated, debited to the ledger and queued for the rollup exactly as an
+imported file is) — then acknowledges the batch. Delivery is at least once: a worker that dies
+before acknowledging leaves its batch pending, and the next drain claims it after CLAIM_IDLE_MS;
+writes are idempotent (CDRs skip a seen call_id, attempts one per call id, live calls by key).
+"""
+
+import json
+import logging
+import os
+import socket
+import time
+from datetime import UTC, datetime
+
+import redis
+from django.db import connection, transaction
+
+from . import live
+from .models import CallAttempt
+
+logger = logging.getLogger(__name__)
+
+GROUP = "drain"
+CLAIM_IDLE_MS = 30_000
+BATCH = 5_000
+
+
+def _consumer():
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _ensure_group(client, stream):
+    try:
+        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _when(epoch):
+    return datetime.fromtimestamp(float(epoch), UTC)
+
+
+def _copy(cursor, table, columns, rows):
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+ATTEMPT_COLUMNS = ("customer_id", "at", "call_id", "dialed", "cli", "pai", "source_ip", "sip_user", "switch_ip",
+                   "allowed", "sip_code", "reasons", "result", "trace", "simulated", "flag")
+LIVE_COLUMNS = ("call_id", "customer_id", "started", "answered", "expires_at", "scopes", "reserved", "info")
+# Column types without the table's constraints (the id is made by the INSERT).
+_TEMP_ATTEMPTS = (f"CREATE TEMP TABLE call_attempt_in ON COMMIT DROP AS SELECT {', '.join(ATTEMPT_COLUMNS)} "
+                  "FROM calls_callattempt WITH NO DATA")
+_TEMP_LIVE = (f"CREATE TEMP TABLE live_call_in ON COMMIT DROP AS SELECT {', '.join(LIVE_COLUMNS)} "
+              "FROM calls_livecall WITH NO DATA")
+
+
+def _attempt_row(event):
+    return (event.get("customer"), _when(event["at"]), event["call_id"][:200], (event.get("dialed") or "")[:64],
+            (event.get("cli") or "")[:64], (event.get("pai") or "")[:64], (event.get("source_ip") or "")[:64],
+            (event.get("sip_user") or "")[:64], (event.get("switch_ip") or "")[:64], event["allowed"],
+            event["sip_code"], json.dumps(event.get("reasons", [])), json.dumps(event.get("result", {})),
+            json.dumps(event.get("trace", [])), False, event.get("flag", ""))
+
+
+def _apply(events):
+    """Writes one batch of events in one transaction; safe to run again for the same events."""
+    attempts, lives, answers, ends = [], [], [], []
+    for event in events:
+        kind = event.get("kind")
+        if kind == "authorize":
+            attempts.append(_attempt_row(event))
+            info = event.get("live")
+            if info:
+                lives.append((event["call_id"], info["customer"], _when(info["started"]), None,
+                              _when(info["expires"]), info["scopes"], info["held"], json.dumps(info)))
+        elif kind == "answer":
+            answers.append((event["call_id"], _when(event["answered"]), _when(event["expires"]),
+                            json.dumps(event["info"])))
+        elif kind == "end":
+            ends.append(event["record"])
+        elif kind == "orphan":
+            attempts.append(_attempt_row({
+                "call_id": event["call_id"], "at": event["at"], "allowed": False,
+                "sip_code": max(100, min(int(event.get("sip_code") or 0), 699)) if event.get("sip_code") else 500,
+                "reasons": ["end without authorize"], "result": event,
+                "flag": CallAttempt.Flag.END_WITHOUT_AUTHORIZE}))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if attempts:
+            cursor.execute(_TEMP_ATTEMPTS)
+            _copy(cursor, "call_attempt_in", ATTEMPT_COLUMNS, attempts)
+            cursor.execute(f"INSERT INTO calls_callattempt ({', '.join(ATTEMPT_COLUMNS)}) "
+                           f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM call_attempt_in ON CONFLICT DO NOTHING")
+            cursor.execute("DROP TABLE call_attempt_in")
+        if lives:
+            cursor.execute(_TEMP_LIVE)
+            _copy(cursor, "live_call_in", LIVE_COLUMNS, lives)
+            cursor.execute(f"INSERT INTO calls_livecall ({', '.join(LIVE_COLUMNS)}) "
+                           f"SELECT {', '.join(LIVE_COLUMNS)} FROM live_call_in ON CONFLICT DO NOTHING")
+            cursor.execute("DROP TABLE live_call_in")
+        if answers:
+            cursor.execute("CREATE TEMP TABLE live_answer_in (call_id text, answered timestamptz, "
+                           "expires_at timestamptz, info jsonb) ON COMMIT DROP")
+            _copy(cursor, "live_answer_in", ("call_id", "answered", "expires_at", "info"), answers)
+            cursor.execute("UPDATE calls_livecall l SET answered = a.answered, expires_at = a.expires_at, "
+                           "info = a.info FROM live_answer_in a WHERE l.call_id = a.call_id")
+            cursor.execute("DROP TABLE live_answer_in")
+        if ends:
+            _write_cdrs(cursor, ends)
+
+
+def _write_cdrs(cursor, records):
+    from summaries.services import cdr_import_records
+
+    result = cdr_import_records(records=records)
+    if result.rejects:
+        by_call = {record["call_id"]: record for record in records}
+        rows = []
+        for _, call_id, reason in result.rejects:
+            record = by_call.get(call_id, {})
+            logger.error("CDR for call %s refused by the import: %s", call_id, reason)
+            rows.append(_attempt_row({
+                "call_id": call_id or "", "at": time.time(), "customer": record.get("customer_id"),
+                "dialed": record.get("dialed_number", ""), "cli": record.get("cli", ""), "allowed": False,
+                "sip_code": int(record.get("sip_code") or 500), "reasons": [f"CDR refused: {reason}"],
+                "result": record, "flag": CallAttempt.Flag.CDR_REJECTED}))
+        cursor.execute(_TEMP_ATTEMPTS)
+        _copy(cursor, "call_attempt_in", ATTEMPT_COLUMNS, rows)
+        cursor.execute(f"INSERT INTO calls_callattempt ({', '.join(ATTEMPT_COLUMNS)}) "
+                       f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM call_attempt_in ON CONFLICT DO NOTHING")
+        cursor.execute("DROP TABLE call_attempt_in")
+    cursor.execute("DELETE FROM calls_livecall WHERE call_id = ANY(%s)", [[r["call_id"] for r in records]])
+    return result
+
+
+def call_events_drain(*, consumer: str | None = None, batch: int = BATCH, budget: float = 0.9,
+                      claim_idle_ms: int = CLAIM_IDLE_MS) -> int:
+    """Writes the queued call events to PostgreSQL; returns how many events were written.
+
+    Restores the live state first when Redis lost it (a restart): see services.live_state_restore.
+    """
+    from .services import live_state_restore
+
+    client = live.live_redis()
+    if not live.live_state_present():
+        live_state_restore()
+    channels_in_use_sync()
+    stream = live.events_key()
+    consumer = consumer or _consumer()
+    _ensure_group(client, stream)
+    started, written = time.monotonic(), 0
+    while True:
+        _, entries, *_ = client.xautoclaim(stream, GROUP, consumer, min_idle_time=claim_idle_ms,
+                                           start_id="0-0", count=batch)
+        entries = [entry for entry in entries if entry and entry[1]]
+        if not entries:
+            read = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=batch)
+            entries = read[0][1] if read else []
+        if not entries:
+            break
+        ids = [entry_id for entry_id, _ in entries]
+        events = []
+        for entry_id, fields in entries:
+            try:
+                events.append(json.loads(fields["e"]))
+            except (KeyError, TypeError, ValueError):
+                logger.error("unreadable call event %s: %r", entry_id, fields)
+        _apply(events)
+        client.xack(stream, GROUP, *ids)
+        client.xdel(stream, *ids)
+        written += len(events)
+        if time.monotonic() - started > budget:
+            break
+    return written
+
+
+def call_events_pending() -> int:
+    """Events waiting to be written (queued and claimed but not yet acknowledged)."""
+    client = live.live_redis()
+    try:
+        return client.xlen(live.events_key())
+    except redis.RedisError:
+        return 0
+
+
+
+def channels_in_use_sync() -> int:
+    """Copies each customer's live channel count into Customer.channels_in_use (the board and the
+    card header), for customers with live calls now or at the last sync; returns rows changed."""
+    client = live.live_redis()
+    customers_key = live.live_customers_key()
+    members = [int(m) for m in client.smembers(customers_key)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM customers_customer WHERE channels_in_use > 0")
+        ids = sorted(set(members) | {row[0] for row in cursor.fetchall()})
+        if not ids:
+            return 0
+        now = time.time()
+        pipe = client.pipeline(transaction=False)
+        for customer_id in ids:
+            pipe.zcount(live._channels_key(live.scope_key("customer", customer_id)), f"({now!r}", "+inf")
+        counts = pipe.execute()
+        idle = [customer_id for customer_id, count in zip(ids, counts, strict=True) if not count]
+        if idle:
+            client.srem(customers_key, *idle)
+        cursor.execute(
+            "UPDATE customers_customer c SET channels_in_use = v.n FROM unnest(%s::bigint[], %s::int[]) v(id, n) "
+            "WHERE c.id = v.id AND c.channels_in_use <> v.n", [ids, counts])
+        return cursor.rowcount

@@ -1,0 +1,261 @@
+"""The switch's call-control API: authorize, answer, end, live calls, and the event stream that
+writes attempts, live calls and CDRs to PostgreSQL."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from calls import live
+from calls.events import call_events_drain
+from calls.models import CallAttempt, LiveCall
+from calls.services import call_authorize, call_end, live_state_restore
+from customers.models import Customer
+from ledger.models import LedgerEntry
+from summaries.models import CallDetailRecord, PendingRollupHour
+from tests.calls.conftest import wipe_live_state
+from tests.factories import IpAuthEntryFactory
+from tests.routing.helpers import customer_with_route, provider
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("live_state", "fresh_caches")]
+
+IP = "198.51.100.7"
+
+
+@pytest.fixture
+def switch_api(api_client):
+    return api_client("calls.switch_call", "calls.view_livecall", "customers.view_all_customers",
+                      scopes=["switch", "read"])
+
+
+@pytest.fixture
+def acme():
+    provider({"4479": "0.0600", "44": "0.0050"}, name="Cheap")
+    customer, route = customer_with_route(balance="1.00")
+    customer.channels, customer.flow_speed = 2, 0
+    customer.save()
+    IpAuthEntryFactory(customer=customer, address=IP)
+    return customer
+
+
+def authorize(api, call_id, dialed="447911123456", ip=IP, **extra):
+    answer = api.post("/api/v1/calls/authorize", {"call_id": call_id, "source_ip": ip, "dialed": dialed,
+                                                  "cli": "442071234567", **extra}, format="json")
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def end(api, call_id, duration=42, sip_code=200, **extra):
+    answer = api.post(f"/api/v1/calls/{call_id}/end", {"duration": duration, "sip_code": sip_code, **extra},
+                      format="json")
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def test_an_allowed_call_answered_and_ended_writes_one_rated_cdr_into_the_ledger_and_rollup(switch_api, acme):
+    decision = authorize(switch_api, "c1@198.51.100.7")
+    assert decision["allowed"] is True
+    assert decision["routes"][0]["cost_rate"] == "0.060000"
+    # Balance 1.00, rate 0.12/min + 0.01 connect on 30/6: (1.00 - 0.01) / 0.12 * 60 = 495 s, on the grid 492.
+    assert decision["max_duration"] == 492
+    answered = switch_api.post("/api/v1/calls/c1%40198.51.100.7/answer", {"h_entry": 1, "h_id": 2, "gateway":
+                               str(decision["routes"][0]["gateway"])}, format="json")
+    assert answered.json()["status"] == "answered"
+    live_now = switch_api.get(f"/api/v1/calls/live?customer={acme.pk}").json()["results"]
+    assert [row["call_id"] for row in live_now] == ["c1@198.51.100.7"]
+
+    cdr = end(switch_api, "c1@198.51.100.7", duration=42)
+    # 42 s on 30/6 bills 42 s: 0.01 + 0.12 * 42 / 60 = 0.094
+    assert (cdr["status"], cdr["billed_duration"], Decimal(cdr["charge"])) == ("ended", 42, Decimal("0.094"))
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 0
+    assert not CallDetailRecord.objects.exists()  # the API does not wait for PostgreSQL
+
+    assert call_events_drain() == 3
+    stored = CallDetailRecord.objects.get(call_id="c1@198.51.100.7")
+    assert (stored.duration, stored.billed_duration, stored.charge) == (42, 42, Decimal("0.094000"))
+    assert stored.cost == Decimal("0.042000")  # 0.06/min for 42 s at the provider
+    acme.refresh_from_db()
+    assert acme.balance == Decimal("0.906000")
+    assert LedgerEntry.objects.filter(customer=acme).count() == 1
+    assert PendingRollupHour.objects.exists()
+    attempt = CallAttempt.objects.get(call_id="c1@198.51.100.7")
+    assert attempt.allowed and not attempt.simulated and attempt.trace
+    assert not LiveCall.objects.exists()
+
+
+def test_a_repeated_end_changes_nothing_and_answers_the_same_cdr(switch_api, acme):
+    authorize(switch_api, "c2")
+    first = end(switch_api, "c2", duration=10)
+    again = end(switch_api, "c2", duration=99, sip_code=487)
+    assert first == again
+    call_events_drain()
+    assert CallDetailRecord.objects.get(call_id="c2").duration == 10
+    acme.refresh_from_db()
+    assert acme.balance == Decimal("1") - Decimal("0.07")  # minimum 30 s: 0.01 + 0.06
+
+
+def test_a_repeated_authorize_answers_the_stored_decision_without_a_second_channel(switch_api, acme):
+    first = authorize(switch_api, "c3")
+    assert authorize(switch_api, "c3") == first
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    call_events_drain()
+    assert CallAttempt.objects.filter(call_id="c3").count() == 1
+
+
+def test_the_third_concurrent_call_of_a_customer_with_two_channels_is_refused_with_503(switch_api, acme):
+    assert authorize(switch_api, "a")["allowed"] and authorize(switch_api, "b")["allowed"]
+    third = authorize(switch_api, "c")
+    assert (third["allowed"], third["sip_code"], third["step"]) == (False, 503, "channels")
+    end(switch_api, "a")
+    assert authorize(switch_api, "d")["allowed"]
+    call_events_drain()
+    refused = CallAttempt.objects.get(call_id="c")
+    assert (refused.allowed, refused.sip_code) == (False, 503)
+    assert "channel limit reached" in refused.reason
+
+
+def test_calls_above_the_cps_limit_are_refused_with_503(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(channels=100, flow_speed=2)
+    from calls.models import CallOptions
+
+    CallOptions.objects.update_or_create(pk=1, defaults={"cps_burst_percent": 0})
+    answers = [authorize(switch_api, f"burst-{n}") for n in range(4)]
+    assert [a["allowed"] for a in answers] == [True, True, False, False]
+    assert {a["sip_code"] for a in answers[2:]} == {503} and answers[2]["step"] == "cps"
+
+
+def test_an_inactive_customer_is_refused_with_403_and_a_number_without_rate_with_404(switch_api, acme):
+    refused = authorize(switch_api, "no-rate", dialed="99912345")
+    assert (refused["allowed"], refused["sip_code"]) == (False, 404)
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
+    refused = authorize(switch_api, "inactive")
+    assert (refused["allowed"], refused["sip_code"], refused["reason"]) == (False, 403, "status not active (Inactive)")
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 0
+
+
+def test_live_calls_hold_their_minimum_charge_so_max_duration_shrinks_and_credit_runs_out(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(channels=100, balance=Decimal("0.20"))
+    # Each call holds 0.07; 0.20 admits two (0.20, 0.13 left before each), not a third (0.06 left).
+    first, second, third = (authorize(switch_api, f"credit-{n}") for n in range(3))
+    assert first["max_duration"] == 90  # (0.20 - 0.01) / 0.12 * 60 = 95 → 90 on 30/6
+    assert second["max_duration"] == 60  # (0.13 - 0.01) / 0.12 * 60 = 60
+    assert (third["allowed"], third["sip_code"]) == (False, 402)
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 2  # the refusal took no channel
+
+
+def test_an_end_for_a_call_never_authorized_is_recorded_and_flagged(switch_api, acme):
+    answer = end(switch_api, "ghost@203.0.113.9", duration=5)
+    assert answer == {"call_id": "ghost@203.0.113.9", "status": "unknown", "flagged": True}
+    assert end(switch_api, "ghost@203.0.113.9", duration=5) == answer
+    call_events_drain()
+    flagged = CallAttempt.objects.get(call_id="ghost@203.0.113.9")
+    assert flagged.flag == CallAttempt.Flag.END_WITHOUT_AUTHORIZE
+    assert not CallDetailRecord.objects.exists()
+
+
+def test_a_lost_end_frees_the_channel_at_expiry(switch_api, acme):
+    import time
+
+    assert authorize(switch_api, "lost-1")["allowed"] and authorize(switch_api, "lost-2")["allowed"]
+    assert not authorize(switch_api, "lost-3")["allowed"]
+    later = time.time() + 301  # unanswered calls expire after 300 s
+    assert live.live_channels_in_use(f"customer:{acme.pk}", now=later) == 0
+    assert live.live_reserve(call_id="x", scopes=[live.Scope(f"customer:{acme.pk}", channels=2)], ttl=10,
+                             now=later).allowed
+
+
+def test_a_late_end_after_expiry_still_writes_the_cdr(switch_api, acme):
+    authorize(switch_api, "late")
+    call_events_drain()
+    wipe_live_state(live.PREFIX)  # the call expired from Redis (or Redis lost it)
+    cdr = end(switch_api, "late", duration=30)
+    assert cdr["status"] == "ended"
+    call_events_drain()
+    assert CallDetailRecord.objects.filter(call_id="late").exists()
+
+
+def test_redis_restart_rebuilds_channels_and_credit_from_the_live_call_records(switch_api, acme):
+    authorize(switch_api, "r1")
+    authorize(switch_api, "r2")
+    call_events_drain()
+    wipe_live_state(live.PREFIX)
+    assert not live.live_state_present()
+    call_events_drain()  # every drain first restores a lost live state
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 2
+    assert live.credit_held(acme.pk) == Decimal("0.14")
+    assert not authorize(switch_api, "r3")["allowed"]
+    end(switch_api, "r1")
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    assert live_state_restore() == 1  # idempotent: r2 only
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+
+
+def test_a_drain_that_dies_before_acknowledging_loses_nothing_and_duplicates_nothing(switch_api, acme):
+    authorize(switch_api, "k1")
+    end(switch_api, "k1", duration=12)
+    client = live.live_redis()
+    from calls.events import GROUP, _apply, _ensure_group
+
+    _ensure_group(client, live.events_key())
+    read = client.xreadgroup(GROUP, "dead-worker", {live.events_key(): ">"}, count=100)
+    import json
+
+    _apply([json.loads(fields["e"]) for _, fields in read[0][1]])  # written, then the worker died
+    assert call_events_drain(consumer="next-worker", claim_idle_ms=0) == 2
+    assert CallDetailRecord.objects.filter(call_id="k1").count() == 1
+    assert CallAttempt.objects.filter(call_id="k1").count() == 1
+    acme.refresh_from_db()
+    assert acme.balance == Decimal("1") - Decimal("0.07")
+    assert client.xlen(live.events_key()) == 0
+
+
+def test_the_live_list_shows_each_customers_calls(switch_api, acme):
+    authorize(switch_api, "l1")
+    rows = switch_api.get("/api/v1/calls/live").json()["results"]
+    assert [(row["call_id"], row["customer"], row["dialed"]) for row in rows] == [("l1", acme.pk, "447911123456")]
+    assert switch_api.get("/api/v1/calls/live?customer=abc").status_code == 400
+
+
+def test_bad_input_is_a_400_next_to_the_field(switch_api, acme):
+    answer = switch_api.post("/api/v1/calls/authorize", {"call_id": "x", "dialed": "44abc"}, format="json")
+    assert answer.status_code == 400 and "dialed" in answer.json()
+    answer = switch_api.post("/api/v1/calls/x/end", {"duration": -1}, format="json")
+    assert answer.status_code == 400 and {"duration", "sip_code"} <= set(answer.json())
+
+
+def test_a_token_without_the_switch_scope_is_refused(api_client, acme):
+    reader = api_client("calls.switch_call", scopes=["read", "write"])
+    answer = reader.post("/api/v1/calls/authorize", {"call_id": "x", "dialed": "4479"}, format="json")
+    assert answer.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counters_stay_exact_under_concurrent_authorize_and_end_from_many_threads(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(channels=5, balance=Decimal("1000"))
+    results, lock = [], threading.Lock()
+
+    def one(n):
+        try:
+            call_id = f"t{n}"
+            answer = call_authorize(call_id=call_id, dialed="447911123456", source_ip=IP)
+            if answer["allowed"]:
+                with lock:
+                    results.append(call_id)
+                if n % 3:  # two in three end (some twice), one in three is left live
+                    call_end(call_id=call_id, duration=0, sip_code=487)
+                    call_end(call_id=call_id, duration=0, sip_code=487)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(60)))
+    still = [c for c in results if not int(c[1:]) % 3]
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == len(still) <= 5
+    held = live.credit_held(acme.pk)
+    assert held == Decimal("0.07") * len(still)
+    for call_id in still:
+        call_end(call_id=call_id, duration=0, sip_code=487)
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 0
+    assert live.credit_held(acme.pk) == 0
