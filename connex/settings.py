@@ -209,6 +209,12 @@ PERIODIC_TASKS = {
     "summaries-rollup-pending": {
         "task": "summaries.tasks.summary_rollup_pending_task", "every_seconds": 60,
         "description": "Roll up the hours that received CDRs since the last run."},
+    "cdr-partitions-ahead": {
+        "task": "summaries.tasks.cdr_partitions_create_ahead_task", "crontab": "5 * * * *",
+        "description": "Create the daily CDR partitions of today and the week ahead (hourly: cheap when present)."},
+    "cdr-retention": {
+        "task": "summaries.tasks.cdr_retention_enforce_task", "crontab": "15 1 * * *",
+        "description": "Drop whole days of raw CDRs past Settings → CDR retention."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.

@@ -59,9 +59,11 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
     """Preview (apply=False) or apply a recalc of the customer's CDRs that started on `day` (UTC)."""
     from ledger.models import DailySpend, LedgerEntry
     from ledger.services import ledger_post
+    from summaries.partitions import cdr_days_check
 
     if mode not in (RERATE, ADJUST_DURATION, REFRESH_CREDIT, REFRESH_ALL):
         raise ValueError(f"Unknown recalc mode {mode!r}.")
+    cdr_days_check(start=day)  # CdrDaysGone (a ValidationError) when the day's raw CDRs were removed
     result = RecalcResult()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
