@@ -111,6 +111,13 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/connex")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming read replica for panel reads (connex/db_router.py): GET pages read there until the
+# request writes; tasks, imports, the switch API and every write use the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["connex.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "connex.db_router.ReplicaRoutingMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
