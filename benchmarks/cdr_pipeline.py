@@ -132,10 +132,11 @@ def main():
     call_command("migrate", verbosity=0)
     sql("TRUNCATE summaries_calldetailrecord, summaries_cdrcallid, summaries_hourlysummary, "
         "summaries_dailysummary, summaries_pendingrolluphour")
-    Customer.objects.filter(name__startswith="Bench ").delete()
-    customers = Customer.objects.bulk_create(
-        [Customer(name=f"Bench {i:04d}", currency="USD") for i in range(args.customers)])
-    ids = [c.pk for c in customers]
+    # Customers with CDRs (or ledger entries) cannot be deleted: a second run reuses the first one's.
+    ids = list(Customer.objects.filter(name__startswith="Bench 0").order_by("pk").values_list("pk", flat=True))
+    ids += [c.pk for c in Customer.objects.bulk_create(
+        [Customer(name=f"Bench {i:04d}", currency="USD") for i in range(len(ids), args.customers)])]
+    ids = ids[:args.customers]
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
     workdir = Path(tempfile.mkdtemp(prefix="cdr-bench-"))
