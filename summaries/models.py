@@ -30,9 +30,11 @@ class CallDetailRecord(models.Model):
     invoices are kept, so they stay correct after raw CDRs are gone.
 
     Every read names a start_time range, so PostgreSQL prunes to the partitions of that range; a BRIN
-    index on start_time serves time ranges inside a partition and (customer, start_time) one
-    customer's period. The primary key in the database is (id, start_time), as a partitioned table's
-    keys must hold the partition key; ids come from one sequence, so `id` alone stays unique.
+    index on start_time serves time ranges inside a partition, and the primary key in the database,
+    (customer_id, start_time, id), one customer's period: a partitioned table's keys must hold the
+    partition key, and customer first is the distribution column of a distributed engine. ids come
+    from one sequence, so `id` alone stays unique; a lookup by id alone probes every partition, so
+    writers name the customer and day too (routing/recalc.py).
     call_id is unique across all days through CdrCallId. No foreign keys in the database: the
     importer checks customers, cards and revisions in its statement and locks the customers it writes
     to, and a trigger refuses to delete a customer that has CDRs.
@@ -66,8 +68,9 @@ class CallDetailRecord(models.Model):
 
     class Meta:
         indexes = [
+            # The primary key in the database is (customer_id, start_time, id): it serves one
+            # customer's period, so no separate (customer, start_time) index (migration 0008).
             BrinIndex(fields=["start_time"], name="cdr_start_time_brin"),
-            models.Index(fields=["customer", "start_time"], name="cdr_customer_start"),
         ]
 
     def __str__(self):

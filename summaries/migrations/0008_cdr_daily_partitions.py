@@ -3,8 +3,10 @@
 Existing rows move: a partitioned table is built beside the heap, one partition per day that has
 CDRs (plus today and the week ahead), the rows are copied, their call_ids written to the narrow
 dedupe table (summaries_cdrcallid), and the names swapped. The primary key becomes
-(id, start_time) because a partitioned table's unique keys must hold its partition key; ids still
-come from one identity sequence, so the ORM's `id` stays unique. The foreign keys from CDRs leave
+(customer_id, start_time, id): a partitioned table's unique keys must hold its partition key, the
+key serves one customer's period (so the separate (customer, start_time) index goes), and it begins
+with the distribution column a distributed engine would use. ids still come from one identity
+sequence, so the ORM's `id` stays unique. The foreign keys from CDRs leave
 the database (the importer checks customers, cards and revisions in its statement and locks the
 customers it writes to; a trigger refuses to delete a customer that has CDRs), which spares every
 imported row three commit-time checks.
@@ -81,9 +83,8 @@ CREATE TABLE summaries_calldetailrecord (
   rate_card_id bigint,
   rate_prefix varchar(20) NOT NULL DEFAULT '',
   rate_revision_id bigint,
-  CONSTRAINT summaries_calldetailrecord_pkey PRIMARY KEY (id, start_time)
+  CONSTRAINT summaries_calldetailrecord_pkey PRIMARY KEY (customer_id, start_time, id)
 ) PARTITION BY RANGE (start_time);
-CREATE INDEX cdr_customer_start ON summaries_calldetailrecord (customer_id, start_time);
 CREATE INDEX cdr_start_time_brin ON summaries_calldetailrecord USING brin (start_time);
 
 SELECT cx_cdr_partition_ensure(day)
@@ -216,6 +217,7 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunSQL(CONVERT, REVERT)],
             state_operations=[
+                migrations.RemoveIndex(model_name="calldetailrecord", name="cdr_customer_start"),
                 migrations.AlterField(
                     model_name='calldetailrecord',
                     name='call_id',
