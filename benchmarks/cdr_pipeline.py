@@ -37,6 +37,7 @@ from django.test import Client  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
 from summaries.demo import DESTINATIONS  # noqa: E402
+from summaries.partitions import cdr_partitions_ensure  # noqa: E402
 from summaries.services import (  # noqa: E402
     CDR_COLUMNS,
     cdr_import,
@@ -91,29 +92,32 @@ def generate_file(path, *, rows, customers, days, end):
 
 
 def raw_copy(path):
-    sql("DROP TABLE IF EXISTS bench_raw_cdr")
-    sql("CREATE TABLE bench_raw_cdr (LIKE summaries_calldetailrecord INCLUDING DEFAULTS INCLUDING IDENTITY "
-        "INCLUDING INDEXES)")
-    sql("ALTER TABLE bench_raw_cdr ALTER imported_at SET DEFAULT now()")
+    """A raw COPY of the file into the CDR table itself (partitioned, its indexes, its partitions
+    already there), emptied again afterwards: the baseline the import is measured against."""
+    sql("TRUNCATE summaries_calldetailrecord, summaries_cdrcallid")
+    sql("ALTER TABLE summaries_calldetailrecord ALTER imported_at SET DEFAULT now()")
     sql("CHECKPOINT")
 
     def run():
         with path.open("rb") as stream, connection.cursor() as cursor:
             stream.readline()
-            with cursor.cursor.copy(f"COPY bench_raw_cdr ({', '.join(CDR_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
+            with cursor.cursor.copy(f"COPY summaries_calldetailrecord ({', '.join(CDR_COLUMNS)}) FROM STDIN "
+                                    "(FORMAT csv)") as copy:
                 while chunk := stream.read(1 << 20):
                     copy.write(chunk)
 
     seconds, _ = timed(run)
-    # For scale: moving the same rows again with the single INSERT … SELECT … ON CONFLICT DO NOTHING an
-    # import ends with (no validation, no foreign key, no balances), from an already typed table.
-    sql("CREATE TEMP TABLE bench_typed AS SELECT * FROM bench_raw_cdr")
-    sql("TRUNCATE bench_raw_cdr")
+    # For scale: moving the same rows again with one INSERT … SELECT (no validation, no dedupe, no
+    # balances), from an already typed table.
+    sql("CREATE TEMP TABLE bench_typed AS SELECT * FROM summaries_calldetailrecord")
+    sql("TRUNCATE summaries_calldetailrecord")
     sql("CHECKPOINT")
     insert_seconds, _ = timed(lambda: sql(
-        f"INSERT INTO bench_raw_cdr ({', '.join(CDR_COLUMNS)}, imported_at) "
-        f"SELECT {', '.join(CDR_COLUMNS)}, now() FROM bench_typed ON CONFLICT (call_id) DO NOTHING"))
-    sql("DROP TABLE bench_raw_cdr, bench_typed")
+        f"INSERT INTO summaries_calldetailrecord ({', '.join(CDR_COLUMNS)}, imported_at) "
+        f"SELECT {', '.join(CDR_COLUMNS)}, now() FROM bench_typed"))
+    sql("DROP TABLE bench_typed")
+    sql("TRUNCATE summaries_calldetailrecord")
+    sql("ALTER TABLE summaries_calldetailrecord ALTER imported_at DROP DEFAULT")
     return seconds, insert_seconds
 
 
@@ -126,12 +130,13 @@ def main():
     results = {"rows": args.rows, "customers": args.customers, "days": args.days}
 
     call_command("migrate", verbosity=0)
-    sql("TRUNCATE summaries_calldetailrecord, summaries_hourlysummary, summaries_dailysummary, "
-        "summaries_pendingrolluphour")
-    Customer.objects.filter(name__startswith="Bench ").delete()
-    customers = Customer.objects.bulk_create(
-        [Customer(name=f"Bench {i:04d}", currency="USD") for i in range(args.customers)])
-    ids = [c.pk for c in customers]
+    sql("TRUNCATE summaries_calldetailrecord, summaries_cdrcallid, summaries_hourlysummary, "
+        "summaries_dailysummary, summaries_pendingrolluphour")
+    # Customers with CDRs (or ledger entries) cannot be deleted: a second run reuses the first one's.
+    ids = list(Customer.objects.filter(name__startswith="Bench 0").order_by("pk").values_list("pk", flat=True))
+    ids += [c.pk for c in Customer.objects.bulk_create(
+        [Customer(name=f"Bench {i:04d}", currency="USD") for i in range(len(ids), args.customers)])]
+    ids = ids[:args.customers]
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
     workdir = Path(tempfile.mkdtemp(prefix="cdr-bench-"))
@@ -139,7 +144,8 @@ def main():
     seconds, _ = timed(lambda: generate_file(path, rows=args.rows, customers=ids, days=args.days, end=end))
     print(f"generated {args.rows} CDRs ({path.stat().st_size / 1e6:.0f} MB) in {seconds:.1f} s")
 
-    # 1. Import beside a raw COPY.
+    # 1. Import beside a raw COPY. The days' partitions exist for both (the daily task makes them).
+    cdr_partitions_ensure(days=[end - timedelta(days=n) for n in range(args.days + 2)])
     raw_seconds, insert_select_seconds = raw_copy(path)
     sql("CHECKPOINT")
     import_seconds, result = timed(lambda: cdr_import(stream=path.open("rb")))
@@ -206,7 +212,7 @@ def main():
           f"max {max(late):.1f} ms (goal <= 50 ms)")
 
     # 4. Monthly view of one customer over a year of summaries.
-    heavy = Customer.objects.create(name="Bench heavy", currency="USD")
+    heavy, _ = Customer.objects.get_or_create(name="Bench heavy", defaults={"currency": "USD"})
     sql("""
         INSERT INTO summaries_hourlysummary (customer_id, hour, destination, attempts, answered, duration,
                                              billed_duration, pdd_ms_total, charge, cost)
@@ -220,7 +226,8 @@ def main():
     sql("ANALYZE summaries_hourlysummary")
     sql("ANALYZE summaries_dailysummary")
     year_rows = sql("SELECT count(*) FROM summaries_hourlysummary WHERE customer_id = %s", [heavy.pk])[0][0]
-    user, _ = get_user_model().objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
+    user, _ = get_user_model().objects.get_or_create(username="bench-staff",
+                                                     defaults={"is_staff": True, "is_superuser": True})
     client = Client()
     client.force_login(user)
     url = f"/summaries/customers/{heavy.pk}/summary/?period=monthly"
@@ -238,7 +245,8 @@ def main():
     month_start = (end - timedelta(days=40)).replace(day=1, hour=0)
     download = {}
     for label, count in (("small", 50_000), ("large", 250_000)):
-        customer = Customer.objects.create(name=f"Bench report {label}", currency="USD")
+        customer, _ = Customer.objects.get_or_create(name=f"Bench report {label}", defaults={"currency": "USD"})
+        cdr_partitions_ensure(days=[month_start + timedelta(days=n) for n in range(32)])
         sql(f"""
             INSERT INTO summaries_calldetailrecord (call_id, customer_id, start_time, answer_time, end_time, duration,
                 billed_duration, cli, dialed_number, destination, sip_code, pdd_ms, charge, cost, imported_at)

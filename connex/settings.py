@@ -120,6 +120,13 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # a connection costs more than a whole authorize.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming read replica for panel reads (connex/db_router.py): GET pages read there until the
+# request writes; tasks, imports, the switch API and every write use the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["connex.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "connex.db_router.ReplicaRoutingMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -239,6 +246,12 @@ PERIODIC_TASKS = {
     "calls-attempts-purge": {
         "task": "calls.tasks.call_attempts_purge_task", "every_seconds": 3600,
         "description": "Delete call attempts older than Settings → Calls keeps them."},
+    "cdr-partitions-ahead": {
+        "task": "summaries.tasks.cdr_partitions_create_ahead_task", "crontab": "5 * * * *",
+        "description": "Create the daily CDR partitions of today and the week ahead (hourly: cheap when present)."},
+    "cdr-retention": {
+        "task": "summaries.tasks.cdr_retention_enforce_task", "crontab": "15 1 * * *",
+        "description": "Drop whole days of raw CDRs past Settings → CDR retention."},
 }
 
 # Customer bulk upload: largest accepted file, and the row count from which a Celery task runs it.

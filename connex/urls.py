@@ -17,7 +17,7 @@ API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "
             "rates", "routing", "providers", "clirules", "calls", "alerts", "dids", "packages", "paypal"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
-SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "alerts", "paypal", "portaldomains", "calls"]
+SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "summaries", "alerts", "paypal", "portaldomains", "calls"]
 settings_patterns = [path("", include(f"{app}.settings_urls")) for app in SETTINGS_APPS]
 
 handler404 = "connex.views.page_not_found"

@@ -59,9 +59,11 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
     """Preview (apply=False) or apply a recalc of the customer's CDRs that started on `day` (UTC)."""
     from ledger.models import DailySpend, LedgerEntry
     from ledger.services import ledger_post
+    from summaries.partitions import cdr_days_check
 
     if mode not in (RERATE, ADJUST_DURATION, REFRESH_CREDIT, REFRESH_ALL):
         raise ValueError(f"Unknown recalc mode {mode!r}.")
+    cdr_days_check(start=day)  # CdrDaysGone (a ValidationError) when the day's raw CDRs were removed
     result = RecalcResult()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
@@ -103,7 +105,9 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
                                        THEN c.answer_time + make_interval(secs => r.new_duration) ELSE c.end_time END,
                        rate_card_id = r.rate_card_id, rate_revision_id = r.rate_revision_id,
                        rate_prefix = r.rate_prefix, rate = r.rate
-                FROM recalc_rows r WHERE c.id = r.id AND r.rating_problem IS NULL""")
+                FROM recalc_rows r WHERE c.id = r.id AND r.rating_problem IS NULL
+                  AND c.customer_id = %(customer)s AND c.start_time >= %(low)s AND c.start_time < %(high)s""",
+                {"customer": customer_id, "low": low, "high": high})
         if mode != REFRESH_CREDIT:
             cursor.execute("INSERT INTO summaries_pendingrolluphour (hour) SELECT generate_series(%s::timestamptz, "
                            "%s::timestamptz, interval '1 hour') ORDER BY 1 ON CONFLICT (hour) DO UPDATE SET marked = now()",

@@ -1,6 +1,8 @@
 import io
+from datetime import timedelta
 
 import django_filters
+from django.db.models import Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
@@ -11,8 +13,28 @@ from connex.api import SCOPE_SWITCH, ServiceAPIView
 from connex.filters import SafeIsoDateTimeFilter
 from customers.selectors import visible_through_customer
 
-from .models import CallDetailRecord
+from .models import CallDetailRecord, CdrCallId
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
+
+API_WINDOW = timedelta(days=31)
+
+
+def cdr_api_window(records, data):
+    """Every CDR listing names its days, so PostgreSQL reads only those partitions: a call_id is
+    found through its dedupe row (which holds its start_time); otherwise start_after is required and
+    the window is at most 31 days (start_before defaults to start_after + 31 days)."""
+    if data.get("call_id"):
+        start = CdrCallId.objects.filter(call_id=data["call_id"]).values("start_time")
+        return records.filter(start_time=Subquery(start[:1])), None
+    low, high = data.get("start_after"), data.get("start_before")
+    if low is None:
+        return None, {"start_after": ["Required unless call_id is given: the first start time of the window "
+                                      "(at most 31 days)."]}
+    if high is None:
+        return records.filter(start_time__lt=low + API_WINDOW), None
+    if high - low > API_WINDOW:
+        return None, {"start_before": ["At most 31 days after start_after."]}
+    return records, None
 
 
 class CdrSerializer(serializers.ModelSerializer):
@@ -87,8 +109,10 @@ class CdrImportAPIView(ServiceAPIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("customer", OpenApiTypes.INT), OpenApiParameter("call_id", OpenApiTypes.STR),
-        OpenApiParameter("start_after", OpenApiTypes.DATETIME, description="Started at or after."),
-        OpenApiParameter("start_before", OpenApiTypes.DATETIME, description="Started before."),
+        OpenApiParameter("start_after", OpenApiTypes.DATETIME,
+                         description="Started at or after. Required unless call_id is given."),
+        OpenApiParameter("start_before", OpenApiTypes.DATETIME,
+                         description="Started before; at most 31 days after start_after (its default)."),
         OpenApiParameter("cursor", OpenApiTypes.STR), OpenApiParameter("page_size", OpenApiTypes.INT),
     ], responses={200: CdrPageSerializer, 400: OpenApiTypes.OBJECT})
     def get(self, request):
@@ -96,8 +120,11 @@ class CdrImportAPIView(ServiceAPIView):
         filterset = CdrFilterSet(request.query_params, queryset=visible)
         if not filterset.is_valid():
             return Response(filterset.errors, status=status.HTTP_400_BAD_REQUEST)
+        records, errors = cdr_api_window(filterset.qs, filterset.form.cleaned_data)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         paginator = CdrCursorPagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        page = paginator.paginate_queryset(records, request, view=self)
         return paginator.get_paginated_response(CdrSerializer(page, many=True).data)
 
     @extend_schema(

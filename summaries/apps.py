@@ -33,6 +33,9 @@ class SummariesConfig(AppConfig):
         register_settings_section(SettingsSection("Rebuild summaries", "summaries:rebuild",
                                                   "Recompute hourly summaries of a date range from the CDRs.",
                                                   order=60, permission="summaries.rebuild_summaries"))
+        register_settings_section(SettingsSection("CDR retention", "summaries_settings:retention",
+                                                  "Days of raw CDRs kept; older days are dropped whole.",
+                                                  order=61, permission="summaries.change_cdrretentionoptions"))
         register_portal_nav(PortalNavItem(PortalSection.SUMMARIES, "Summaries", "summaries_portal:summaries", order=30))
         register_portal_nav(PortalNavItem(PortalSection.CDRS, "CDRs", "summaries_portal:cdrs", order=31))
         register_demo_loader(30, load_demo_cdrs)

@@ -1,5 +1,10 @@
 from django import forms
 
+from connex.forms import OptionsForm
+
+from .models import CdrRetentionOptions
+from .partitions import cdr_retained_from
+
 MAX_REBUILD_DAYS = 3660
 
 
@@ -15,4 +20,15 @@ class RebuildForm(forms.Form):
                 self.add_error("date_to", "The end is before the start.")
             elif (high - low).days >= MAX_REBUILD_DAYS:
                 self.add_error("date_to", "Rebuild at most ten years at a time.")
+            elif (kept_from := cdr_retained_from()) and low < kept_from:
+                self.add_error("date_from", f"Raw CDRs before {kept_from:%Y-%m-%d} were removed by the retention "
+                                            "setting; their summaries are kept and cannot be rebuilt.")
         return data
+
+
+class CdrRetentionOptionsForm(OptionsForm):
+    """Settings → CDR retention."""
+
+    class Meta:
+        model = CdrRetentionOptions
+        fields = ["raw_cdr_days"]

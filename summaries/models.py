@@ -3,10 +3,11 @@ from decimal import Decimal
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
-from django.db import models
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
 from django.db.models.functions import Now
 
-from connex.models import TimeStampedModel
+from connex.models import SingleRowModel, TimeStampedModel
 
 from .periods import EARLIEST
 
@@ -22,19 +23,26 @@ CDR_EARLIEST = EARLIEST
 class CallDetailRecord(models.Model):
     """One call as the switch reported it. Append-only; summaries are derived from these.
 
-    Stored for volume: calls arrive roughly in start_time order, so a BRIN index on start_time
-    serves time ranges (rollups, reports) at a few pages of index, and (customer, start_time)
-    serves one customer's day (daily spend, CDR reports). At carrier volume the table becomes
-    `PARTITION BY RANGE (start_time)` with one partition per UTC day, created ahead by a daily
-    task; a retention setting (days of raw CDRs to keep) is then enforced by detaching and
-    dropping whole partitions older than the cutoff, which costs no vacuum and no index bloat.
-    Hourly summaries are kept beyond the retention, so invoices and the Summary section stay
-    correct after raw CDRs are gone. call_id uniqueness then needs the partition key, i.e.
-    (call_id, start_time), or a small call_id ledger table kept for the dedup window.
+    Stored for volume: the table is `PARTITION BY RANGE (start_time)`, one partition per UTC day
+    (summaries/partitions.py), created ahead by a daily task and on demand by an import that reaches
+    a day without one. Retention (CdrRetentionOptions) detaches and drops whole partitions past the
+    cutoff, which costs no vacuum and no index bloat; hourly and daily summaries, the ledger and
+    invoices are kept, so they stay correct after raw CDRs are gone.
+
+    Every read names a start_time range, so PostgreSQL prunes to the partitions of that range; a BRIN
+    index on start_time serves time ranges inside a partition, and the primary key in the database,
+    (customer_id, start_time, id), one customer's period: a partitioned table's keys must hold the
+    partition key, and customer first is the distribution column of a distributed engine. ids come
+    from one sequence, so `id` alone stays unique; a lookup by id alone probes every partition, so
+    writers name the customer and day too (routing/recalc.py).
+    call_id is unique across all days through CdrCallId. No foreign keys in the database: the
+    importer checks customers, cards and revisions in its statement and locks the customers it writes
+    to, and a trigger refuses to delete a customer that has CDRs.
     """
 
-    call_id = models.CharField(max_length=128, unique=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="cdrs")
+    call_id = models.CharField(max_length=128, help_text="Unique across all days: see CdrCallId.")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="cdrs",
+                                 db_index=False, db_constraint=False)
     start_time = models.DateTimeField()
     answer_time = models.DateTimeField(null=True, blank=True)
     end_time = models.DateTimeField()
@@ -51,21 +59,80 @@ class CallDetailRecord(models.Model):
     # What priced the call when the panel rated it (empty when the charge came in the file). No
     # index: nothing lists CDRs by card, and two more B-trees would slow every import.
     rate_card = models.ForeignKey("rates.RateCard", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", db_index=False)
+                                  related_name="+", db_index=False, db_constraint=False)
     rate_revision = models.ForeignKey("rates.RateRevision", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", db_index=False)
+                                      related_name="+", db_index=False, db_constraint=False)
     # db_default: rows written by an importer that predates rating (a rolling deploy) stay valid.
     rate_prefix = models.CharField(max_length=20, blank=True, default="", db_default="")
     rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True, help_text="Per minute.")
 
     class Meta:
         indexes = [
+            # The primary key in the database is (customer_id, start_time, id): it serves one
+            # customer's period, so no separate (customer, start_time) index (migration 0008).
             BrinIndex(fields=["start_time"], name="cdr_start_time_brin"),
-            models.Index(fields=["customer", "start_time"], name="cdr_customer_start"),
         ]
 
     def __str__(self):
         return self.call_id
+
+    def save(self, *args, **kwargs):
+        """A single CDR saved through the ORM (tests, the admin, one-off fixes): its day's partition
+        and its call_id's dedupe row come with it. Bulk writers use summaries.services."""
+        from .partitions import cdr_partitions_ensure
+
+        if self._state.adding:
+            cdr_partitions_ensure(days=[self.start_time])
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                CdrCallId.objects.create(call_id=self.call_id, start_time=self.start_time, cdr_id=self.pk)
+            return
+        super().save(*args, **kwargs)
+
+
+class CdrCallId(models.Model):
+    """call_id → where its CDR lives: the dedupe index across all daily partitions.
+
+    A partitioned table cannot hold a unique index without the partition key, so the one global
+    uniqueness (a call_id is stored once, whatever its day) lives in this narrow table: the import
+    inserts here first with ON CONFLICT DO NOTHING and stores only the CDRs whose call_id went in.
+    One B-tree probe per CDR, as the old unique index on the heap cost; rows are ~70 bytes, a third
+    of a CDR. Retention deletes the rows of dropped days (BRIN on start_time finds them). A work
+    index, not business data: not audited.
+    """
+
+    call_id = models.CharField(max_length=128, primary_key=True)
+    start_time = models.DateTimeField()
+    cdr_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [BrinIndex(fields=["start_time"], name="cdrcallid_start_brin")]
+
+    def __str__(self):
+        return self.call_id
+
+
+@pghistory.track(
+    pghistory.InsertEvent("cdr_retention.created"),
+    pghistory.UpdateEvent("cdr_retention.updated"),
+    exclude=["updated"],
+)
+class CdrRetentionOptions(SingleRowModel):
+    """Settings → CDR retention: how many days of raw CDRs are kept."""
+
+    raw_cdr_days = models.PositiveIntegerField(
+        "Days of raw CDRs", default=180, validators=[MinValueValidator(2)],
+        help_text="Whole UTC days of raw CDRs kept, counted back from today. Summaries, the ledger and "
+                  "invoices are kept regardless.")
+    dropped_before = models.DateField(null=True, blank=True, editable=False,
+                                      help_text="Raw CDRs of UTC days before this one have been removed.")
+
+    class Meta(SingleRowModel.Meta):
+        verbose_name = "CDR retention"
+        verbose_name_plural = "CDR retention"
+
+    def __str__(self):
+        return "CDR retention"
 
 
 class HourlySummary(models.Model):

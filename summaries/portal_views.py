@@ -12,6 +12,7 @@ from customers.models import PortalSection
 from portal.access import portal_customer, portal_section_required
 
 from . import selectors
+from .partitions import CdrDaysGone, cdr_days_check
 from .periods import DAILY, Period
 from .views import cdr_report_response, summary_context
 
@@ -50,10 +51,16 @@ def cdrs(request):
         period = Period.from_key(f"monthly:{month:%Y-%m-%d}")
     except ValidationError as exc:
         raise Http404(exc.messages[0]) from exc
-    page = Paginator(selectors.cdr_list(customer_id=customer.pk, start=period.start, end=period.end), 100).get_page(
-        request.GET.get("page"))
+    gone_message = ""
+    try:
+        cdr_days_check(start=period.start)
+        records = selectors.cdr_list(customer_id=customer.pk, start=period.start, end=period.end)
+    except CdrDaysGone as exc:
+        gone_message, records = exc.messages[0], []
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
     return render(request, "summaries/portal/cdrs.html", {
-        "customer": customer, "page": page, "month": month, "period_key": period.key, "title": "CDRs"})
+        "customer": customer, "page": page, "month": month, "period_key": period.key, "title": "CDRs",
+        "gone_message": gone_message})
 
 
 @portal_section_required(PortalSection.CDRS)

@@ -25,6 +25,7 @@ from .models import (
     CDR_EARLIEST,
     CDR_MONEY_LIMIT,
     CallDetailRecord,
+    CdrCallId,
     PendingRollupHour,
     SetAsideRollupHour,
     SummaryRebuild,
@@ -38,6 +39,7 @@ COPY_CHUNK = 1 << 20
 ROLLUP_BATCH_HOURS = 168  # a week: few statements, and each day is re-summed about once
 
 CDR_TABLE = CallDetailRecord._meta.db_table
+CALL_ID_TABLE = CdrCallId._meta.db_table
 PENDING_TABLE = PendingRollupHour._meta.db_table
 
 
@@ -136,6 +138,9 @@ def _typed_select(typed):
 CDR_FUTURE_TOLERANCE = timedelta(days=1)  # switch clocks drift; a day ahead is still a mistake
 CDR_LONGEST_CALL = timedelta(days=2)
 _LATEST_SQL = f"now() + interval '{CDR_FUTURE_TOLERANCE.days} days'"
+# The first UTC day whose raw CDRs are kept (see summaries.partitions); NULL when none were removed.
+_RETAINED_FROM_SQL = ("(SELECT dropped_before::timestamp AT TIME ZONE 'UTC' FROM summaries_cdrretentionoptions "
+                      "WHERE id = 1)")
 
 _REASONS = ", ".join([
     "CASE WHEN t.call_id IS NULL THEN 'missing call_id' "
@@ -151,6 +156,8 @@ _REASONS = ", ".join([
     "CASE WHEN t.end_time < t.start_time THEN 'end_time before start_time' END",
     f"CASE WHEN t.start_time < '{CDR_EARLIEST.isoformat()}' OR t.start_time > {_LATEST_SQL} "
     f"THEN 'start_time outside {CDR_EARLIEST:%Y-%m-%d} to one day from now' END",
+    f"CASE WHEN t.start_time < (SELECT {_RETAINED_FROM_SQL}) "
+    "THEN 'start_time on a day whose raw CDRs were removed (retention)' END",
     f"CASE WHEN t.end_time > t.start_time + interval '{CDR_LONGEST_CALL.days} days' "
     f"THEN 'end_time more than {CDR_LONGEST_CALL.days} days after start_time' END",
     "CASE WHEN t.answer_time < t.start_time OR t.answer_time > t.end_time "
@@ -201,14 +208,21 @@ _IMPORT_TEMPLATE = f"""
 WITH checked AS MATERIALIZED (
   SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t
 ), priced AS MATERIALIZED (
-  {_priced_select("checked")}
+  SELECT p.*, CASE WHEN p.reason = '' THEN nextval('{CDR_TABLE}_id_seq') END AS cdr_id
+  FROM ({_priced_select("checked")}) p
 ), rejected AS (
   INSERT INTO cdr_rejects (row_no, call_id, reason)
   SELECT row_no, raw_call_id, reason FROM priced WHERE reason <> ''
-), inserted AS (
-  INSERT INTO {CDR_TABLE} ({", ".join(_INSERT_COLUMNS)}, imported_at)
-  SELECT {", ".join(_INSERT_COLUMNS)}, now() FROM priced WHERE reason = ''
+), fresh AS (
+  -- The dedupe index across all days: a call_id already there (or earlier in this file) is skipped.
+  INSERT INTO {CALL_ID_TABLE} (call_id, start_time, cdr_id)
+  SELECT call_id, start_time, cdr_id FROM priced WHERE reason = ''
   ON CONFLICT (call_id) DO NOTHING
+  RETURNING cdr_id
+), inserted AS (
+  INSERT INTO {CDR_TABLE} (id, {", ".join(_INSERT_COLUMNS)}, imported_at)
+  SELECT p.cdr_id, {", ".join("p." + name for name in _INSERT_COLUMNS)}, now()
+  FROM priced p JOIN fresh f ON f.cdr_id = p.cdr_id
   RETURNING customer_id, start_time, charge
 ), by_customer AS (
   INSERT INTO cdr_new_charges (customer_id, day, charge, calls)
@@ -358,14 +372,7 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 _stage(cursor, stream, names, typed=False, progress=None)
             except psycopg.DataError as exc:
                 raise _copy_error(exc) from exc
-        try:
-            with transaction.atomic():
-                cursor.execute(_IMPORT_SQL[typed, False])
-        except DataError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
-                raise
-            cursor.execute(_IMPORT_SQL[typed, True])
-        rows, valid, inserted, charged = cursor.fetchone()
+        rows, valid, inserted, charged = _insert_staged(cursor, typed)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
         try:
@@ -376,6 +383,7 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 raise
             raise CdrImportError("These charges would take a customer's balance beyond what it can hold; "
                                  "nothing was imported.")
+        _check_customers_kept(cursor)
         _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
         cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
         result.rejects = [tuple(row) for row in cursor.fetchall()]
@@ -390,6 +398,52 @@ def _rating_hooks(cursor):
     from connex.registry import registry
 
     return sum((hook(cursor) for hook in registry.rating_hooks["import"]), Decimal("0"))
+
+
+_MISSING_PARTITION = "no partition of relation"
+
+
+def _insert_staged(cursor, typed):
+    """Run the import statement; returns (rows, valid, inserted, charged).
+
+    The daily partitions are normally there (created ahead by a task). A file that reaches a day
+    without one fails fast on its first such row; the days of the staged rows then get their
+    partitions, in this transaction, and the statement runs again.
+    """
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        cursor.execute(_IMPORT_SQL[typed, False])
+                except DataError as exc:
+                    if getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+                        raise
+                    cursor.execute(_IMPORT_SQL[typed, True])
+                return cursor.fetchone()
+        except IntegrityError as exc:
+            if attempt == 2 or _MISSING_PARTITION not in str(exc):
+                raise
+            _ensure_staged_days(cursor)
+
+
+def _ensure_staged_days(cursor):
+    from .partitions import cdr_partitions_ensure_sql
+
+    cdr_partitions_ensure_sql(cursor, f"""
+        SELECT DISTINCT (date_trunc('day', t, 'UTC') AT TIME ZONE 'UTC')::date AS day
+        FROM (SELECT cx_parse_timestamptz(start_time::text) AS t FROM cdr_stage) s
+        WHERE t >= '{CDR_EARLIEST.isoformat()}' AND t <= {_LATEST_SQL}
+          AND t >= coalesce({_RETAINED_FROM_SQL}, '-infinity')""")
+
+
+def _check_customers_kept(cursor):
+    """The ledger posting has locked every customer that got CDRs (FOR NO KEY UPDATE); one deleted
+    after this import read it would be missing now. Stands in for a per-row foreign key check."""
+    cursor.execute("SELECT count(*) FROM (SELECT DISTINCT customer_id FROM cdr_new_charges) n "
+                   "WHERE NOT EXISTS (SELECT 1 FROM customers_customer c WHERE c.id = n.customer_id)")
+    if cursor.fetchone()[0]:
+        raise CdrImportError("A customer of this file was deleted while it was imported; nothing was imported.")
 
 
 def _debit_new_charges(cursor):
@@ -573,6 +627,10 @@ def summary_rollup_pending(*, low: datetime | None = None, high: datetime | None
             _set_aside(cursor, f"SELECT hour FROM rollup_claimed WHERE hour < %(earliest)s OR hour > {_LATEST_SQL}",
                        f"Hour outside {CDR_EARLIEST:%Y-%m-%d} to one day from now: no CDR may start there.",
                        params)
+            # Its raw CDRs were dropped: recomputing would erase the summaries that are now the record.
+            _set_aside(cursor, f"SELECT hour FROM rollup_claimed WHERE hour < {_RETAINED_FROM_SQL}",
+                       "Raw CDRs of this hour were removed by the retention setting; its summaries are kept "
+                       "as they were.", params)
             cursor.execute(f"SELECT r.hour FROM rollup_claimed r JOIN {PENDING_TABLE} p USING (hour) ORDER BY 1")
             hours = [row[0] for row in cursor.fetchall()]
             rolled = len(hours)

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseGone, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -11,11 +11,13 @@ from django.views import View
 from connex.exports import csv_row
 from connex.permissions import PermissionRequiredMixin
 from connex.registry import registry
+from connex.views import OptionsFormView
 from customers.selectors import customer_get_visible
 
 from . import selectors, services
-from .forms import RebuildForm
+from .forms import CdrRetentionOptionsForm, RebuildForm
 from .models import SummaryRebuild
+from .partitions import CdrDaysGone, cdr_days_check
 from .periods import HOURLY, UNITS, Period
 
 
@@ -30,6 +32,10 @@ def cdr_report_response(*, customer, period_key, columns=selectors.REPORT_COLUMN
         period = Period.from_key(period_key)
     except ValidationError as exc:
         raise Http404(exc.messages[0]) from exc
+    try:
+        cdr_days_check(start=period.start)
+    except CdrDaysGone as exc:
+        return HttpResponseGone(exc.messages[0], content_type="text/plain; charset=utf-8")
     writer = csv.writer(_Echo())
 
     def rows():
@@ -116,3 +122,11 @@ class RebuildProgressView(PermissionRequiredMixin, View):
     def get(self, request, pk):
         rebuild = get_object_or_404(SummaryRebuild, pk=pk)
         return render(request, "summaries/partials/rebuild_row.html", {"rebuild": rebuild})
+
+
+class CdrRetentionOptionsView(OptionsFormView):
+    """Settings → CDR retention."""
+
+    permission_required = "summaries.change_cdrretentionoptions"
+    form_class = CdrRetentionOptionsForm
+    title = "CDR retention"

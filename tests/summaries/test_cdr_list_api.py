@@ -16,7 +16,8 @@ def test_cdrs_list_filters_and_pages_by_cursor(api_client):
     CallDetailRecordFactory(customer=other, call_id="other", start_time=T0)
     api = api_client("summaries.view_calldetailrecord", "customers.view_all_customers", scopes=["read"])
 
-    first = api.get("/api/v1/cdrs", {"customer": customer.pk, "page_size": 2}).json()
+    first = api.get("/api/v1/cdrs", {"customer": customer.pk, "page_size": 2,
+                                      "start_after": (T0 - timedelta(days=1)).isoformat()}).json()
     assert [r["call_id"] for r in first["results"]] == ["c0", "c1"]
     second = api.get(first["next"]).json()
     assert [r["call_id"] for r in second["results"]] == ["c2", "c3"]
@@ -26,6 +27,10 @@ def test_cdrs_list_filters_and_pages_by_cursor(api_client):
     one = api.get("/api/v1/cdrs", {"call_id": "other"}).json()["results"]
     assert len(one) == 1 and {"rate_card", "rate_revision", "rate_prefix", "rate", "billed_duration"} <= set(one[0])
     assert api.get("/api/v1/cdrs", {"start_after": "yesterday"}).status_code == 400
+    assert "start_after" in api.get("/api/v1/cdrs", {"customer": customer.pk}).json()
+    too_long = api.get("/api/v1/cdrs", {"start_after": T0.isoformat(),
+                                        "start_before": (T0 + timedelta(days=32)).isoformat()})
+    assert too_long.status_code == 400 and "start_before" in too_long.json()
 
 
 def test_listing_cdrs_needs_the_view_permission(api_client):

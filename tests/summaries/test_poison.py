@@ -125,6 +125,7 @@ def test_number_rules_agree_between_clean_and_mixed_files(value, reason):
 def _insert_cdr_sql(customer_id, call_id, start):
     """Store a CDR the way an older importer let through, bypassing today's checks."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT cx_cdr_partition_ensure((%s::timestamptz AT TIME ZONE 'UTC')::date)", [start])
         cursor.execute(
             "INSERT INTO summaries_calldetailrecord (call_id, customer_id, start_time, end_time, duration, "
             "billed_duration, cli, dialed_number, destination, sip_code, pdd_ms, charge, cost, imported_at) "
