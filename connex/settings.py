@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "clirules",
     "calls",
     "summaries",
+    "cdrs",
     "invoicing",
     "messaging",
     "portal",

@@ -43,6 +43,7 @@ ROLES = {
         "invoicing.*_invoice", "invoicing.*_invoiceline", "invoicing.*_payment", "invoicing.*_paymentallocation",
         "invoicing.*_invoicetemplate", "invoicing.void_invoice", "invoicing.record_payment",
         "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
+        "cdrs.add_recalcjob",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (
