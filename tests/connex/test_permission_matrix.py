@@ -170,6 +170,10 @@ SAMPLES = {
     "approved-cli-detail": lambda w, c: {"pk": w.own.cli.pk},
     "approved-cli-revoke": lambda w, c: {"pk": w.own.cli.pk},
     "ledger:statement": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:cdr_list": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:recalc": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:recalc_detail": own(lambda w, c: {"pk": c.recalc_job.pk}),
+    "recalc-job-detail": lambda w, c: {"pk": w.own.recalc_job.pk},
     "rates:card_detail": lambda w, c: {"pk": w.rate_card.pk},
     "rates:card_edit": lambda w, c: {"pk": w.rate_card.pk},
     "rates:deck_upload": lambda w, c: {"pk": w.rate_card.pk},
@@ -221,6 +225,10 @@ class Bundle:
         self.route = IngressRouteFactory(customer=self.customer)
         self.cli_rule = CliRuleFactory(customer=self.customer)
         self.attempt = CallAttemptFactory(customer=self.customer)
+        from cdrs.models import RecalcJob
+
+        self.recalc_job = RecalcJob.objects.create(customer=self.customer, day="2026-11-20", mode="refresh_credit",
+                                                   state="done")
 
 
 class World:
