@@ -176,6 +176,7 @@ SAMPLES = {
     "recalc-job-detail": lambda w, c: {"pk": w.own.recalc_job.pk},
     "rates:card_detail": lambda w, c: {"pk": w.rate_card.pk},
     "rates:card_edit": lambda w, c: {"pk": w.rate_card.pk},
+    "rates:card_generate": lambda w, c: {"pk": w.rate_card.pk},
     "rates:deck_upload": lambda w, c: {"pk": w.rate_card.pk},
     "rates:upload_detail": lambda w, c: {"pk": w.deck_upload.pk},
     "rates:revision_download": lambda w, c: {"pk": w.rate_revision.pk},
