@@ -2,7 +2,7 @@
 
     python benchmarks/rating.py [--cdrs 1000000] [--prefixes 100000] [--deck-rows 250000] [--lookups 2000]
 
-Runs in its own database (connex_bench_rating, created and migrated on first use) and replaces its
+Runs in its own database (connex_bench_rating, or $BENCH_DATABASE; created and migrated on first use) and replaces its
 CDRs, ledger, cards and routes. Baselines are measured in the same run:
 - the same CDR file with its charges already filled, through the same import;
 - a raw COPY of the same deck into a table shaped like the rate rows (same indexes, no checks);
@@ -13,6 +13,7 @@ The last line printed is JSON.
 import argparse
 import csv
 import json
+import os
 import random
 import statistics
 import sys
@@ -25,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
 
-django_setup("connex_bench_rating")
+django_setup(os.environ.get("BENCH_DATABASE", "connex_bench_rating"))
 
 from django.db import connection  # noqa: E402
 

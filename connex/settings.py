@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dids",
     "packages",
     "summaries",
+    "cdrs",
     "invoicing",
     "messaging",
     "portal",

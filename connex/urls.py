@@ -14,7 +14,7 @@ from customers.views import DelayedChangeListView
 
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
 API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
-            "rates", "routing", "providers", "clirules", "calls", "alerts", "dids", "packages", "paypal"]
+            "rates", "routing", "providers", "clirules", "calls", "alerts", "dids", "packages", "paypal", "cdrs"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "summaries", "alerts", "paypal", "portaldomains", "calls"]
@@ -46,6 +46,7 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("invoicing/", include("invoicing.urls")),
     path("ledger/", include("ledger.urls")),
+    path("cdrs/", include("cdrs.urls")),
     path("rates/", include("rates.urls")),
     path("routing/", include("routing.urls")),
     path("messaging/", include("messaging.urls")),

@@ -11,7 +11,7 @@ from connex.views import ObjectListView
 from . import selectors, services
 from .decks import rate_deck_rows, revision_live
 from .filtersets import RateCardFilterSet, RateRowFilterSet
-from .forms import DeckUploadForm, LookupForm, RateCardForm
+from .forms import DeckUploadForm, GenerateForm, LookupForm, MarkupRuleFormSet, RateCardForm
 from .models import RateCard, RateDeckUpload, RateRevision
 from .tables import RateCardTable, RateRowTable
 
@@ -130,3 +130,39 @@ class DeckUploadDetailView(PermissionRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("rates:upload_detail", upload.pk)
+
+
+class GenerateView(PermissionRequiredMixin, View):
+    """Generate from provider card: a new revision of this customer card, the provider card's rows
+    marked up by rules (absolute or percent; the most specific prefix pattern wins)."""
+
+    permission_required = "rates.upload_rate_deck"
+    template_name = "rates/card_generate.html"
+
+    def target(self, pk):
+        return get_object_or_404(RateCard, pk=pk, kind=RateCard.Kind.CUSTOMER)
+
+    def render_page(self, request, card, form, rules, status=200):
+        return render(request, self.template_name, {"card": card, "form": form, "rules": rules,
+                                                    "title": f"Generate {card} from a provider card"}, status=status)
+
+    def get(self, request, pk):
+        card = self.target(pk)
+        return self.render_page(request, card, GenerateForm(target=card),
+                                MarkupRuleFormSet(initial=[{"pattern": "", "kind": "percent"}]))
+
+    def post(self, request, pk):
+        card = self.target(pk)
+        form, rules = GenerateForm(request.POST, target=card), MarkupRuleFormSet(request.POST)
+        if form.is_valid() and rules.is_valid():
+            try:
+                revision = services.rate_card_generate(
+                    source=form.cleaned_data["source"], target=card, live_from=form.cleaned_data["live_from"],
+                    rules=[rule for rule in (row.rule() for row in rules) if rule is not None], user=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Revision live from {revision.live_from:%Y-%m-%d %H:%M} generated: "
+                                          f"{revision.row_count} rows.")
+                return redirect(f"{card.get_absolute_url()}?revision={revision.pk}")
+        return self.render_page(request, card, form, rules, status=422)

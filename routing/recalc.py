@@ -24,6 +24,7 @@ class RecalcResult:
     delta: Decimal = Decimal("0")  # change of the customer's balance (negative: more charged)
     unpriced: list = field(default_factory=list)  # [(call_id, reason)] left as they were
     invoices: list = field(default_factory=list)  # issued invoice numbers whose period holds the day
+    entry: object = None  # the ledger adjustment posted by apply (None when the delta is zero)
 
 
 _CANDIDATES = """
@@ -55,8 +56,10 @@ def _run(cursor, *, customer_id, day, mode, longer_than, new_duration):
 
 
 def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | None = None,
-               new_duration: int | None = None, apply: bool = False) -> RecalcResult:
-    """Preview (apply=False) or apply a recalc of the customer's CDRs that started on `day` (UTC)."""
+               new_duration: int | None = None, apply: bool = False, source=None) -> RecalcResult:
+    """Preview (apply=False) or apply a recalc of the customer's CDRs that started on `day` (UTC).
+
+    `source` (e.g. the RecalcJob that asked for it) is recorded on the ledger adjustment."""
     from ledger.models import DailySpend, LedgerEntry
     from ledger.services import ledger_post
     from summaries.partitions import cdr_days_check
@@ -113,6 +116,7 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
                            "%s::timestamptz, interval '1 hour') ORDER BY 1 ON CONFLICT (hour) DO UPDATE SET marked = now()",
                            [low, high - timedelta(hours=1)])
         if result.delta:
-            ledger_post(customer_id=customer_id, amount=result.delta, kind=LedgerEntry.Kind.ADJUSTMENT, day=day,
-                        description=f"Recalc {mode.replace('_', ' ')} of {day:%Y-%m-%d} ({result.calls} calls)")
+            result.entry = ledger_post(
+                customer_id=customer_id, amount=result.delta, kind=LedgerEntry.Kind.ADJUSTMENT, day=day, source=source,
+                description=f"Recalc {mode.replace('_', ' ')} of {day:%Y-%m-%d} ({result.calls} calls)")
     return result

@@ -48,6 +48,7 @@ ROLES = {
         "rates.*_ratecard", "rates.upload_rate_deck", "rates.*_ratedeckupload",
         "dids.*_did", "packages.*_package", "packages.*_packagesubscription",
         "paypal.change_paypaloptions",
+        "cdrs.add_recalcjob",
     ),
     SUPPORT: READ + OWN_API_TOKENS + ("customers.view_all_customers",) + CUSTOMER_CARE,
     ACCOUNT_MANAGER: READ + OWN_API_TOKENS + CUSTOMER_CARE + (

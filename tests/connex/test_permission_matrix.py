@@ -178,8 +178,13 @@ SAMPLES = {
     "approved-cli-detail": lambda w, c: {"pk": w.own.cli.pk},
     "approved-cli-revoke": lambda w, c: {"pk": w.own.cli.pk},
     "ledger:statement": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:cdr_list": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:recalc": own(lambda w, c: {"pk": c.customer.pk}),
+    "cdrs:recalc_detail": own(lambda w, c: {"pk": c.recalc_job.pk}),
+    "recalc-job-detail": lambda w, c: {"pk": w.own.recalc_job.pk},
     "rates:card_detail": lambda w, c: {"pk": w.rate_card.pk},
     "rates:card_edit": lambda w, c: {"pk": w.rate_card.pk},
+    "rates:card_generate": lambda w, c: {"pk": w.rate_card.pk},
     "rates:deck_upload": lambda w, c: {"pk": w.rate_card.pk},
     "rates:upload_detail": lambda w, c: {"pk": w.deck_upload.pk},
     "rates:revision_download": lambda w, c: {"pk": w.rate_revision.pk},
@@ -264,6 +269,10 @@ class Bundle:
         self.did = DidFactory(customer=self.customer)
         self.subscription = PackageSubscriptionFactory(customer=self.customer)
         self.ipn = PayPalIpnFactory(customer=self.customer)
+        from cdrs.models import RecalcJob
+
+        self.recalc_job = RecalcJob.objects.create(customer=self.customer, day="2026-11-20", mode="refresh_credit",
+                                                   state="done")
 
 
 class World:
