@@ -10,6 +10,7 @@ Usage: .venv/bin/python benchmarks/alerts.py [--customers 100000] [--runs 5]
 
 import argparse
 import json
+import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,9 @@ parser.add_argument("--customers", type=int, default=100_000)
 parser.add_argument("--runs", type=int, default=5)
 args = parser.parse_args()
 
+# The outbox's delivery tasks stay in process memory: no worker, and no shared broker, is fed.
+os.environ["CELERY_BROKER_URL"] = "memory://"
+os.environ["CELERY_RESULT_BACKEND"] = "cache+memory://"
 django_setup("connex_bench_alerts")
 
 from django.db import connection  # noqa: E402
