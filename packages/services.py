@@ -267,6 +267,11 @@ SELECT coalesce(sum(saved), 0) FROM sums
 
 def free_minutes_apply_import(cursor) -> Decimal:
     """Take free minutes off the CDRs this import rated (see the module doc); returns the charge removed."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM cdr_new_charges n JOIN packages_packagesubscription x "
+                   "ON x.customer_id = n.customer_id JOIN packages_package p ON p.id = x.package_id "
+                   "WHERE p.kind = 'free_minutes')")
+    if not cursor.fetchone()[0]:
+        return ZERO  # the usual import: nobody in it has free minutes, no temporary table made
     cursor.execute("DROP TABLE IF EXISTS pkg_calls")
     cursor.execute(_CANDIDATES)
     if not cursor.rowcount:
