@@ -28,9 +28,14 @@ def test_cdrs_list_filters_and_pages_by_cursor(api_client):
     assert len(one) == 1 and {"rate_card", "rate_revision", "rate_prefix", "rate", "billed_duration"} <= set(one[0])
     assert api.get("/api/v1/cdrs", {"start_after": "yesterday"}).status_code == 400
     assert "start_after" in api.get("/api/v1/cdrs", {"customer": customer.pk}).json()
-    too_long = api.get("/api/v1/cdrs", {"start_after": T0.isoformat(),
+    too_long = api.get("/api/v1/cdrs", {"customer": customer.pk, "start_after": T0.isoformat(),
                                         "start_before": (T0 + timedelta(days=32)).isoformat()})
     assert too_long.status_code == 400 and "start_before" in too_long.json()
+    all_customers = api.get("/api/v1/cdrs", {"start_after": T0.isoformat(),
+                                             "start_before": (T0 + timedelta(hours=2)).isoformat()})
+    assert all_customers.status_code == 400 and "one hour" in all_customers.json()["start_before"][0]
+    hour = api.get("/api/v1/cdrs", {"start_after": T0.isoformat()}).json()["results"]
+    assert {r["call_id"] for r in hour} == {"c0", "c1", "c2", "c3", "c4", "other"}
 
 
 def test_listing_cdrs_needs_the_view_permission(api_client):
