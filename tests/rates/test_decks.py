@@ -1,5 +1,5 @@
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -138,3 +138,45 @@ def test_import_rates_command(card, tmp_path, capsys):
         call_command("import_rates", str(card.pk), str(bad))
     with pytest.raises(CommandError, match="No rate card"):
         call_command("import_rates", "999999", str(good))
+
+
+def test_rows_need_an_existing_revision_and_stay_as_stored(db):
+    from django.db import IntegrityError, ProgrammingError, connection, transaction
+
+    from rates.models import RateCard
+
+    card = RateCardFactory()
+    result = rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate\n44,0.05\n33,0.04\n"))
+    with pytest.raises(IntegrityError, match="missing revision"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO rates_raterow (revision_id, prefix, name, rate, connect_fee, mcd, pulse, grace, "
+                       "blocked) VALUES (%s, '1', '', 1, 0, 0, 1, 0, false)", [result.revision.pk + 1000])
+    with pytest.raises(IntegrityError, match="still has rows"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM rates_raterevision WHERE id = %s", [result.revision.pk])
+    with pytest.raises(ProgrammingError, match="Cannot update"), transaction.atomic():
+        RateRow.objects.filter(revision=result.revision).update(rate=1)
+    RateCard.objects.filter(pk=card.pk).delete()  # the ORM deletes rows before their revision
+    assert not RateRow.objects.exists()
+
+
+def test_a_deck_with_padding_and_defaults_is_stored_like_a_clean_one(db):
+    card = RateCardFactory()
+    deck = (b"prefix, name ,rate,connect_fee,mcd,pulse,grace,blocked\n"
+            b" +44 , UK ,0.05 ,,,, ,\n447,UK mobile,0.090000,0.01,30,6,3,yes\n")
+    checked = rate_deck_import(card=card, stream=io.BytesIO(deck), dry_run=True)
+    stored = rate_deck_import(card=card, stream=io.BytesIO(deck))
+    assert (checked.rows, checked.added, checked.ok) == (stored.rows, stored.added, stored.ok) == (2, 2, True)
+    rows = {r.prefix: r for r in RateRow.objects.filter(revision=stored.revision)}
+    assert (rows["44"].name, rows["44"].rate, rows["44"].pulse, rows["44"].blocked) == ("UK", Decimal("0.05"), 1, False)
+    assert (rows["447"].mcd, rows["447"].pulse, rows["447"].grace, rows["447"].blocked) == (30, 6, 3, True)
+    again = rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate\n44,0.05\n33,0.01\n"),
+                             live_from=stored.revision.live_from + timedelta(seconds=1), dry_run=True)
+    assert (again.added, again.changed, again.removed) == (1, 1, 1)  # 44 lost its name
+
+
+@pytest.mark.parametrize("bad", [b"44,0.05,0\n", b"44,1e3,1\n", b"44,.5,1\n", b"44,0.1234567,1\n", b"4x,1,1\n",
+                                 b"44,1,1\n44,2,1\n"])
+def test_every_bad_deck_gets_row_errors_and_stores_nothing(db, bad):
+    card = RateCardFactory()
+    result = rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate,pulse\n" + bad))
+    assert not result.ok and result.errors and result.revision is None
+    assert not RateRow.objects.filter(revision__card=card).exists()
