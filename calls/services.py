@@ -170,12 +170,13 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                     "rate": {k: str(v) for k, v in rate.items()},
                     "offers": {str(o.gateway_id): [o.provider_id, o.provider, o.revision_id, str(o.cost_rate),
                                                    o.gateway] for o in decision.routes}}
-    data = decision.as_dict()
+    # The trace as the Latest Calls tab shows it (cheaper than Decision.as_dict's deep copy).
+    trace = [{"step": step.step, "ok": step.ok, "text": step.text, "data": step.data} for step in decision.trace]
     attempt = {"kind": "authorize", "call_id": call_id, "at": now, "customer": decision.customer_id,
                "dialed": dialed, "cli": cli, "pai": pai, "source_ip": source_ip, "sip_user": sip_user,
                "switch_ip": switch_ip, "allowed": answer["allowed"],
                "sip_code": 200 if answer["allowed"] else answer["sip_code"],
-               "reasons": answer.get("reasons", []), "result": answer, "trace": data["trace"], "live": info}
+               "reasons": answer.get("reasons", []), "result": answer, "trace": trace, "live": info}
     pipe = client.pipeline(transaction=False)
     pipe.set(_decision_key(call_id), _dumps(answer), ex=DECISION_TTL, nx=True)
     if info is not None:
