@@ -1,4 +1,6 @@
-"""Generic views for objects that belong to a customer and live in a section of the customer card.
+"""Generic views: objects that belong to a customer and live in a section of the customer card
+(CardSection…), and stand-alone object pages adding, editing and deleting one object (ObjectFormView,
+ObjectDeleteView, at the end).
 
 A card section is a list with an inline form and row actions, refreshed in place by htmx
 (SIP users, IP entries, ...). Declare the section once, then one form view and one delete view:
@@ -34,8 +36,9 @@ A ValidationError raised by the service lands on the form, next to its field.
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from connex.forms import add_validation_errors
@@ -150,3 +153,136 @@ class CardSectionDeleteView(CustomerObjectMixin, View):
         except ValidationError as exc:
             return section_response(request, self.section, customer, error=" ".join(exc.messages))
         return section_response(request, self.section, customer, notice=notice)
+
+
+class ObjectFormView(PermissionRequiredMixin, View):
+    """A page adding (no `pk` in the URL) or editing (`pk`) one object through a form and a service.
+
+        class GatewayFormView(ObjectFormView):
+            model = Gateway
+            form_class = GatewayForm
+            parent_model, parent_field = Provider, "provider"   # optional: added under a parent (`parent_pk`)
+
+            def save(self, form):                              # call the service; may raise ValidationError
+                return services.gateway_save(gateway=form.save(commit=False))
+
+    Permissions follow the model (add_/change_<model>) unless `permission_required` is set. Bad
+    input, from the form or the service, is shown beside its field with status 422; nothing is saved.
+    After saving, the page goes to the object's (or, for an object under a parent, the parent's) page.
+    """
+
+    model = None
+    form_class = None
+    template_name = "connex/object_form.html"
+    parent_model = None
+    parent_field = ""
+
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        if cls.permission_required is not None:
+            return super().get_permission_required(request, kwargs)
+        return (model_permission(cls.model, "change" if kwargs.get("pk") else "add"),)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def objects(self, pk=None, parent_pk=None):
+        if pk:
+            return get_object_or_404(self.get_queryset(), pk=pk)
+        instance = self.model()
+        if self.parent_model is not None:
+            setattr(instance, self.parent_field, get_object_or_404(self.parent_model, pk=parent_pk))
+        return instance
+
+    def parent_of(self, instance):
+        return getattr(instance, self.parent_field) if self.parent_model is not None else None
+
+    def get_form_kwargs(self, instance):
+        return {"instance": instance}
+
+    def save(self, form):
+        """Save through the service and return the object. May raise ValidationError."""
+        raise NotImplementedError
+
+    def success_url(self, obj):
+        parent = self.parent_of(obj)
+        return (parent or obj).get_absolute_url()
+
+    def cancel_url(self, instance):
+        parent = self.parent_of(instance)
+        if instance.pk:
+            return (parent or instance).get_absolute_url()
+        return parent.get_absolute_url() if parent is not None else ""
+
+    def render_form(self, form, instance, status=200):
+        verbose = self.model._meta.verbose_name
+        title = f"Edit {verbose} {instance}" if instance.pk else f"New {verbose}"
+        if not instance.pk and (parent := self.parent_of(instance)) is not None:
+            title += f" for {parent}"
+        context = {"form": form, "object": instance, "parent": self.parent_of(instance), "title": title,
+                   "cancel_url": self.cancel_url(instance), "verbose_name": verbose}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk=None, parent_pk=None):
+        instance = self.objects(pk, parent_pk)
+        return self.render_form(self.form_class(**self.get_form_kwargs(instance)), instance)
+
+    def post(self, request, pk=None, parent_pk=None):
+        instance = self.objects(pk, parent_pk)
+        form = self.form_class(request.POST, **self.get_form_kwargs(instance))
+        if form.is_valid():
+            try:
+                obj = self.save(form)
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+            else:
+                messages.success(request, f"{self.model._meta.verbose_name.capitalize()} {obj} saved.")
+                return redirect(self.success_url(obj))
+        return self.render_form(form, instance, status=422)
+
+
+class ObjectDeleteView(PermissionRequiredMixin, View):
+    """Asks (GET) and deletes (POST) one object through a service, then goes to `success_url(obj)`.
+
+    Permission: the model's delete_<model> unless `permission_required` is set. A ValidationError
+    from the service (something still depends on the object) is shown on the page; nothing is deleted.
+    """
+
+    model = None
+    template_name = "connex/object_delete.html"
+    parent_field = ""
+
+    @classmethod
+    def get_permission_required(cls, request, kwargs):
+        if cls.permission_required is not None:
+            return super().get_permission_required(request, kwargs)
+        return (model_permission(cls.model, "delete"),)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def delete(self, obj):
+        """Delete through the service. May raise ValidationError."""
+        raise NotImplementedError
+
+    def success_url(self, obj):
+        raise NotImplementedError
+
+    def render_page(self, obj, error="", status=200):
+        parent = getattr(obj, self.parent_field) if self.parent_field else None
+        return render(self.request, self.template_name, {
+            "object": obj, "error": error, "verbose_name": self.model._meta.verbose_name,
+            "cancel_url": (parent or obj).get_absolute_url()}, status=status)
+
+    def get(self, request, pk):
+        return self.render_page(get_object_or_404(self.get_queryset(), pk=pk))
+
+    def post(self, request, pk):
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        url, name = self.success_url(obj), str(obj)
+        try:
+            self.delete(obj)
+        except ValidationError as exc:
+            return self.render_page(obj, error=" ".join(exc.messages), status=422)
+        messages.success(request, f"{self.model._meta.verbose_name.capitalize()} {name} deleted.")
+        return redirect(url)
