@@ -52,6 +52,7 @@ from tests.factories import (
     NumberBlockFactory,
     PaymentFactory,
     ProviderFactory,
+    ProviderRateCardFactory,
     RateCardFactory,
     RateRevisionFactory,
     SipUserFactory,
@@ -181,6 +182,13 @@ SAMPLES = {
     "calls:call_simulate": own(lambda w, c: {"customer_pk": c.customer.pk}),
     "calls:attempt_trace": own(lambda w, c: {"pk": c.attempt.pk}),
     "providers:provider_detail": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_edit": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_delete": lambda w, c: {"pk": w.provider.pk},
+    "providers:gateway_add": lambda w, c: {"parent_pk": w.provider.pk},
+    "providers:gateway_edit": lambda w, c: {"pk": w.gateway.pk},
+    "providers:gateway_delete": lambda w, c: {"pk": w.gateway.pk},
+    "providers:provider_card_attach": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_card_detach": lambda w, c: {"pk": w.provider.pk, "card_pk": w.provider_link.card.pk},
     "rate-card-detail": lambda w, c: {"pk": w.rate_card.pk},
     "rate-card-rate": lambda w, c: {"pk": w.rate_card.pk},
     "rate-card-revisions": lambda w, c: {"pk": w.rate_card.pk},
@@ -236,6 +244,7 @@ class World:
         self.rate_revision = RateRevisionFactory(card=self.rate_card)
         self.provider = ProviderFactory()
         self.gateway = GatewayFactory(provider=self.provider)
+        self.provider_link = ProviderRateCardFactory(provider=self.provider)
         from rates.models import RateDeckUpload
 
         self.deck_upload = RateDeckUpload.objects.create(card=self.rate_card, filename="deck.csv",
