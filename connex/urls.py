@@ -54,6 +54,7 @@ urlpatterns = [
     path("sipauth/", include("sipauth.urls")),
     path("calls/", include("calls.urls")),
     path("providers/", include("providers.urls")),
+    path("clirules/", include("clirules.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
     path("portal/", include("summaries.portal_urls")),
