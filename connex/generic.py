@@ -241,9 +241,13 @@ class ObjectEditView(PermissionRequiredMixin, View):
 
     model = None
     form_class = None
-    template_name = ""
+    template_name = "connex/object_form.html"
     object_name = "object"  # name of the instance in the template
     success_url = None
+    # An object added under a parent (a gateway under its provider): `parent_pk` in the add URL,
+    # and the parent's page is where Cancel and Save lead.
+    parent_model = None
+    parent_field = ""
 
     @classmethod
     def get_permission_required(cls, request, kwargs):
@@ -254,8 +258,24 @@ class ObjectEditView(PermissionRequiredMixin, View):
     def get_queryset(self):
         return self.model.objects.all()
 
-    def get_object(self, pk):
-        return get_object_or_404(self.get_queryset(), pk=pk) if pk else self.model()
+    def get_object(self, pk, parent_pk=None):
+        if pk:
+            return get_object_or_404(self.get_queryset(), pk=pk)
+        instance = self.model()
+        if self.parent_model is not None:
+            setattr(instance, self.parent_field, get_object_or_404(self.parent_model, pk=parent_pk))
+        return instance
+
+    def parent_of(self, instance):
+        return getattr(instance, self.parent_field) if self.parent_model is not None else None
+
+    def cancel_url(self, instance):
+        parent = self.parent_of(instance)
+        if instance.pk:
+            return (parent or instance).get_absolute_url()
+        if parent is not None:
+            return parent.get_absolute_url()
+        return _url(self.success_url) if self.success_url else ""
 
     def get_form_kwargs(self, instance):
         return {"instance": instance}
@@ -265,7 +285,11 @@ class ObjectEditView(PermissionRequiredMixin, View):
         return self.form_class(data, **self.get_form_kwargs(instance))
 
     def get_context_data(self, form, **extra):
-        return {"form": form, "object": self.object, self.object_name: self.object, **extra}
+        instance, verbose = self.object, self.model._meta.verbose_name
+        parent = self.parent_of(instance)
+        title = f"Edit {verbose} {instance}" if instance.pk else f"New {verbose}{f' for {parent}' if parent else ''}"
+        return {"form": form, "object": instance, self.object_name: instance, "parent": parent, "title": title,
+                "verbose_name": verbose, "cancel_url": self.cancel_url(instance), **extra}
 
     def render_form(self, form, status=200, **extra):
         return render(self.request, self.template_name, self.get_context_data(form, **extra), status=status)
@@ -275,7 +299,7 @@ class ObjectEditView(PermissionRequiredMixin, View):
         raise NotImplementedError
 
     def get_success_url(self, obj):
-        return _url(self.success_url, obj) if self.success_url else obj.get_absolute_url()
+        return _url(self.success_url, obj) if self.success_url else (self.parent_of(obj) or obj).get_absolute_url()
 
     def saved_message(self, obj, created, stay):
         name = obj._meta.verbose_name.capitalize()
@@ -284,11 +308,11 @@ class ObjectEditView(PermissionRequiredMixin, View):
                                self.get_success_url(obj), obj)
         return f"{name} “{obj}” {'created' if created else 'saved'}."
 
-    def get(self, request, pk=None):
-        return self.render_form(self.get_form(self.get_object(pk)))
+    def get(self, request, pk=None, parent_pk=None):
+        return self.render_form(self.get_form(self.get_object(pk, parent_pk)))
 
-    def post(self, request, pk=None):
-        instance = self.get_object(pk)
+    def post(self, request, pk=None, parent_pk=None):
+        instance = self.get_object(pk, parent_pk)
         form = self.get_form(instance, request.POST)
         action = request.POST.get("action") or "continue"
         if action not in ("continue", "stay"):
@@ -315,7 +339,8 @@ class ObjectDeleteView(PermissionRequiredMixin, View):
 
     model = None
     template_name = "connex/object_delete.html"
-    success_url = None  # a URL name or path: where to go afterwards
+    success_url = None  # a URL name or path: where to go afterwards (default: the parent's page)
+    parent_field = ""  # an object shown on its parent's page (a gateway on its provider's)
 
     @classmethod
     def get_permission_required(cls, request, kwargs):
@@ -334,25 +359,29 @@ class ObjectDeleteView(PermissionRequiredMixin, View):
         """Delete through the service. May raise ValidationError."""
         raise NotImplementedError
 
+    def get_success_url(self, obj):
+        return _url(self.success_url, obj) if self.success_url else getattr(obj, self.parent_field).get_absolute_url()
+
     def render_page(self, obj, error="", status=200):
+        shown_on = getattr(obj, self.parent_field) if self.parent_field else obj
         return render(self.request, self.template_name, {
             "object": obj, "verbose_name": obj._meta.verbose_name, "refusal": error or self.refusal(obj),
-            "cancel_url": obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else _url(self.success_url)},
-            status=status)
+            "cancel_url": shown_on.get_absolute_url() if hasattr(shown_on, "get_absolute_url")
+            else _url(self.success_url)}, status=status)
 
     def get(self, request, pk):
         return self.render_page(get_object_or_404(self.get_queryset(), pk=pk))
 
     def post(self, request, pk):
         obj = get_object_or_404(self.get_queryset(), pk=pk)
-        name = str(obj)
+        name, url = str(obj), self.get_success_url(obj)
         try:
             with transaction.atomic():
                 self.delete(obj)
         except ValidationError as exc:
             return self.render_page(obj, error=" ".join(exc.messages), status=422)
         messages.success(request, f"{obj._meta.verbose_name.capitalize()} “{name}” deleted.")
-        return redirect(_url(self.success_url, obj))
+        return redirect(url)
 
 
 class BulkMixin(PermissionRequiredMixin):

@@ -59,6 +59,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("dids/", include("dids.urls")),
     path("packages/", include("packages.urls")),
+    path("clirules/", include("clirules.urls")),
     path("customers/", include("portal.panel_urls")),
     path("audit/", include("audit.urls")),
     path("alerts/", include("alerts.urls")),

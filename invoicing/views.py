@@ -316,7 +316,7 @@ class InvoiceTemplateEditView(ObjectEditView):
     template_name = "invoicing/template_form.html"
     object_name = "template"
 
-    def get_object(self, pk):
+    def get_object(self, pk, parent_pk=None):
         return super().get_object(pk) if pk else InvoiceTemplate(html=rendering.default_html(),
                                                                   css=rendering.default_css())
 

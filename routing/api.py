@@ -14,20 +14,28 @@ from .services import ingress_route_delete, ingress_route_save
 class IngressRouteSerializer(serializers.ModelSerializer):
     # Every card is accepted here so the service can say why a provider card does not fit.
     rate_card = serializers.PrimaryKeyRelatedField(queryset=RateCard.objects.all())
+    lock_cards = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=RateCard.objects.all(),
+        help_text="Ids of the only provider cards this route may use; empty for all.")
+    exclude_cards = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=RateCard.objects.all(),
+        help_text="Ids of provider cards this route never uses.")
 
     class Meta:
         model = IngressRoute
         fields = ["id", "customer", "rate_card", "tech_prefix", "dial_pattern", "priority", "channels", "flow_speed",
-                  "max_duration", "capped_rate", "block_connect_cost", "created", "updated"]
+                  "max_duration", "capped_rate", "block_connect_cost", "strategy", "lock_cards", "exclude_cards",
+                  "provider_capped_rate", "profit_assurance", "rtp_mode", "max_providers", "created", "updated"]
         validators = []  # the service checks every rule, uniqueness included, and names the field
 
     def save(self, **kwargs):
         data = {**self.validated_data, **kwargs}
+        lists = {name: data.pop(name) for name in ("lock_cards", "exclude_cards") if name in data}
         route = self.instance or IngressRoute()
         for name, value in data.items():
             setattr(route, name, value)
         try:
-            self.instance = ingress_route_save(route=route)
+            self.instance = ingress_route_save(route=route, **lists)
         except ValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc))
         return self.instance

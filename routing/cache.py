@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
@@ -24,12 +25,14 @@ from django.db import connection, transaction
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "connex:routing:version"
+MAX_PREFIX = 20  # longest prefix a number is matched on (rates.selectors.number_prefixes)
 # Without Redis the snapshot is trusted this long (seconds) before it is rebuilt anyway.
 FALLBACK_TTL = 1.0
 
 
-@dataclass(frozen=True)
-class RateRow:
+class RateRow(NamedTuple):
+    """One rate row as a decision reads it (a tuple: built for every card a call is priced on)."""
+
     prefix: str
     name: str
     rate: Decimal
@@ -48,9 +51,13 @@ class Card:
     currency: str
     # (live_from, revision_id), oldest first; the revision live at t is the last with live_from <= t.
     revisions: tuple = ()
+    live_froms: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "live_froms", tuple(live_from for live_from, _ in self.revisions))
 
     def revision_at(self, at: datetime) -> int | None:
-        index = bisect_right([live_from for live_from, _ in self.revisions], at)
+        index = bisect_right(self.live_froms, at)
         return self.revisions[index - 1][1] if index else None
 
 
@@ -87,6 +94,10 @@ class Gateway:
     def uri(self, number: str) -> str:
         suffix = "" if self.transport == "udp" else f";transport={self.transport}"
         return f"sip:{self.tech_prefix}{number}@{self.host}:{self.port}{suffix}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,47 @@ class Snapshot:
     ip_entries: dict = field(default_factory=dict)  # address -> [(tech_prefix, customer_id, label)]
     sip_users: dict = field(default_factory=dict)  # username -> customer_id
     loaded_at: float = 0.0
+    # (route id, currency) -> RoutePlan, worked out on first use; a new snapshot starts empty.
+    plans: dict = field(default_factory=dict, repr=False)
+
+    def route_plan(self, route: Route, currency: str) -> "RoutePlan":
+        plan = self.plans.get((route.id, currency))
+        if plan is None:
+            plan = self.plans[(route.id, currency)] = route_plan(self, route, currency)
+        return plan
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """What a route's provider choice depends on that no call changes: which provider cards it may
+    use (lock and exclude lists, provider status, gateways, currency) and why the others are not.
+
+    `entries` follow the provider cards' order: (card_id, None, None, text) for a card dropped
+    with `text`, (card_id, Card, Provider, label) for a candidate."""
+
+    entries: tuple
+
+
+def route_plan(snapshot: "Snapshot", route: Route, currency: str) -> RoutePlan:
+    entries = []
+    for card_id, provider_id in snapshot.provider_cards:
+        provider, card = snapshot.providers.get(provider_id), snapshot.cards.get(card_id)
+        if provider is None or card is None:
+            continue
+        who = f"{provider.name} ({card.name})"
+        reason = None
+        if route.lock_cards and card_id not in route.lock_cards:
+            reason = "not in the route's lock list"
+        elif card_id in route.exclude_cards:
+            reason = "excluded by the route"
+        elif not provider.active:
+            reason = "provider disabled"
+        elif not provider.gateways:
+            reason = "no enabled gateway"
+        elif card.currency != currency:
+            reason = f"card in {card.currency}, customer in {currency}"
+        entries.append((card_id, None, None, f"{who} dropped: {reason}") if reason else (card_id, card, provider, who))
+    return RoutePlan(tuple(entries))
 
 
 def route_order_key(route: Route):
@@ -207,7 +259,10 @@ def snapshot_load(version=None) -> Snapshot:
 
 
 class RevisionRows:
-    """Prefix → RateRow maps of revisions, loaded on first use and kept (revisions never change)."""
+    """Prefix → row terms maps of revisions, loaded on first use and kept (revisions never change).
+
+    Each map is kept with the prefix lengths it holds, longest first, so the longest match of a
+    number costs one dict probe per length the deck uses rather than one per digit."""
 
     def __init__(self):
         self._maps = {}
@@ -233,7 +288,8 @@ class RevisionRows:
                 terms = tuple(terms)
                 terms = shared.setdefault(terms, terms)
                 rows[prefix] = terms
-        return rows
+        lengths = tuple(sorted({len(prefix) for prefix in rows if len(prefix) <= MAX_PREFIX}, reverse=True))
+        return rows, lengths
 
     def forget(self, keep: set):
         with self._lock:
@@ -242,11 +298,14 @@ class RevisionRows:
                     del self._maps[revision_id]
 
     def longest_match(self, revision_id: int, number: str) -> RateRow | None:
-        rows = self.get(revision_id)
-        for length in range(min(len(number), 20), 0, -1):
-            terms = rows.get(number[:length])
-            if terms is not None:
-                return RateRow(number[:length], *terms)
+        rows, lengths = self.get(revision_id)
+        size = len(number)
+        for length in lengths:
+            if length <= size:
+                prefix = number[:length]
+                terms = rows.get(prefix)
+                if terms is not None:
+                    return RateRow(prefix, *terms)
         return None
 
 

@@ -340,32 +340,21 @@ def order_offers(candidates, strategy: str, rng: random.Random, rotation: int = 
     return sorted(candidates, key=lcr_key)
 
 
+# Random and weighted orders draw from this generator unless the caller passes a seeded one.
+_shared_rng = random.Random()
+
 STRATEGY_TEXT = {"lcr": "cheapest first", "reverse": "dearest first", "random": "random order",
                  "round_robin": "cheapest first, rotated", "weighted": "tier by tier, weighted random within"}
 
 
 def provider_offers(snapshot: Snapshot, rows, route, number: str, customer_rate: Decimal | None, currency: str,
-                    at: datetime, trace: _Trace, rng: random.Random, rotation: int):
+                    at: datetime, trace: _Trace, rng: random.Random | None, rotation: int):
     candidates = []
-    for card_id, provider_id in snapshot.provider_cards:
-        provider, card = snapshot.providers.get(provider_id), snapshot.cards.get(card_id)
-        if provider is None or card is None:
-            continue
-        who = f"{provider.name} ({card.name})"
-        if route.lock_cards and card_id not in route.lock_cards:
-            trace.info("providers", f"{who} dropped: not in the route's lock list", card=card_id)
-            continue
-        if card_id in route.exclude_cards:
-            trace.info("providers", f"{who} dropped: excluded by the route", card=card_id)
-            continue
-        if not provider.active:
-            trace.info("providers", f"{who} dropped: provider disabled", card=card_id)
-            continue
-        if not provider.gateways:
-            trace.info("providers", f"{who} dropped: no enabled gateway", card=card_id)
-            continue
-        if card.currency != currency:
-            trace.info("providers", f"{who} dropped: card in {card.currency}, customer in {currency}", card=card_id)
+    steps = trace.steps
+    cap, profit = route.provider_capped_rate, route.profit_assurance and customer_rate is not None
+    for card_id, card, provider, who in snapshot.route_plan(route, currency).entries:
+        if card is None:
+            steps.append(Step("providers", None, who, {"card": card_id}))
             continue
         revision_id = card.revision_at(at)
         if revision_id is None:
@@ -378,28 +367,31 @@ def provider_offers(snapshot: Snapshot, rows, route, number: str, customer_rate:
         if row.blocked:
             trace.info("providers", f"{who} dropped: prefix {row.prefix} blocked", card=card_id)
             continue
-        if route.provider_capped_rate is not None and row.rate > route.provider_capped_rate:
-            trace.info("providers", f"{who} dropped: {row.rate} above the provider cap "
-                                    f"{route.provider_capped_rate}", card=card_id)
+        if cap is not None and row.rate > cap:
+            trace.info("providers", f"{who} dropped: {row.rate} above the provider cap {cap}", card=card_id)
             continue
-        if route.profit_assurance and customer_rate is not None and row.rate > customer_rate:
+        if profit and row.rate > customer_rate:
             trace.info("providers", f"{who} dropped (profit assurance): cost {row.rate} above the customer's "
                                     f"rate {customer_rate}", card=card_id)
             continue
         trace.ok("providers", f"{who} kept: {_row_text(row)}", card=card_id, revision=revision_id)
         candidates.append((row, provider, card_id, revision_id))
-    ordered = order_offers(candidates, route.strategy, rng, rotation)
-    offers = []
+    ordered = order_offers(candidates, route.strategy, rng or _shared_rng, rotation)
+    # Only the offers the switch is given are built; the rest are counted for the trace.
+    offers, total = [], sum(len(c[1].gateways) for c in candidates)
     for row, provider, card_id, revision_id in ordered:
         for gateway in provider.gateways:
-            offers.append(Offer(provider.id, provider.name, gateway.id, f"{gateway.host}:{gateway.port}",
-                                gateway.uri(number), card_id, revision_id, row.prefix, row.rate, row.connect_fee))
-    kept = offers[:route.max_providers]
+            if len(offers) == route.max_providers:
+                break
+            offers.append(Offer(provider.id, provider.name, gateway.id, gateway.label, gateway.uri(number),
+                                card_id, revision_id, row.prefix, row.rate, row.connect_fee))
+        if len(offers) == route.max_providers:
+            break
     if candidates:
         trace.ok("order", f"{STRATEGY_TEXT.get(route.strategy, route.strategy)}: "
-                 + ", ".join(f"{o.provider} via {o.gateway} at {o.cost_rate}" for o in kept)
-                 + (f" (first {route.max_providers} of {len(offers)})" if len(offers) > len(kept) else ""))
-    return kept
+                 + ", ".join(f"{o.provider} via {o.gateway} at {o.cost_rate}" for o in offers)
+                 + (f" (first {route.max_providers} of {total})" if total > len(offers) else ""))
+    return offers
 
 
 def decide_with(call: CallRequest, *, snapshot: Snapshot, rows, account: CustomerAccount | None,
@@ -407,7 +399,6 @@ def decide_with(call: CallRequest, *, snapshot: Snapshot, rows, account: Custome
     """The decision on given data: the snapshot, revision rows (an object with longest_match) and the
     account of the identified customer (`customer_id`, from `identify`)."""
     at = call.at or datetime.now(UTC)
-    rng = rng or random.Random()
     trace = _Trace()
     if customer_id is None:
         customer_id = identify(call, snapshot, trace)

@@ -31,9 +31,35 @@ def _shared_prefix_owner(route: IngressRoute):
     return clash.customer if clash else None
 
 
+def _provider_card_problems(route: IngressRoute, lock_cards, exclude_cards) -> dict:
+    """Lock and exclude lists hold provider cards in the customer's currency, and no card is in both."""
+    errors = {}
+    currency = route.customer.currency
+    for name, cards in (("lock_cards", lock_cards), ("exclude_cards", exclude_cards)):
+        for card in cards or ():
+            if card.kind != card.Kind.PROVIDER:
+                errors.setdefault(name, []).append(f"{card} is a customer (sell) card; choose provider cards.")
+            elif card.currency != currency:
+                errors.setdefault(name, []).append(
+                    f"{card} is in {card.currency}; {route.customer} is billed in {currency}, so it is never used.")
+    if lock_cards is not None or exclude_cards is not None:
+        def kept(cards, field):  # a list not given stays as saved
+            if cards is not None:
+                return set(cards)
+            return set(getattr(route, field).all()) if route.pk else set()
+
+        locked, excluded = kept(lock_cards, "lock_cards"), kept(exclude_cards, "exclude_cards")
+        both = sorted(str(card) for card in locked & excluded)
+        if both:
+            errors.setdefault("exclude_cards", []).append(
+                f"{', '.join(both)} cannot be both locked and excluded.")
+    return errors
+
+
 @transaction.atomic
-def ingress_route_save(*, route: IngressRoute) -> IngressRoute:
-    """Validate and save a route: card kind and currency, dial pattern, tech prefix uniqueness."""
+def ingress_route_save(*, route: IngressRoute, lock_cards=None, exclude_cards=None) -> IngressRoute:
+    """Validate and save a route: card kind and currency, dial pattern, tech prefix uniqueness, and the
+    strategy's lock and exclude lists (None keeps a list as it is)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [ROUTE_LOCK])
     errors = {}
@@ -41,6 +67,8 @@ def ingress_route_save(*, route: IngressRoute) -> IngressRoute:
         route.full_clean()
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    for field, messages in _provider_card_problems(route, lock_cards, exclude_cards).items():
+        errors.setdefault(field, []).extend(messages)
     card, customer = route.rate_card if route.rate_card_id else None, route.customer
     if card is not None:
         if card.kind != card.Kind.CUSTOMER:
@@ -56,6 +84,10 @@ def ingress_route_save(*, route: IngressRoute) -> IngressRoute:
     if errors:
         raise ValidationError(errors)
     route.save()
+    if lock_cards is not None:
+        route.lock_cards.set(lock_cards)
+    if exclude_cards is not None:
+        route.exclude_cards.set(exclude_cards)
     return route
 
 

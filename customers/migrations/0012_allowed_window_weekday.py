@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0009_customer_defaults'),
+        ('customers', '0011_portal_sections_sip_users_contacts'),
     ]
 
     operations = [

@@ -58,6 +58,7 @@ from tests.factories import (
     PayPalIpnFactory,
     PortalDomainFactory,
     ProviderFactory,
+    ProviderRateCardFactory,
     RateCardFactory,
     RateRevisionFactory,
     SipUserFactory,
@@ -191,6 +192,10 @@ SAMPLES = {
     "routing:route_add": own(lambda w, c: {"pk": c.customer.pk}),
     "routing:route_edit": own(lambda w, c: {"pk": c.customer.pk, "route_pk": c.route.pk}),
     "routing:route_delete": own(lambda w, c: {"pk": c.customer.pk, "route_pk": c.route.pk}),
+    "clirules:cli_rule_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
+    "clirules:cli_rule_edit": own(lambda w, c: {"pk": c.cli_rule.pk}),
+    "clirules:cli_rule_delete": own(lambda w, c: {"pk": c.cli_rule.pk}),
+    "clirules:cli_rule_move": own(lambda w, c: {"pk": c.cli_rule.pk, "direction": "up"}),
     "calls:call_simulate": own(lambda w, c: {"customer_pk": c.customer.pk}),
     "calls:attempt_trace": own(lambda w, c: {"pk": c.attempt.pk}),
     "calls:customer_dialogs": own(lambda w, c: {"customer_pk": c.customer.pk}),
@@ -199,6 +204,13 @@ SAMPLES = {
     "call_answer": lambda w, c: {"call_id": "sample@192.0.2.1"},
     "call_end": lambda w, c: {"call_id": "sample@192.0.2.1"},
     "providers:provider_detail": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_edit": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_delete": lambda w, c: {"pk": w.provider.pk},
+    "providers:gateway_add": lambda w, c: {"parent_pk": w.provider.pk},
+    "providers:gateway_edit": lambda w, c: {"pk": w.gateway.pk},
+    "providers:gateway_delete": lambda w, c: {"pk": w.gateway.pk},
+    "providers:provider_card_attach": lambda w, c: {"pk": w.provider.pk},
+    "providers:provider_card_detach": lambda w, c: {"pk": w.provider.pk, "card_pk": w.provider_link.card.pk},
     "rate-card-detail": lambda w, c: {"pk": w.rate_card.pk},
     "rate-card-rate": lambda w, c: {"pk": w.rate_card.pk},
     "rate-card-revisions": lambda w, c: {"pk": w.rate_card.pk},
@@ -293,6 +305,7 @@ class World:
         from calls.models import Switch
 
         self.switch = Switch.objects.create(name="Edge", address="192.0.2.1", rpc_url="http://192.0.2.1:5071/RPC")
+        self.provider_link = ProviderRateCardFactory(provider=self.provider)
         from rates.models import RateDeckUpload
 
         self.deck_upload = RateDeckUpload.objects.create(card=self.rate_card, filename="deck.csv",

@@ -60,3 +60,19 @@ def test_tech_prefix_is_unique_among_customers_sharing_an_address(api):
     free = api.post("/api/v1/ingress-routes/", {"customer": elsewhere.pk, "tech_prefix": "123",
                                                 "rate_card": RateCardFactory().pk}, content_type="application/json")
     assert free.status_code == 201
+
+
+def test_api_sets_the_strategy_and_refuses_a_card_both_locked_and_excluded(api):
+    from tests.factories import ProviderRateCardFactory
+
+    customer = CustomerFactory(currency="USD")
+    card = RateCardFactory(currency="USD")
+    buy = ProviderRateCardFactory()
+    body = {"customer": customer.pk, "rate_card": card.pk, "strategy": "random", "lock_cards": [buy.card.pk],
+            "max_providers": 2, "rtp_mode": "direct"}
+    response = api.post("/api/v1/ingress-routes/", body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["strategy"], response.json()["lock_cards"]) == ("random", [buy.card.pk])
+    response = api.patch(f"/api/v1/ingress-routes/{response.json()['id']}/", {"exclude_cards": [buy.card.pk]},
+                         content_type="application/json")
+    assert response.status_code == 400 and "exclude_cards" in response.json()
