@@ -4,6 +4,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -40,3 +41,13 @@ def celery_worker(name="test"):
         app.conf.task_always_eager = True
         process.terminate()
         process.communicate(timeout=30)
+
+
+def wait_until(condition, timeout=30):
+    """Polls `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

@@ -93,3 +93,17 @@ def api_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def worker(transactional_db, settings):
+    """A real Celery worker in this process (threads) consuming the Redis broker's default queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from connex.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+        yield
+    app.conf.task_always_eager = True

@@ -1,36 +1,17 @@
 """The periodic evaluation through a real Celery worker, to a real (loopback) mail server."""
 
-import time
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 
 from alerts.models import AlertEvent
 from connex.celery import app
 from customers.models import Customer
 from messaging.models import Message, MessagingOptions
+from tests.celery_worker import wait_until
 from tests.factories import AlertFactory, CustomerFactory
 from tests.messaging.loopback import SmtpServer
-
-
-@pytest.fixture
-def worker(transactional_db, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        yield
-    app.conf.task_always_eager = True
-
-
-def wait_until(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker

@@ -1,33 +1,13 @@
 """A real Celery worker against Redis: batches, retries after a real backoff countdown."""
 
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from connex.celery import app
 from messaging.models import Message, MessagingOptions
 from messaging.services import broadcast_create
+from tests.celery_worker import wait_until
 from tests.factories import ContactFactory, CustomerFactory
 from tests.messaging.loopback import SmtpServer
-
-
-@pytest.fixture
-def worker(transactional_db, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        yield
-    app.conf.task_always_eager = True
-
-
-def wait_until(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker

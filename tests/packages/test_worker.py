@@ -5,21 +5,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from connex.celery import app
 from packages.models import PackageCharge
 from packages.tasks import package_charge_run_task
 from tests.factories import CustomerFactory, PackageFactory, PackageSubscriptionFactory
-
-
-@pytest.fixture
-def worker(transactional_db, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
-        yield
-    app.conf.task_always_eager = True
 
 
 @pytest.mark.worker
