@@ -56,7 +56,7 @@ def test_adding_an_alert_normalises_recipients_and_is_audited(staff_client):
 def test_bad_input_is_shown_beside_its_field_and_nothing_is_saved(staff_client, change, field, text):
     customer = CustomerFactory()
     response = staff_client.post(f"/alerts/customer/{customer.pk}/new/", {**FORM, **change}, **HTMX)
-    assert response.status_code == 200 and "HX-Retarget" not in response
+    assert response.status_code == 422 and "HX-Retarget" not in response
     assert text in " ".join(response.context["form"].errors[field])
     assert not Alert.objects.exists()
 

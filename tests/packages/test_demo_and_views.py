@@ -48,12 +48,13 @@ def test_adding_a_package_on_the_card_refuses_another_currency_next_to_the_field
     customer = CustomerFactory(currency="EUR")
     usd, eur = PackageFactory(currency="USD"), PackageFactory(currency="EUR")
 
+    htmx = {"HTTP_HX_REQUEST": "true"}  # the card's inline form
     refused = admin_client.post(f"/packages/customer/{customer.pk}/subscriptions/new/",
-                                {"package": usd.pk, "quantity": 1, "start": "2026-01-01", "auto_decrement": "on"})
+                                {"package": usd.pk, "quantity": 1, "start": "2026-01-01", "auto_decrement": "on"}, **htmx)
     added = admin_client.post(f"/packages/customer/{customer.pk}/subscriptions/new/",
-                              {"package": eur.pk, "quantity": 1, "start": "2026-01-01", "auto_decrement": "on"})
+                              {"package": eur.pk, "quantity": 1, "start": "2026-01-01", "auto_decrement": "on"}, **htmx)
 
-    assert "Select a valid choice" in refused.content.decode()
+    assert refused.status_code == 422 and "Select a valid choice" in refused.content.decode()
     assert added.status_code == 200 and "saved" in added.content.decode()
     assert list(PackageSubscription.objects.values_list("package", flat=True)) == [eur.pk]
 
