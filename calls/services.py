@@ -98,11 +98,16 @@ def _scopes(limits, decision, request, burst_percent):
     if entry is not None:
         kind, limit = entry
         scopes.append(scope(kind, limit.ident, limit.channels, limit.cps))
+    did = getattr(decision, "did", None)
+    if did and (did.get("channels") or did.get("cps")):
+        # An inbound call to a number with limits of its own also counts against the number.
+        scopes.append(scope("did", did["id"], did.get("channels"), did.get("cps")))
     scopes.append(live.Scope(GLOBAL_SCOPE))
     return scopes, (route[1] if route is not None else None)
 
 
-SCOPE_NAMES = {"customer": "customer", "route": "ingress route", "sipuser": "SIP user", "ip": "IP entry"}
+SCOPE_NAMES = {"customer": "customer", "route": "ingress route", "sipuser": "SIP user", "ip": "IP entry",
+               "did": "DID"}
 
 
 def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", source_ip: str = "",

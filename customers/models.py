@@ -43,6 +43,8 @@ class PortalSection(models.TextChoices):
     RATES = "rates", "Rates / breakout"
     SIP_USERS = "sip_users", "SIP users"
     CONTACTS = "contacts", "Contacts"
+    DIDS = "dids", "DIDs and packages"
+    ALERTS = "alerts", "Alerts"
 
 
 def default_portal_access():

@@ -17,7 +17,7 @@ class DidSerializer(ServiceModelSerializer):
     class Meta:
         model = Did
         fields = ["id", "number", "provider", "provider_card", "customer", "customer_card", "destination_type",
-                  "sip_user", "ip_entry", "destination_uri", "channels", "cps", "max_duration", "in_stock",
+                  "sip_user", "ip_entry", "destination_uri", "portal_can_edit_destination", "channels", "cps", "max_duration", "in_stock",
                   "assigned_at", "created", "updated"]
         read_only_fields = ["assigned_at", "created", "updated"]
 

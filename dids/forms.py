@@ -21,12 +21,13 @@ class DidForm(forms.ModelForm):
     class Meta:
         model = Did
         fields = ["number", "provider", "provider_card", "customer", "customer_card", "destination_type", "sip_user",
-                  "ip_entry", "destination_uri", "channels", "cps", "max_duration"]
+                  "ip_entry", "destination_uri", "portal_can_edit_destination", "channels", "cps", "max_duration"]
         widgets = {name: forms.Select(attrs=SELECT) for name in
                    ("provider", "provider_card", "customer", "customer_card", "destination_type", "sip_user",
                     "ip_entry")} | {
             "destination_uri": forms.TextInput(attrs=INPUT), "channels": forms.NumberInput(attrs=INPUT),
-            "cps": forms.NumberInput(attrs=INPUT), "max_duration": forms.NumberInput(attrs=INPUT)}
+            "cps": forms.NumberInput(attrs=INPUT), "max_duration": forms.NumberInput(attrs=INPUT),
+            "portal_can_edit_destination": forms.CheckboxInput(attrs={"class": "form-check-input"})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,6 +56,10 @@ class Did(TimeStampedModel):
     max_duration = models.PositiveIntegerField(default=7200, validators=[MaxValueValidator(86400)],
                                                help_text="Seconds; guards a missed BYE.")
     assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    portal_can_edit_destination = models.BooleanField(
+        "customer may change the destination", default=False,
+        help_text="The customer's contacts may point the number at their own SIP users, IP entries or a URI "
+                  "in the portal.")
 
     class Meta:
         ordering = ["number"]

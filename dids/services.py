@@ -42,6 +42,18 @@ def did_delete(*, did: Did) -> None:
 
 
 @transaction.atomic
+def did_destination_set(*, did: Did, destination_type: str, sip_user=None, ip_entry=None,
+                        destination_uri: str = "") -> Did:
+    """Point an assigned number at one of its customer's SIP users or IP entries, or an external URI."""
+    did = Did.objects.select_for_update().get(pk=did.pk)
+    if did.customer_id is None:
+        raise ValidationError("A number in stock has no destination.")
+    did.destination_type, did.sip_user, did.ip_entry = destination_type or "", sip_user, ip_entry
+    did.destination_uri = (destination_uri or "").strip()
+    return did_save(did=did)
+
+
+@transaction.atomic
 def did_assign(*, dids, customer, customer_card, destination_type="", sip_user=None, ip_entry=None,
                destination_uri="") -> int:
     """Assign numbers in stock to a customer; all or none (a number already assigned refuses the lot)."""

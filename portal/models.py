@@ -34,6 +34,8 @@ class PortalEvent(models.Model):
         CONTACT_RESET = "contact_reset", "Contact password reset sent"
         CONTACT_REMOVED = "contact_removed", "Contact removed"
         CONTACT_ADMIN_CHANGED = "contact_admin_changed", "Contact administrator changed"
+        DID_DESTINATION_CHANGED = "did_destination_changed", "DID destination changed"
+        LOW_BALANCE_ALERT_CHANGED = "low_balance_alert_changed", "Low-balance alert changed"
         IMPERSONATION_START = "impersonation_start", "Portal Login started"
         IMPERSONATION_END = "impersonation_end", "Portal Login ended"
 

@@ -75,6 +75,40 @@ def sip_user_remove(*, actor, sip_user, impersonator=None, ip=None) -> None:
     _record(PortalEvent.Kind.SIP_USER_DELETED, actor=actor, impersonator=impersonator, ip=ip, extension=extension)
 
 
+# DIDs and the low-balance alert ----------------------------------------------------------------
+
+@transaction.atomic
+def did_destination_change(*, actor, did, destination_type, sip_user=None, ip_entry=None, destination_uri="",
+                           impersonator=None, ip=None):
+    """Where calls to one of the customer's numbers go, where staff let the customer choose."""
+    from dids.services import did_destination_set
+
+    _own(did, actor)
+    if not did.portal_can_edit_destination:
+        raise PermissionDenied("Your provider sets where this number's calls go.")
+    before = did.destination_label
+    did = did_destination_set(did=did, destination_type=destination_type, sip_user=sip_user, ip_entry=ip_entry,
+                              destination_uri=destination_uri)
+    _record(PortalEvent.Kind.DID_DESTINATION_CHANGED, actor=actor, impersonator=impersonator, ip=ip,
+            number=did.number, before=before, after=did.destination_label)
+    return did
+
+
+@transaction.atomic
+def low_balance_alert_change(*, actor, threshold, reset_threshold=None, recipients=(), enabled=True,
+                             impersonator=None, ip=None):
+    """The customer's own low-balance alert: threshold, re-arm level, recipients, on or off."""
+    from alerts.services import low_balance_alert_set
+
+    alert = low_balance_alert_set(customer=actor.customer, threshold=threshold, reset_threshold=reset_threshold,
+                                  recipients=list(recipients), enabled=enabled)
+    _record(PortalEvent.Kind.LOW_BALANCE_ALERT_CHANGED, actor=actor, impersonator=impersonator, ip=ip,
+            threshold=str(alert.threshold),
+            reset_threshold=None if alert.reset_threshold is None else str(alert.reset_threshold),
+            recipients=list(alert.recipients), enabled=alert.enabled)
+    return alert
+
+
 # Contacts (the customer's administrators) -------------------------------------------------------
 
 def _require_admin(actor):

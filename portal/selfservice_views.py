@@ -21,7 +21,7 @@ from sipauth.services import extension_next_free
 
 from . import selectors, selfservice
 from .access import portal_customer, portal_section_required
-from .forms import ContactInviteForm, SipUserAddForm
+from .forms import ContactInviteForm, DidDestinationForm, LowBalanceAlertForm, SipUserAddForm
 from .net import client_ip
 
 
@@ -199,3 +199,101 @@ def contact_admin(request, pk):
         return f"{target.name} is {'now an' if admin else 'no longer an'} administrator."
 
     return _contact_action(request, pk, toggle)
+
+
+# DIDs and packages ------------------------------------------------------------------------------
+
+def _dids_page(request, failed=None, status=200):
+    """The customer's numbers (with a destination form where staff allow changes) and package minutes.
+
+    ``failed`` is (did pk, bound form with errors), shown in place of that number's form.
+    """
+    from dids.selectors import did_list_for_customer
+    from packages.selectors import free_minutes_remaining
+
+    customer = portal_customer(request)
+    rows = []
+    for did in did_list_for_customer(customer=customer):
+        form = None
+        if did.portal_can_edit_destination:
+            if failed and failed[0] == did.pk:
+                form = failed[1]
+            else:
+                form = DidDestinationForm(customer=customer, prefix=f"did{did.pk}", initial={
+                    "destination_type": did.destination_type, "sip_user": did.sip_user_id,
+                    "ip_entry": did.ip_entry_id, "destination_uri": did.destination_uri})
+        rows.append({"did": did, "form": form})
+    return render(request, "portal/dids.html", {
+        "title": "DIDs and packages", "customer": customer, "rows": rows,
+        "packages": free_minutes_remaining(customer=customer),
+    }, status=status)
+
+
+@portal_section_required(PortalSection.DIDS)
+def dids(request):
+    return _dids_page(request)
+
+
+@require_POST
+@portal_section_required(PortalSection.DIDS)
+def did_destination(request, pk):
+    from dids.models import Did
+
+    customer = portal_customer(request)
+    did = get_object_or_404(Did, pk=pk, customer=customer)
+    if not did.portal_can_edit_destination:
+        raise PermissionDenied("Your provider sets where this number's calls go.")
+    form = DidDestinationForm(request.POST, customer=customer, prefix=f"did{did.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            selfservice.did_destination_change(did=did, destination_type=data["destination_type"],
+                                               sip_user=data["sip_user"], ip_entry=data["ip_entry"],
+                                               destination_uri=data["destination_uri"], **_who(request))
+        except ValidationError as exc:
+            from connex.forms import add_validation_errors
+
+            add_validation_errors(form, exc)
+        else:
+            did.refresh_from_db()
+            messages.success(request, f"Calls to {did} now go to {did.destination_label or 'no destination'}.")
+            return redirect("portal:dids")
+    return _dids_page(request, failed=(did.pk, form), status=422)
+
+
+# Alerts -----------------------------------------------------------------------------------------
+
+def _alerts_page(request, form=None, status=200):
+    from alerts.services import low_balance_alert_get
+
+    customer = portal_customer(request)
+    alert = low_balance_alert_get(customer=customer)
+    if form is None:
+        initial = {"enabled": True}
+        if alert is not None:
+            initial = {"enabled": alert.enabled, "threshold": alert.threshold,
+                       "reset_threshold": alert.reset_threshold, "recipients": ", ".join(alert.recipients)}
+        form = LowBalanceAlertForm(initial=initial)
+    return render(request, "portal/alerts.html", {"title": "Alerts", "customer": customer, "alert": alert,
+                                                  "form": form}, status=status)
+
+
+@portal_section_required(PortalSection.ALERTS)
+def alerts(request):
+    if request.method != "POST":
+        return _alerts_page(request)
+    form = LowBalanceAlertForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            selfservice.low_balance_alert_change(threshold=data["threshold"], reset_threshold=data["reset_threshold"],
+                                                 recipients=data["recipients"], enabled=data["enabled"],
+                                                 **_who(request))
+        except ValidationError as exc:
+            from connex.forms import add_validation_errors
+
+            add_validation_errors(form, exc)
+        else:
+            messages.success(request, "Your low-balance alert is saved.")
+            return redirect("portal:alerts")
+    return _alerts_page(request, form=form, status=422)

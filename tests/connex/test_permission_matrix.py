@@ -240,6 +240,7 @@ SAMPLES = {
     "portal:contact_reset": lambda w, c: {"pk": w.own.contact.pk},
     "portal:contact_remove": lambda w, c: {"pk": w.own.contact.pk},
     "portal:contact_admin": lambda w, c: {"pk": w.own.contact.pk},
+    "portal:did_destination": lambda w, c: {"pk": w.own.did.pk},
     "portaldomains:domain_edit": lambda w, c: {"pk": w.portal_domain.pk},
     "portaldomains:domain_delete": lambda w, c: {"pk": w.portal_domain.pk},
     "paypal-ipn-detail": lambda w, c: {"pk": w.own.ipn.pk},
@@ -278,7 +279,7 @@ class Bundle:
         self.cli_rule = CliRuleFactory(customer=self.customer)
         self.attempt = CallAttemptFactory(customer=self.customer)
         self.alert = AlertFactory(customer=self.customer)
-        self.did = DidFactory(customer=self.customer)
+        self.did = DidFactory(customer=self.customer, portal_can_edit_destination=True)
         self.subscription = PackageSubscriptionFactory(customer=self.customer)
         self.ipn = PayPalIpnFactory(customer=self.customer)
         from cdrs.models import RecalcJob

@@ -13,10 +13,13 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 
 from tests.factories import (
+    AlertFactory,
     ApprovedCLIFactory,
     ContactFactory,
     CustomerFactory,
+    DidFactory,
     InvoiceFactory,
+    RateCardFactory,
     SipUserFactory,
 )
 
@@ -33,7 +36,15 @@ OBJECT_MAKERS = {
     ("portal:contact_reset", "pk"): lambda other: ContactFactory(customer=other).pk,
     ("portal:contact_remove", "pk"): lambda other: ContactFactory(customer=other).pk,
     ("portal:contact_admin", "pk"): lambda other: ContactFactory(customer=other, portal_admin=True).pk,
+    ("portal:did_destination", "pk"): lambda other: _editable_did(other).pk,
 }
+
+
+def _editable_did(customer):
+    """A number its own customer's contacts may re-point (so only the scoping refuses it)."""
+    card = RateCardFactory(kind="customer", direction="origination", currency=customer.currency)
+    return DidFactory(customer=customer, customer_card=card, portal_can_edit_destination=True,
+                      destination_type="uri", destination_uri="sip:1@theirs.example.com")
 
 
 def _issued_invoice(customer):
@@ -112,9 +123,16 @@ def test_another_customers_objects_are_neither_listed_nor_changed(client, portal
     portal_login(client, ContactFactory(customer=mine, portal_admin=True))
     theirs_sip = SipUserFactory(customer=other, extension=888123)
     theirs_contact = ContactFactory(customer=other, name="Their Person", email="their@other.example")
-    for url in ("/portal/sip-users/", "/portal/contacts/", "/portal/rates/"):
+    theirs_did = _editable_did(other)
+    from alerts.services import low_balance_alert_set
+
+    theirs_alert = low_balance_alert_set(customer=other, threshold=77, recipients=["alarm@other.example"])
+    AlertFactory(customer=other, title="Their custom alert", recipients=["custom@other.example"])
+    for url in ("/portal/sip-users/", "/portal/contacts/", "/portal/rates/", "/portal/dids/", "/portal/alerts/"):
         page = client.get(url).content.decode()
         assert "888123" not in page and "Their Person" not in page and "their@other.example" not in page
+        assert theirs_did.number not in page and "theirs.example.com" not in page
+        assert "alarm@other.example" not in page and "custom@other.example" not in page
     for name, kwargs in portal_patterns():
         if not kwargs or name in TOKEN_PATTERNS:
             continue
@@ -122,6 +140,12 @@ def test_another_customers_objects_are_neither_listed_nor_changed(client, portal
                                          theirs_sip.pk if "sip_user" in name else
                                          OBJECT_MAKERS[(name, kw)](other)) for kw in kwargs})
         client.post(url)
+    # Our own alert page changes only our customer's alert.
+    client.post("/portal/alerts/", {"enabled": "on", "threshold": "3", "recipients": "mine@mine.example"})
+    theirs_alert.refresh_from_db()
+    assert theirs_alert.threshold == 77 and theirs_alert.recipients == ["alarm@other.example"]
+    theirs_did.refresh_from_db()
+    assert theirs_did.destination_uri == "sip:1@theirs.example.com"
     assert SipUser.objects.filter(pk=theirs_sip.pk).exists()
     theirs_contact.refresh_from_db()
     assert Contact.objects.filter(pk=theirs_contact.pk).exists() and not theirs_contact.portal_admin
