@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from connex.forms import OptionsForm
+from connex.forms import OptionsForm, panel_widgets
 
 from . import services
 from .models import Alert, AlertOptions
@@ -21,16 +21,6 @@ class RecipientsField(forms.CharField):
         return ", ".join(value) if isinstance(value, list | tuple) else value
 
 
-def _style(form):
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.CheckboxInput):
-            field.widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(field.widget, forms.Select):
-            field.widget.attrs.setdefault("class", "form-select form-select-sm")
-        else:
-            field.widget.attrs.setdefault("class", "form-control form-control-sm")
-
-
 class AlertForm(forms.ModelForm):
     recipients = RecipientsField(required=False, help_text=Alert._meta.get_field("recipients").help_text)
 
@@ -44,7 +34,7 @@ class AlertForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        panel_widgets(self)
         names = ", ".join("{{ " + name + " }}" for name, _ in services.ALERT_FIELDS)
         self.fields["message"].help_text = f"Merge fields: {names}, and the customer's as in broadcasts."
 

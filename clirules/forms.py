@@ -1,5 +1,7 @@
 from django import forms
 
+from connex.forms import panel_widgets
+
 from .models import CliRule
 
 
@@ -19,12 +21,7 @@ class CliRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        panel_widgets(self)
         for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                widget.attrs.setdefault("class", "form-control form-control-sm")
-                widget.attrs.setdefault("spellcheck", "false")
+            if not isinstance(field.widget, forms.CheckboxInput | forms.Select):
+                field.widget.attrs.setdefault("spellcheck", "false")  # patterns, not prose

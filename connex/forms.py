@@ -3,18 +3,23 @@ from django import forms
 from connex.models import AccountOptions
 
 
+def panel_widgets(form):
+    """Gives a form's widgets the panel's compact Bootstrap classes (where none is set)."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs.setdefault("class", "form-select form-select-sm")
+        else:
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
 class OptionsForm(forms.ModelForm):
     """Base of every settings page's form (Settings → …): one single-row model, panel widgets."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        panel_widgets(self)
 
 
 class AccountOptionsForm(OptionsForm):

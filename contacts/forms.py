@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 
+from connex.forms import panel_widgets
 from customers.models import Customer
 
 from .models import Contact
@@ -64,14 +65,7 @@ class ContactForm(PasswordChoiceMixin, forms.ModelForm):
         self.initial["ip_whitelist"] = "\n".join(self.instance.ip_whitelist or [])
         if not self.instance.pk:
             self.add_password_fields()
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                widget.attrs.setdefault("class", "form-control form-control-sm")
+        panel_widgets(self)
 
     def clean_ip_whitelist(self):
         return normalise_ip_whitelist(split_whitelist_text(self.cleaned_data.get("ip_whitelist", "")))

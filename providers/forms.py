@@ -1,19 +1,9 @@
 from django import forms
 
+from connex.forms import panel_widgets
 from rates.models import RateCard
 
 from .models import Gateway, Provider
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select form-select-sm")
-        else:
-            widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
 class ProviderForm(forms.ModelForm):
@@ -24,7 +14,7 @@ class ProviderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        panel_widgets(self)
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "").strip().upper()
@@ -37,7 +27,7 @@ class GatewayForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        panel_widgets(self)
 
 
 class ProviderCardAttachForm(forms.Form):
