@@ -86,8 +86,16 @@ def world(gateway_port=5999):
     return customer, key
 
 
-def gunicorn(port, env):
-    command = [str(ROOT / ".venv/bin/gunicorn"), "connex.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+def server_env(db):
+    """The environment of a production-like server process (gunicorn, a Celery worker) on `db`."""
+    return {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}", "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 60, "DJANGO_SETTINGS_MODULE": "benchmarks.switch_api_settings",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT),
+            "SECURE_SSL_REDIRECT": "false", "WHITENOISE_USE_FINDERS": "true", "DB_CONN_MAX_AGE": "60"}
+
+
+def gunicorn(port, env, workers=None):
+    command = [str(ROOT / ".venv/bin/gunicorn"), "connex.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers or WORKERS),
                "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", "--keep-alive", "30"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     deadline = time.time() + 30
@@ -207,11 +215,7 @@ def main():
     django_setup(DB)
     customer, key = world()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}", "DEBUG": "false",
-           "SECRET_KEY": "bench-" + "x" * 60, "DJANGO_SETTINGS_MODULE": "benchmarks.switch_api_settings",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT),
-           "SECURE_SSL_REDIRECT": "false", "WHITENOISE_USE_FINDERS": "true", "DB_CONN_MAX_AGE": "60"}
-    server = gunicorn(port, env)
+    server = gunicorn(port, server_env(DB))
     stop = threading.Event()
     drain = threading.Thread(target=drain_forever, args=(stop,), daemon=True)
     drain.start()
