@@ -510,9 +510,11 @@ def main():
         # Every gunicorn worker loads its routing cache and templates before anything is measured.
         switch.load(port, "/api/v1/calls/authorize", key, 3, "warm")
         pages_result(pages_run(port, cookie, card, time.time() + 3))
-        # Idle baseline: the same pages, the same stack, no calls.
+        # Idle baseline: the same pages, the same stack, no calls; what the pages cost the server.
+        idle_cpu = cpu_seconds(tree_pids(server.pid))
         pages = pages_run(port, cookie, card, time.time() + args.idle_seconds)
         idle = pages_result(pages)
+        idle_cpu = cpu_used(idle_cpu, cpu_seconds(tree_pids(server.pid)))
         time.sleep(1)
         began = time.time() + 1
         stop_at = began + args.seconds
@@ -610,6 +612,8 @@ def main():
     backlog_max = max((s["backlog"] for s in load_samples), default=0)
 
     offered_rate = offered_requests / args.seconds
+    page_cpu = idle_cpu / max(1, len(idle["board"]))
+    api_cpu = max(0.0, cpu["server"] - page_cpu * len(loaded["board"]))
     achieved_rate = completed / wall
     results = {
         "benchmark": "volume", "seconds": args.seconds, "rate": args.rate, "burst_rate": args.burst_rate,
@@ -642,6 +646,12 @@ def main():
         "cpu_cores_postgres": round(cpu["postgres"] / wall, 2),
         "cpu_cores_redis_shared": round(cpu["redis_shared"] / wall, 2),
         "machine_busy": round(busy, 3),
+        # CPU per API request (the pages' share, measured idle, taken out): what a machine with the
+        # cores to itself could carry.
+        "server_cpu_ms_per_request": round(api_cpu * 1000 / completed, 2) if completed else None,
+        "server_cpu_ms_per_page_pair_idle": round(page_cpu * 1000, 1),
+        "drain_cpu_ms_per_event": round((cpu["worker"] + cpu["postgres"]) * 1000 / (drained * wall), 3)
+        if drained else None,
         "board_p95_idle_ms": pct(idle["board"], 0.95), "board_p95_load_ms": pct(loaded["board"], 0.95),
         "card_p95_idle_ms": pct(idle["card"], 0.95), "card_p95_load_ms": pct(loaded["card"], 0.95),
         "page_loads_idle": len(idle["board"]), "page_loads_load": len(loaded["board"]),
@@ -679,7 +689,13 @@ def main():
                        f"than the second between them)")
     if results["rollup_lag_s_max"] and results["rollup_lag_s_max"] > rollup_every * 2:
         verdict.append(f"rollup: lag up to {results['rollup_lag_s_max']} s with a run every {rollup_every} s")
-    results["saturation"] = verdict or ["none: every stage kept up"]
+    verdict = verdict or ["none: every stage kept up"]
+    if results["server_cpu_ms_per_request"]:
+        per_core = 1000 / results["server_cpu_ms_per_request"]
+        verdict.append(f"capacity: gunicorn spends {results['server_cpu_ms_per_request']} ms CPU a request, "
+                       f"about {per_core:,.0f} requests/s ({per_core / 2:,.0f} calls/s) per core it has to itself; "
+                       f"the offer needs {offered_rate / per_core:.1f} such cores")
+    results["saturation"] = verdict
 
     print(f"load average {load[0]:.2f} before, {load_during[0]:.2f} at the end of the load, {cores} cores")
     print(f"offered {offered_calls:,} calls ({offered_rate:,.0f} requests/s), answered {completed:,} requests "
