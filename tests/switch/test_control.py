@@ -72,6 +72,8 @@ def test_ending_a_call_through_json_rpc_hangs_up_both_sides_and_reports_the_end(
     assert end["call_id"] == answer["call_id"]
     assert end["body"]["hangup"] == "switch"
     assert 400 <= end["body"]["duration_ms"] <= 4000  # ended about 0.5 s after the answer
+    time.sleep(0.3)
+    assert len(panel.of_kind("end")) == 1  # one end per call, however the switch learnt of it
 
 
 def test_json_rpc_lists_live_calls(panel, switch, sipp):
