@@ -312,26 +312,25 @@ def _plain_path(cursor, *, card, live_from, current, source, user, stream, names
             lead = b",".join([str(revision.pk).encode(), *(_ABSENT[name] for name in absent)]) + b","
             with cursor.cursor.copy(f"COPY {ROW_TABLE} ({', '.join(columns)}) FROM STDIN "
                                     "(FORMAT csv, FORCE_NOT_NULL (name))") as copy:
-                carry = b""
-                while True:
-                    chunk = stream.read(COPY_CHUNK)
-                    buffer = carry + chunk if carry else chunk
-                    end = len(buffer) if not chunk else buffer.rfind(b"\n") + 1
-                    if not chunk and buffer and not buffer.endswith(b"\n"):
-                        buffer += b"\n"
-                        end = len(buffer)
-                    if chunk and not end:
-                        raise _NotPlain  # a line longer than a chunk is nothing plain
-                    if end:
-                        if pattern.fullmatch(buffer, 0, end) is None:
-                            raise _NotPlain
-                        copy.write(lead + buffer[:end - 1].replace(b"\n", b"\n" + lead) + b"\n")
-                    carry = buffer[end:]
-                    if not chunk:
-                        break
-                    sent += len(chunk)
+                while chunk := stream.read(COPY_CHUNK):
+                    # The line a chunk ends inside is finished from the stream, so every write is whole
+                    # lines and no chunk is ever copied to be joined with the next.
+                    end = chunk.rfind(b"\n") + 1
+                    tail = stream.readline(COPY_CHUNK) if end < len(chunk) else b""
+                    size = len(chunk) + len(tail)
+                    if end < len(chunk) and not tail.endswith(b"\n"):
+                        if len(tail) == COPY_CHUNK:
+                            raise _NotPlain  # a line longer than a chunk is nothing plain
+                        tail += b"\n"  # the last line of a file without a final newline
+                    cut = chunk[end:] + tail
+                    if pattern.fullmatch(chunk, 0, end) is None or (cut and pattern.fullmatch(cut) is None):
+                        raise _NotPlain
+                    copy.write(lead)
+                    copy.write(chunk.replace(b"\n", b"\n" + lead, chunk.count(b"\n") - (0 if cut else 1)))
+                    copy.write(tail)
+                    sent += size
                     if progress:
-                        progress(len(chunk))
+                        progress(size)
             result.rows = cursor.cursor.rowcount
             if result.rows <= 0:
                 raise _NotPlain

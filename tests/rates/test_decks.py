@@ -214,3 +214,16 @@ def test_a_large_deck_with_windows_line_ends_and_no_final_newline_is_stored_whol
     row = RateRow.objects.get(revision=result.revision, prefix="44")
     assert (row.name, row.rate, row.connect_fee, row.pulse, row.blocked) == ("UK é", Decimal("0.5"), 0, 1, False)
     assert RateRow.objects.get(revision=result.revision, prefix="1000003").name == "Zone 3"
+
+
+@pytest.mark.parametrize("chunk", [16, 37, 64, 101, 4096])
+def test_a_deck_is_stored_the_same_wherever_the_file_is_cut_into_chunks(db, monkeypatch, chunk):
+    monkeypatch.setattr("rates.decks.COPY_CHUNK", chunk)
+    card = RateCardFactory()
+    lines = [f"{1000 + i},Zone {i},0.{i:03d},0,0,60,0,{'yes' if i % 2 else 'no'}" for i in range(50)]
+    stream = io.BytesIO("\r\n".join(["prefix,name,rate,connect_fee,mcd,pulse,grace,blocked", *lines]).encode())
+    result = rate_deck_import(card=card, stream=stream, live_from=JAN)
+    assert result.ok and result.rows == 50
+    stored = RateRow.objects.filter(revision=result.revision).order_by("prefix")
+    assert [(r.prefix, r.name, r.rate, r.blocked) for r in stored] == [
+        (str(1000 + i), f"Zone {i}", Decimal(f"0.{i:03d}"), bool(i % 2)) for i in range(50)]
