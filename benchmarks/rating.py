@@ -93,7 +93,7 @@ def write_cdrs(path, *, rows, customers, prefixes, priced, start, rng):
 
 
 def reset_calls():
-    sql("TRUNCATE summaries_calldetailrecord, summaries_hourlysummary, summaries_dailysummary, "
+    sql("TRUNCATE summaries_calldetailrecord, summaries_cdrcallid, summaries_hourlysummary, summaries_dailysummary, "
         "summaries_pendingrolluphour, ledger_ledgerentry, ledger_dailyspend CASCADE")
     sql("CHECKPOINT")
 

@@ -174,9 +174,56 @@ def test_a_deck_with_padding_and_defaults_is_stored_like_a_clean_one(db):
 
 
 @pytest.mark.parametrize("bad", [b"44,0.05,0\n", b"44,1e3,1\n", b"44,.5,1\n", b"44,0.1234567,1\n", b"4x,1,1\n",
-                                 b"44,1,1\n44,2,1\n"])
+                                 b"44,1,1\n44,2,1\n", b"44,NaN,1\n", b"44,Infinity,1\n", b"44,-0,1\n",
+                                 b"44,0.05,1.5\n", b"44,0.05, 1e1\n", b"123456789012345678901,1,1\n"])
 def test_every_bad_deck_gets_row_errors_and_stores_nothing(db, bad):
     card = RateCardFactory()
     result = rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate,pulse\n" + bad))
     assert not result.ok and result.errors and result.revision is None
     assert not RateRow.objects.filter(revision__card=card).exists()
+
+
+def test_values_the_database_would_read_loosely_are_refused_with_their_row(db):
+    card = RateCardFactory()
+    result = rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate,blocked\n44,0.05,no\n33,0.04,on\n"))
+    assert result.errors == [{"row": 3, "prefix": "33", "reason": "bad blocked (true/false, yes/no or 1/0)"}]
+    assert not RateRevision.objects.filter(card=card).exists()
+
+
+def big_deck(rows, *, tail=b"", newline=b"\n"):
+    body = newline.join(b"%d,Zone %d,0.0%d,0,0,60,0,false" % (10 ** 6 + i, i % 7, i % 9 + 1) for i in range(rows))
+    return io.BytesIO(b"prefix,name,rate,connect_fee,mcd,pulse,grace,blocked" + newline + body + newline + tail)
+
+
+@pytest.mark.parametrize("tail", [b"44,Zone,0.01,0,0,0,0,false\n", b"1000000,Again,0.01,0,0,60,0,false\n",
+                                  b"44,Long" + b"x" * 120 + b",0.01,0,0,60,0,false\n", b"44,Zone,x,0,0,60,0,false\n"])
+def test_a_bad_row_deep_in_a_large_deck_stores_nothing_and_is_named(db, tail):
+    card = RateCardFactory()
+    seen = []
+    result = rate_deck_import(card=card, stream=big_deck(60_000, tail=tail), progress=seen.append)
+    assert not result.ok and [error["row"] for error in result.errors] == [60_002]
+    assert not RateRevision.objects.filter(card=card).exists() and not RateRow.objects.exists()
+    assert sum(seen) == len(big_deck(60_000, tail=tail).getvalue().split(b"\n", 1)[1])  # the bar ends at the size, read twice or not
+
+
+def test_a_large_deck_with_windows_line_ends_and_no_final_newline_is_stored_whole(db):
+    card = RateCardFactory()
+    stream = big_deck(60_000, tail=b"44,UK \xc3\xa9,0.5,0,0,1,0,no", newline=b"\r\n")
+    result = rate_deck_import(card=card, stream=stream, live_from=JAN)
+    assert result.ok and result.rows == result.added == 60_001 and result.revision.row_count == 60_001
+    row = RateRow.objects.get(revision=result.revision, prefix="44")
+    assert (row.name, row.rate, row.connect_fee, row.pulse, row.blocked) == ("UK é", Decimal("0.5"), 0, 1, False)
+    assert RateRow.objects.get(revision=result.revision, prefix="1000003").name == "Zone 3"
+
+
+@pytest.mark.parametrize("chunk", [16, 37, 64, 101, 4096])
+def test_a_deck_is_stored_the_same_wherever_the_file_is_cut_into_chunks(db, monkeypatch, chunk):
+    monkeypatch.setattr("rates.decks.COPY_CHUNK", chunk)
+    card = RateCardFactory()
+    lines = [f"{1000 + i},Zone {i},0.{i:03d},0,0,60,0,{'yes' if i % 2 else 'no'}" for i in range(50)]
+    stream = io.BytesIO("\r\n".join(["prefix,name,rate,connect_fee,mcd,pulse,grace,blocked", *lines]).encode())
+    result = rate_deck_import(card=card, stream=stream, live_from=JAN)
+    assert result.ok and result.rows == 50
+    stored = RateRow.objects.filter(revision=result.revision).order_by("prefix")
+    assert [(r.prefix, r.name, r.rate, r.blocked) for r in stored] == [
+        (str(1000 + i), f"Zone {i}", Decimal(f"0.{i:03d}"), bool(i % 2)) for i in range(50)]
