@@ -96,9 +96,10 @@ class CdrCallId(models.Model):
     A partitioned table cannot hold a unique index without the partition key, so the one global
     uniqueness (a call_id is stored once, whatever its day) lives in this narrow table: the import
     inserts here first with ON CONFLICT DO NOTHING and stores only the CDRs whose call_id went in.
-    One B-tree probe per CDR, as the old unique index on the heap cost; rows are ~70 bytes, a third
-    of a CDR. Retention deletes the rows of dropped days (BRIN on start_time finds them). A work
-    index, not business data: not audited.
+    One B-tree probe per CDR, as the old unique index on the heap cost (the primary key is the only
+    B-tree: migration 0009 drops Django's LIKE index, as call_ids are looked up whole); rows are
+    ~70 bytes, a third of a CDR. Retention deletes the rows of dropped days (BRIN on start_time
+    finds them). A work index, not business data: not audited.
     """
 
     call_id = models.CharField(max_length=128, primary_key=True)
