@@ -209,7 +209,10 @@ def channels_in_use_sync() -> int:
         idle = [customer_id for customer_id, count in zip(ids, counts, strict=True) if not count]
         if idle:
             client.srem(customers_key, *idle)
+        # Rows a CDR write holds (its balance debit) are skipped, never waited for: waiting here while
+        # that write waits for a row this UPDATE holds is a deadlock. The next sync, a second on, gets them.
         cursor.execute(
             "UPDATE customers_customer c SET channels_in_use = v.n FROM unnest(%s::bigint[], %s::int[]) v(id, n) "
-            "WHERE c.id = v.id AND c.channels_in_use <> v.n", [ids, counts])
+            "WHERE c.id = v.id AND c.channels_in_use <> v.n AND c.id IN (SELECT id FROM customers_customer "
+            "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)", [ids, counts, ids])
         return cursor.rowcount

@@ -182,3 +182,25 @@ def test_channels_in_use_on_the_card_header_follows_the_live_count(staff_client,
     channels_in_use_sync()
     acme.refresh_from_db()
     assert acme.channels_in_use == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_channels_in_use_sync_skips_a_customer_row_a_cdr_write_holds_and_catches_up_after(acme):
+    """A drain debiting the balance holds the customer row; the sync must neither wait for it (two
+    drains would deadlock) nor lose the figure."""
+    import psycopg
+    from django.db import connection
+
+    place("held-1")
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=False) as other:
+        other.execute("SELECT 1 FROM customers_customer WHERE id = %s FOR UPDATE", [acme.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait here would fail the test, not hang it
+        assert channels_in_use_sync() == 0
+        acme.refresh_from_db()
+        assert acme.channels_in_use == 0
+        other.rollback()
+    assert channels_in_use_sync() == 1
+    acme.refresh_from_db()
+    assert acme.channels_in_use == 1
