@@ -13,6 +13,17 @@ class Scope(models.TextChoices):
     SWITCH = "switch", "Switch (call-time lookups, SIP secrets, CDR ingest)"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if set(kwargs) - {"last_used_at"}:
+            # Saves and deletes send signals; a bulk update must invalidate cached tokens too.
+            from .cache import api_auth_changed
+
+            api_auth_changed()
+        return rows
+
+
 @pghistory.track(
     pghistory.InsertEvent("api_token.created"),
     pghistory.UpdateEvent("api_token.updated"),
@@ -37,6 +48,8 @@ class ApiToken(TimeStampedModel):
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

@@ -33,6 +33,7 @@ DB = "connex_bench_switch"
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CALL_RATE = int(os.environ.get("BENCH_CALL_RATE", "100"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 CALLER_IP = "127.0.0.2"
@@ -96,7 +97,7 @@ def server_env(db):
 
 def gunicorn(port, env, workers=None):
     command = [str(ROOT / ".venv/bin/gunicorn"), "connex.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers or WORKERS),
-               "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", "--keep-alive", "30"]
+               "--worker-class", "gthread", "--threads", str(THREADS), "--log-level", "warning", "--keep-alive", "30"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     deadline = time.time() + 30
     import socket
@@ -220,10 +221,10 @@ def main():
     drain = threading.Thread(target=drain_forever, args=(stop,), daemon=True)
     drain.start()
     try:
-        load(port, "/bench/bare", key, 2, "warm")
+        load(port, "/api/v1/bench/bare", key, 2, "warm")
         load(port, "/api/v1/calls/authorize", key, 2, "warm")
         # Alternating rounds, so a change in the machine's load touches both alike.
-        rounds = [(load(port, "/bench/bare", key, DURATION / 2, "bare"),
+        rounds = [(load(port, "/api/v1/bench/bare", key, DURATION / 2, "bare"),
                    load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")) for _ in range(2)]
         bare, authorize = (merge([r[i] for r in rounds]) for i in (0, 1))
         print(f"bare endpoint:  {bare}")
@@ -240,7 +241,7 @@ def main():
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
     print(json.dumps({
-        "benchmark": "switch_api", "concurrency": CONCURRENCY, "gunicorn_workers": WORKERS,
+        "benchmark": "switch_api", "concurrency": CONCURRENCY, "gunicorn_workers": WORKERS, "gunicorn_threads": THREADS,
         "authorize_per_s": authorize["per_s"], "authorize_p50_ms": authorize["p50_ms"],
         "authorize_p99_ms": authorize["p99_ms"], "authorize_errors": authorize["errors"],
         "bare_per_s": bare["per_s"], "bare_p99_ms": bare["p99_ms"], "authorize_vs_bare": ratio,

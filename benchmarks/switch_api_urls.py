@@ -15,4 +15,5 @@ class BareView(ServiceAPIView):
         return Response({"allowed": False, "sip_code": 503, "reason": "bare", "reasons": ["bare"]})
 
 
-urlpatterns = [path("bench/bare", BareView.as_view()), path("", include("connex.urls"))]
+# Under /api/v1/ like authorize, so both take the same (machine API) middleware stack.
+urlpatterns = [path("api/v1/bench/bare", BareView.as_view()), path("", include("connex.urls"))]

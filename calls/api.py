@@ -1,3 +1,5 @@
+import re
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAdminUser
@@ -72,6 +74,40 @@ class AuthorizeSerializer(serializers.Serializer):
     switch_ip = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
+# (name, max length, required, null allowed) of every AuthorizeSerializer field but dialed.
+_AUTHORIZE_TEXT = (("call_id", 200, True, False), ("source_ip", 64, False, False), ("sip_user", 64, False, True),
+                   ("cli", 64, False, False), ("pai", 64, False, True), ("switch_ip", 64, False, False))
+_NUMBER = re.compile(NUMBER)
+
+
+def authorize_values(data):
+    """AuthorizeSerializer's validated data for a body it accepts as sent, or None.
+
+    Building and running the serializer is a fifth of an authorize's work; a switch's bodies are
+    plain ASCII strings, which this reads directly. Anything else (a missing or blank field, a
+    number, blanks to trim, a long or odd value) returns None, and the serializer validates it
+    and words the errors: the answer is the same either way.
+    """
+    if not isinstance(data, dict):
+        return None
+    values = {}
+    for name, limit, required, nullable in _AUTHORIZE_TEXT:
+        value = data.get(name, "")
+        if value is None and nullable:
+            values[name] = None
+            continue
+        if (type(value) is not str or len(value) > limit or (required and not value) or not value.isascii()
+                or "\x00" in value or value.strip() != value):
+            return None
+        values[name] = value
+    dialed = data.get("dialed")
+    if type(dialed) is not str or len(dialed) > 41 or not dialed.isascii() or not _NUMBER.search(dialed) \
+            or dialed.strip() != dialed:
+        return None
+    values["dialed"] = dialed
+    return values
+
+
 class AnswerSerializer(serializers.Serializer):
     h_entry = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     h_id = serializers.IntegerField(required=False, allow_null=True, min_value=0)
@@ -122,9 +158,11 @@ class CallAuthorizeView(_SwitchView):
                                "try in order and `max_duration`; refused: `sip_code` and every reason. A repeat "
                                "for the same call_id within 5 minutes answers the first decision.")
     def post(self, request):
-        data = AuthorizeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = authorize_values(request.data)
+        if values is None:
+            data = AuthorizeSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
         return Response(services.call_authorize(
             call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
             source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"]))

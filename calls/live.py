@@ -22,6 +22,8 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from connex.redis_batch import batch
+
 PREFIX = "live"
 
 # KEYS: call hash, then per scope its channel set and its CPS bucket.
@@ -433,6 +435,25 @@ def credit_reserve(*, customer_id, call_id, needed, available, expires_at, now=N
     return bool(held), Decimal(int(left)) / MICRO
 
 
+def _run_scripts(client, calls):
+    """Runs [(script, keys, args), ...] in one round trip (connex.redis_batch) and answers their results.
+
+    Plain EVALSHA: a redis-py pipeline holding registered scripts first asks SCRIPT EXISTS, a round
+    trip of its own on every call. A NOSCRIPT answer (Redis restarted or flushed its scripts) means
+    that script did nothing; the scripts are then loaded and the whole batch runs once more (the
+    reserve answers `existing` for a call whose channels it already took, and the credit hold is
+    taken once per call).
+    """
+    for attempt in range(2):
+        try:
+            return batch(client, *(("EVALSHA", script.sha, len(keys), *keys, *args) for script, keys, args in calls))
+        except redis.exceptions.NoScriptError:
+            if attempt:
+                raise
+            for script, _, _ in calls:
+                script.sha = client.script_load(script.script)
+
+
 def live_reserve_with_credit(*, call_id, scopes, ttl, customer_id, needed, available, now):
     """live_reserve and credit_reserve in one round trip: the hold is taken only when the channels
     were. Returns (Reservation, held or None when the channels were refused, credit left)."""
@@ -440,17 +461,15 @@ def live_reserve_with_credit(*, call_id, scopes, ttl, customer_id, needed, avail
 
     scripts = _scripts()
     reserve_credit, _, _ = _more_scripts_for(settings.REDIS_URL)
-    pipe = scripts.client.pipeline(transaction=False)
     args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
     keys = [_call_key(call_id)]
     for scope in scopes:
         keys += [_channels_key(scope.key), _cps_key(scope.key)]
         args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
-    scripts.reserve(keys=keys, args=args, client=pipe)
-    reserve_credit(keys=[*_credit_keys(customer_id), _call_key(call_id)],
-                   args=[call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))],
-                   client=pipe)
-    (allowed, index, reason, in_use), (held, left) = pipe.execute()
+    (allowed, index, reason, in_use), (held, left) = _run_scripts(scripts.client, [
+        (scripts.reserve, keys, args),
+        (reserve_credit, [*_credit_keys(customer_id), _call_key(call_id)],
+         [call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))])])
     if allowed:
         reservation = Reservation(allowed=True, existing=reason == "existing")
     else:

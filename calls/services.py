@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from connex.redis_batch import batch
 from rates.rating import billed_seconds, call_charge
 from routing.cache import routing_cache
 from routing.engine import CallRequest, billed_cap, decide
@@ -182,13 +183,12 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                "switch_ip": switch_ip, "allowed": answer["allowed"],
                "sip_code": 200 if answer["allowed"] else answer["sip_code"],
                "reasons": answer.get("reasons", []), "result": answer, "trace": trace, "live": info}
-    pipe = client.pipeline(transaction=False)
-    pipe.set(_decision_key(call_id), _dumps(answer), ex=DECISION_TTL, nx=True)
+    commands = [("SET", _decision_key(call_id), _dumps(answer), "EX", DECISION_TTL, "NX")]
     if info is not None:
-        pipe.set(live._info_key(call_id), _dumps(info), exat=int(expires) + END_ANSWER_TTL)
-        pipe.sadd(live.live_customers_key(), decision.customer_id)
-    pipe.xadd(live.events_key(), {"e": _dumps(attempt)})
-    pipe.execute()
+        commands += [("SET", live._info_key(call_id), _dumps(info), "EXAT", int(expires) + END_ANSWER_TTL),
+                     ("SADD", live.live_customers_key(), decision.customer_id)]
+    commands.append(("XADD", live.events_key(), "*", "e", _dumps(attempt)))
+    batch(client, *commands)
     return answer
 
 

@@ -92,6 +92,22 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Middleware that only panel pages need. Requests to /api/v1/ carrying an API token (switches,
+# provisioning systems) skip it: no session, CSRF, messages, htmx, staff timezone, portal, sign-in
+# lockout or static files to handle; REST framework authenticates the token and checks each
+# endpoint's declared permission (connex/handlers.py).
+PANEL_ONLY_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "connex.middleware.StaffTimezoneMiddleware",
+    "portal.middleware.PortalMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while a user or address is locked out
     "django.contrib.auth.backends.ModelBackend",

@@ -12,9 +12,10 @@ from connex import views
 from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
 
-# Each app that offers API endpoints has an `api_urls` module; they share /api/v1/.
-API_APPS = ["customers", "contacts", "numberblocks", "summaries", "invoicing", "messaging", "sipauth", "portal",
-            "rates", "routing", "providers", "clirules", "calls", "alerts", "dids", "packages", "paypal", "cdrs"]
+# Each app that offers API endpoints has an `api_urls` module; they share /api/v1/. No two apps
+# share a path, so the order only sets how soon a path is found: the switch's call control first.
+API_APPS = ["calls", "sipauth", "summaries", "customers", "contacts", "numberblocks", "invoicing", "messaging",
+            "portal", "rates", "routing", "providers", "clirules", "alerts", "dids", "packages", "paypal", "cdrs"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "summaries", "alerts", "paypal", "portaldomains", "calls"]
@@ -24,6 +25,8 @@ handler404 = "connex.views.page_not_found"
 handler500 = "connex.views.server_error"
 
 urlpatterns = [
+    # First: the API is what machines call many times a second, and it shares no path with pages.
+    path("api/v1/", include(api_patterns)),
     path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
     path("favicon.ico", public_view(RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True))),
     path("healthz", public_view(views.healthz), name="healthz"),
@@ -64,7 +67,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("alerts/", include("alerts.urls")),
     path("portal/", include("summaries.portal_urls")),
-    path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
     path("admin/", admin.site.urls),

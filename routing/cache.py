@@ -22,6 +22,8 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
+from connex.redis_batch import batch
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "connex:routing:version"
@@ -321,7 +323,7 @@ def _redis_client():
 
 def routing_version() -> str | None:
     try:
-        value = _redis_client().get(VERSION_KEY)
+        (value,) = batch(_redis_client(), ("GET", VERSION_KEY))  # read on every call: the lean client
     except redis.RedisError:
         logger.warning("routing version unavailable from Redis", exc_info=True)
         return None

@@ -66,6 +66,102 @@ def test_a_disabled_user_s_token_is_refused():
     assert bearer(token.key).get("/api/v1/customers/").status_code == 401
 
 
+def _perm(name):
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def test_a_token_is_refused_on_the_request_after_it_is_revoked():
+    token = ApiTokenFactory(user=grant(StaffFactory(perms=()), *PERMS), scopes=["read"])
+    client = bearer(token.key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    api_token_revoke(api_token=ApiToken.objects.get(pk=token.pk))
+    assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_a_removed_permission_is_refused_on_the_next_request():
+    user = grant(StaffFactory(perms=()), *PERMS)
+    client = bearer(ApiTokenFactory(user=user, scopes=["read"]).key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    user.user_permissions.remove(_perm("customers.view_customer"))
+    assert client.get("/api/v1/customers/").status_code == 403
+
+
+def test_role_changes_apply_to_the_next_request():
+    from django.contrib.auth.models import Group
+
+    role = Group.objects.create(name="Switches")
+    role.permissions.add(*(_perm(name) for name in PERMS))
+    user = StaffFactory(perms=(), groups=())
+    user.groups.add(role)
+    client = bearer(ApiTokenFactory(user=user, scopes=["read"]).key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    role.permissions.remove(_perm("customers.view_customer"))
+    assert client.get("/api/v1/customers/").status_code == 403
+    role.permissions.add(_perm("customers.view_customer"))
+    assert client.get("/api/v1/customers/").status_code == 200
+    user.groups.remove(role)
+    assert client.get("/api/v1/customers/").status_code == 403
+
+
+def test_disabling_the_user_refuses_the_token_on_the_next_request():
+    user = grant(StaffFactory(perms=()), *PERMS)
+    client = bearer(ApiTokenFactory(user=user, scopes=["read"]).key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    user.is_active = False
+    user.save()
+    assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_a_token_expires_on_time_though_nothing_changed():
+    import time_machine
+
+    token = ApiTokenFactory(user=grant(StaffFactory(perms=()), *PERMS), scopes=["read"],
+                            expires_at=timezone.now() + timedelta(hours=1))
+    client = bearer(token.key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
+        assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_a_change_bypassing_signals_applies_within_max_age(monkeypatch):
+    from apitokens import cache
+
+    user = grant(StaffFactory(perms=()), *PERMS)
+    client = bearer(ApiTokenFactory(user=user, scopes=["read"]).key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    type(user).objects.filter(pk=user.pk).update(is_active=False)  # no signal
+    started = cache._clock()
+    monkeypatch.setattr(cache, "_clock", lambda: started + cache.MAX_AGE + 0.1)
+    assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_without_redis_every_request_reads_the_database(monkeypatch):
+    import redis
+
+    from apitokens import cache
+
+    user = grant(StaffFactory(perms=()), *PERMS)
+    client = bearer(ApiTokenFactory(user=user, scopes=["read"]).key)
+    assert client.get("/api/v1/customers/").status_code == 200
+    monkeypatch.setattr(cache, "_redis", redis.Redis(port=1, socket_connect_timeout=0.1))
+    assert client.get("/api/v1/customers/").status_code == 200
+    type(user).objects.filter(pk=user.pk).update(is_active=False)  # no signal, and no Redis to tell
+    assert client.get("/api/v1/customers/").status_code == 401
+
+
+def test_a_known_token_authenticates_and_checks_permissions_without_queries(django_assert_num_queries):
+    user = grant(StaffFactory(perms=()), *PERMS)
+    token = ApiTokenFactory(user=user, scopes=["read"])
+    api_token_authenticate(key=token.key)
+    with django_assert_num_queries(0):
+        again = api_token_authenticate(key=token.key)
+        assert again == token and again.user == user
+        assert again.user.has_perms(PERMS) and not again.user.has_perm("customers.delete_customer")
+
+
 def test_creating_a_token_checks_name_scopes_expiry_and_staff():
     with pytest.raises(ValidationError) as caught:
         api_token_create(user=StaffFactory(perms=(), is_staff=False), name=" ", scopes=["admin"],

@@ -225,6 +225,18 @@ def test_bad_input_is_a_400_next_to_the_field(switch_api, acme):
     assert answer.status_code == 400 and {"duration", "sip_code"} <= set(answer.json())
 
 
+def test_authorize_works_after_redis_lost_its_scripts(switch_api, acme, monkeypatch):
+    from django.conf import settings
+
+    reserve_credit = live._more_scripts_for(settings.REDIS_URL)[0]
+    for script in (live._scripts().reserve, reserve_credit):
+        monkeypatch.setattr(script, "sha", "0" * 40)  # what Redis answers NOSCRIPT to, as after a restart
+    answer = authorize(switch_api, "after-restart")
+    assert answer["allowed"] and answer["max_duration"] == 492
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    assert live.credit_held(acme.pk) == Decimal("0.07")
+
+
 def test_a_token_without_the_switch_scope_is_refused(api_client, acme):
     reader = api_client("calls.switch_call", scopes=["read", "write"])
     answer = reader.post("/api/v1/calls/authorize", {"call_id": "x", "dialed": "4479"}, format="json")
