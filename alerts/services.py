@@ -21,6 +21,7 @@ from django.utils import timezone
 from connex.models import AccountOptions
 from connex.phone import phone_e164
 from customers.models import Customer
+from customers.signals import customers_changed
 from messaging import merge
 from messaging.models import Message
 from messaging.services import message_queue_many
@@ -349,7 +350,7 @@ def alerts_evaluate(*, now: datetime | None = None, customer_ids=None, lock: boo
 
 def _penalties(cursor, alerts, moved, now, result) -> dict:
     """Apply and lift penalties of the moved alerts; {alert id: "applied" | "lifted"}."""
-    outcome = {}
+    outcome, penalised, lifted = {}, set(), set()
     to_apply = [a for a in alerts if a.penalty and moved[a.pk][0] == AlertEvent.Kind.FIRED]
     if to_apply:
         cursor.execute(PENALTY_APPLY, {"ids": sorted({a.customer_id for a in to_apply}), "now": now})
@@ -366,6 +367,7 @@ def _penalties(cursor, alerts, moved, now, result) -> dict:
         outcome.update({a.pk: "lifted" for a in to_lift if a.customer_id in lifted})
         result.penalties_lifted = len(lifted)
     if to_apply or to_lift:
+        customers_changed.send(sender=Alert, customer_ids=[*penalised, *lifted])
         # Customers changed through SQL: the objects above carry the status from before.
         statuses = dict(Customer.objects.filter(pk__in={a.customer_id for a in alerts}).values_list("pk", "status"))
         for alert in alerts:

@@ -158,7 +158,7 @@ def main():
     loop_s, loop_cpu = time.perf_counter() - loop_started, time.thread_time() - loop_cpu
 
     # The engine alone (decide_with): the same calls on the warm snapshot with accounts read beforehand,
-    # i.e. without the Redis version check and the account query that `decide` adds per call.
+    # i.e. without the Redis version read that `decide` adds per call (and the account query after a change).
     from routing.engine import _Trace, account_load, decide_with, identify
 
     snapshot = routing_cache.current()

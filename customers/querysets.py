@@ -3,6 +3,15 @@ from django.db.models import Q
 
 
 class CustomerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # No post_save is sent for these rows (bulk_update comes here too): say they changed.
+        from .signals import customers_changed
+
+        rows = super().update(**kwargs)
+        if rows:
+            customers_changed.send(sender=self.model, customer_ids=None)
+        return rows
+
     def active(self):
         return self.filter(status="active")
 

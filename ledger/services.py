@@ -56,11 +56,15 @@ def ledger_pending_create(cursor):
 
 
 def _apply(cursor) -> list[int]:
+    from customers.signals import customers_changed
+
     cursor.execute("SELECT id FROM customers_customer WHERE id IN (SELECT customer_id FROM ledger_pending) "
                    "ORDER BY id FOR NO KEY UPDATE")
+    customer_ids = [row[0] for row in cursor.fetchall()]
     cursor.execute(_APPLY_SQL)
     ids = cursor.fetchone()[0] or []
     cursor.execute("DELETE FROM ledger_pending")
+    customers_changed.send(sender=LedgerEntry, customer_ids=customer_ids)  # their balances moved
     return ids
 
 

@@ -1,17 +1,23 @@
 """The routing snapshot: live routes, cards, revisions, providers, gateways, CLI rules and caller
-identities, held in process and rebuilt when anything in it changes.
+identities, held in process and rebuilt when anything in it changes; and the customers' accounts
+(status, balance, limits, windows, verification, approved CLIs), held per customer likewise.
 
-Every change to those tables bumps one version counter in Redis (at once and again on commit, so
-a reader that rebuilt before the commit rebuilds once more). A decision reads the counter (one
-Redis round trip) and rebuilds the snapshot only when it moved. Revisions are immutable, so the
-prefix → row map of a revision is loaded once, on first use, and kept whatever the version; a
-deck that goes live later needs no event: the snapshot knows every revision's live-from time and
-picks by the call's time.
+Every change to the snapshot's tables gives one version key in Redis a new random token, and every
+change to a customer's account gives that customer's key one (at once and again on commit, so a
+reader that loaded before the commit loads once more). A decision reads the snapshot's and its
+caller's versions in one Redis round trip (MGET) and reloads only what moved; a reader that finds a
+key missing sets a token itself, so a Redis that lost its keys cannot match a version held from
+before. Revisions are immutable, so the prefix → row map of a revision is loaded once, on first
+use, and kept whatever the version; a deck that goes live later needs no event: the snapshot knows
+every revision's live-from time and picks by the call's time.
 """
 
 import logging
+import os
 import re
+import secrets
 import threading
+import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,14 +28,18 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
-from connex.redis_batch import batch
-
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "connex:routing:version"
+ACCOUNTS_KEY = "connex:routing:accounts"  # a new token: every customer's account may have changed
+ACCOUNT_KEY = "connex:routing:account:"  # + customer id: a new token when that account changed
 MAX_PREFIX = 20  # longest prefix a number is matched on (rates.selectors.number_prefixes)
-# Without Redis the snapshot is trusted this long (seconds) before it is rebuilt anyway.
+# Without Redis the snapshot is trusted this long (seconds) before it is rebuilt anyway; accounts
+# are then read for every decision.
 FALLBACK_TTL = 1.0
+# A cached account is read again after this long (seconds) even when its version has not moved: a
+# Redis restored from an older dump could bring back a version already seen.
+ACCOUNT_MAX_AGE = 60.0
 
 
 class RateRow(NamedTuple):
@@ -198,8 +208,6 @@ def _compile(pattern: str):
 
 def snapshot_load(version=None) -> Snapshot:
     """Everything a decision needs except rate rows and the customer's own account, in a few queries."""
-    import time
-
     snapshot = Snapshot(version=version, loaded_at=time.monotonic())
     with connection.cursor() as cursor:
         cursor.execute("""
@@ -321,51 +329,120 @@ def _redis_client():
     return _redis
 
 
-def routing_version() -> str | None:
+class Versions(NamedTuple):
+    routing: bytes
+    account: bytes | None  # None when no customer was asked for
+
+
+_local = threading.local()
+
+
+def _versions_command(*args):
+    """One command on this thread's own connection: every decision reads its versions, and redis-py's
+    pool and client layers cost more CPU than the round trip itself."""
+    held = getattr(_local, "held", None)
+    if held is None or held[0] != os.getpid():
+        pool = redis.ConnectionPool.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
+        held = _local.held = (os.getpid(), pool.connection_class(**pool.connection_kwargs))
+    connection = held[1]
     try:
-        (value,) = batch(_redis_client(), ("GET", VERSION_KEY))  # read on every call: the lean client
-    except redis.RedisError:
-        logger.warning("routing version unavailable from Redis", exc_info=True)
+        connection.send_command(*args)
+        return connection.read_response()
+    except BaseException:
+        connection.disconnect()  # a reply may be left unread: start again on a new socket
+        raise
+
+
+def versions_read(customer_id: int | None = None) -> Versions | None:
+    """The snapshot's version and the customer's account version, in one round trip; None without Redis."""
+    keys = [VERSION_KEY, ACCOUNTS_KEY]
+    if customer_id is not None:
+        keys.append(f"{ACCOUNT_KEY}{customer_id}")
+    try:
+        values = _versions_command("MGET", *keys)
+        for index, value in enumerate(values):
+            if value is None:
+                # A key never set, or lost (a Redis restart, an eviction): a new token, so that a
+                # missing key is never a version a process holds.
+                token = secrets.token_hex(8).encode()
+                values[index] = _versions_command("SET", keys[index], token, "NX", "GET") or token
+    except (redis.RedisError, OSError):
+        logger.warning("routing versions unavailable from Redis", exc_info=True)
         return None
-    return value.decode() if value else "0"
+    if customer_id is None:
+        return Versions(values[0], None)
+    return Versions(values[0], b"%s:%s" % (values[1], values[2]))
+
+
+def _bump(keys: list):
+    """New tokens for these version keys, now and again once the change is committed."""
+
+    def bump():
+        token = secrets.token_hex(8)
+        try:
+            _redis_client().mset(dict.fromkeys(keys, token))
+        except redis.RedisError:
+            logger.warning("routing versions not bumped", exc_info=True)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def routing_changed(**_):
     """Marks the snapshot stale everywhere: now, and again once the change is committed."""
+    _bump([VERSION_KEY])
 
-    def bump():
-        try:
-            _redis_client().incr(VERSION_KEY)
-        except redis.RedisError:
-            logger.warning("routing version not bumped", exc_info=True)
 
-    bump()
-    transaction.on_commit(bump)
+def accounts_changed(customer_ids=None):
+    """Marks these customers' cached accounts stale everywhere (every customer's for None): now, and
+    again once the change is committed."""
+    if customer_ids is None:
+        _bump([ACCOUNTS_KEY])
+    elif customer_ids:
+        _bump([f"{ACCOUNT_KEY}{customer_id}" for customer_id in sorted(set(customer_ids))])
+
+
+_READ = object()
 
 
 class RoutingCache:
     def __init__(self):
         self.snapshot = None
         self.rows = RevisionRows()
+        self.accounts = {}  # customer_id -> (version, loaded at, account)
         self._lock = threading.Lock()
 
-    def current(self) -> Snapshot:
-        import time
-
-        version = routing_version()
+    def current(self, versions=_READ) -> Snapshot:
+        """The snapshot as of `versions` (from versions_read; read here when not given)."""
+        if versions is _READ:
+            versions = versions_read()
         snapshot = self.snapshot
         fresh = snapshot is not None and (
-            snapshot.version == version if version is not None
+            snapshot.version == versions.routing if versions is not None
             else time.monotonic() - snapshot.loaded_at < FALLBACK_TTL)
         if not fresh:
             with self._lock:
-                snapshot = self.snapshot = snapshot_load(version)
+                snapshot = self.snapshot = snapshot_load(versions.routing if versions is not None else None)
                 self.rows.forget({rev for card in snapshot.cards.values() for _, rev in card.revisions})
         return snapshot
+
+    def account(self, customer_id: int, versions: Versions | None, load):
+        """The customer's account as of `versions` (read for this customer), through `load(customer_id)`
+        when it is not cached at that version. Without Redis every call loads."""
+        version = versions.account if versions is not None else None
+        cached = self.accounts.get(customer_id)
+        now = time.monotonic()
+        if version is not None and cached is not None and cached[0] == version and now - cached[1] < ACCOUNT_MAX_AGE:
+            return cached[2]
+        account = load(customer_id)
+        if version is not None and account is not None:
+            self.accounts[customer_id] = (version, now, account)
+        return account
 
     def clear(self):
         self.snapshot = None
         self.rows = RevisionRows()
+        self.accounts = {}
 
 
 routing_cache = RoutingCache()

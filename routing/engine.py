@@ -3,9 +3,10 @@
     decision = decide(CallRequest(dialed="123#447911123456", cli="02071234567", source_ip="198.51.100.7"))
     decision.allowed, decision.sip_code, decision.reasons, decision.routes, decision.trace
 
-`decide` reads the customer's account (one query, two more only when a daily spend limit or the
-approved-CLI gate needs them) and everything else from the in-process routing snapshot
-(routing.cache). `decide_with` is the same decision on data passed in: no database, no Redis.
+`decide` reads the routing snapshot and the customer's account from the process (routing.cache),
+after one Redis round trip that says whether either changed; a changed account is read again (one
+query), and the day's spend is read for every call of a customer with a daily spend limit (one
+query). `decide_with` is the same decision on data passed in: no database, no Redis.
 Live counters (channels, CPS, reservations) are not the engine's: the switch API adds them around it.
 
 Every check runs even after one has failed, as far as the call can be followed, so a refusal lists
@@ -14,13 +15,13 @@ every reason; its SIP code is the first reason's, in the order of the steps belo
 
 import random
 import zoneinfo
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
 
-from .cache import RateRow, Snapshot, routing_cache
+from .cache import RateRow, Snapshot, routing_cache, versions_read
 
 ZERO = Decimal("0")
 
@@ -77,7 +78,9 @@ class CallRequest:
 
 @dataclass(frozen=True)
 class CustomerAccount:
-    """What admission needs from the customer's own record, read fresh for every decision."""
+    """What admission needs from the customer's own record: cached in process until it changes (any
+    change, balance movements included, marks it stale, see routing.signals); the day's spend is read
+    for every decision."""
 
     id: int
     name: str
@@ -500,8 +503,8 @@ FROM customers_customer c WHERE c.id = %s
 """
 
 
-def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
-    """The customer's account for admission in one query (plus the day's spend when it is limited)."""
+def account_read(customer_id: int) -> CustomerAccount | None:
+    """The customer's account for admission in one query, without the day's spend."""
     from datetime import time
 
     with connection.cursor() as cursor:
@@ -511,37 +514,65 @@ def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
         return None
     (cid, name, status, currency, balance, debit_limit, spend_limit, tz, windows, email_pending, mobile_pending,
      approved_only, approved) = row
-    daily_spend = ZERO
-    if spend_limit is not None:
-        from connex.registry import registry
-
-        daily_spend = sum((source(cid, at) for source in registry.daily_spend_sources), ZERO)
     return CustomerAccount(
-        cid, name, status, currency, balance, debit_limit, spend_limit, daily_spend, tz,
+        cid, name, status, currency, balance, debit_limit, spend_limit, ZERO, tz,
         tuple((None if d is None else int(d), time.fromisoformat(s), time.fromisoformat(e)) for d, s, e in windows),
         tuple(kind for kind, pending in (("email", email_pending), ("mobile", mobile_pending)) if pending),
         approved_only, frozenset(approved))
+
+
+def with_daily_spend(account: CustomerAccount | None, at: datetime) -> CustomerAccount | None:
+    """The account with the day's spend, read now: only a customer with a daily spend limit needs it."""
+    if account is None or account.daily_spend_limit is None:
+        return account
+    from connex.registry import registry
+
+    spend = sum((source(account.id, at) for source in registry.daily_spend_sources), ZERO)
+    return replace(account, daily_spend=spend)
+
+
+def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
+    """The customer's account for admission in one query (plus the day's spend when it is limited)."""
+    return with_daily_spend(account_read(customer_id), at)
 
 
 _rotations: dict = {}
 
 
 def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int | None = None) -> Decision:
-    """The decision for a call, reading the routing snapshot and the customer's account."""
+    """The decision for a call, reading the routing snapshot and the customer's account.
+
+    One Redis round trip checks both: the caller is identified on the snapshot held, and the versions
+    of that snapshot and of the caller's account are read together; only what moved is loaded again."""
+    from .inbound import decide_if_inbound, is_inbound
+
     if call.at is None:
         call = CallRequest(**{**call.__dict__, "at": datetime.now(UTC)})
-    snapshot = routing_cache.current()
+    snapshot = routing_cache.snapshot
+    customer_id, inbound, identified = None, False, _Trace()
+    if snapshot is not None:
+        inbound = is_inbound(call, snapshot)
+        customer_id = None if inbound else identify(call, snapshot, identified)
+    versions = versions_read(customer_id)
+    current = routing_cache.current(versions)
+    if current is not snapshot:
+        snapshot, identified = current, _Trace()
+        inbound = is_inbound(call, snapshot)
+        known = customer_id
+        customer_id = None if inbound else identify(call, snapshot, identified)
+        if customer_id is not None and customer_id != known:
+            versions = versions_read(customer_id)
     # Inbound: a call to one of our numbers is identified by the number, not the source (routing.inbound).
-    from .inbound import decide_if_inbound
-
-    inbound = decide_if_inbound(call, snapshot=snapshot, rows=routing_cache.rows)
-    if inbound is not None:
-        return inbound
-    identified = _Trace()
-    customer_id = identify(call, snapshot, identified)
+    if inbound:
+        decision = decide_if_inbound(call, snapshot=snapshot, rows=routing_cache.rows)
+        if decision is not None:
+            return decision
+        customer_id = identify(call, snapshot, identified)
+        if customer_id is not None:
+            versions = versions_read(customer_id)
     if customer_id is None:
         return _finish(identified, Decision(False, 0, []))
-    account = account_load(customer_id, call.at)
+    account = with_daily_spend(routing_cache.account(customer_id, versions, account_read), call.at)
     if rotation is None:
         # Round robin turns per customer in this process; the switch API may pass a shared counter.
         _rotations[customer_id] = rotation = _rotations.get(customer_id, -1) + 1
