@@ -334,7 +334,8 @@ def alerts_evaluate(*, now: datetime | None = None, customer_ids=None, lock: boo
             result.counts[kind] += 1
             try:
                 sent = _messages_for(alert, value=value, event=EVENT_WORDS[kind], contacts=contacts, options=options)
-            except ValidationError:
+            except Exception:
+                # Its event is still recorded (messages=0); one alert must not hold back the others.
                 logger.exception("Alert %s: its message cannot be rendered", alert.pk)
                 sent = []
             messages += sent

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 
 import redis
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from . import live
 from .models import CallAttempt
@@ -139,6 +139,41 @@ def _write_cdrs(cursor, records):
     return result
 
 
+# Outages leave a batch unacknowledged for the next drain; anything else is a problem of the events.
+_TRANSIENT = (OperationalError, InterfaceError, redis.RedisError)
+FAILED_KEEP = 10_000  # events set aside, newest kept (Settings → System health lists them)
+
+
+def failed_events_key(stream=None):
+    return f"{stream or live.events_key()}:failed"
+
+
+def _apply_batch(client, stream, events):
+    """Write a batch in one transaction; when it is refused, write its events one by one and set
+    aside (with the error) each one refused alone, so one bad event never stalls the stream.
+    Returns how many were set aside."""
+    try:
+        _apply([event for _, event in events])
+        return 0
+    except _TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("A batch of %s call events was refused; writing them one by one", len(events))
+    set_aside = 0
+    for entry_id, event in events:
+        try:
+            _apply([event])
+        except _TRANSIENT:
+            raise
+        except Exception as exc:
+            logger.exception("Call event %s set aside", entry_id)
+            client.xadd(failed_events_key(stream), {"e": json.dumps(event), "id": entry_id,
+                                                    "error": f"{exc.__class__.__name__}: {exc}"[:500]},
+                        maxlen=FAILED_KEEP, approximate=True)
+            set_aside += 1
+    return set_aside
+
+
 def call_events_drain(*, consumer: str | None = None, batch: int = BATCH, budget: float = 0.9,
                       claim_idle_ms: int = CLAIM_IDLE_MS) -> int:
     """Writes the queued call events to PostgreSQL; returns how many events were written.
@@ -168,13 +203,13 @@ def call_events_drain(*, consumer: str | None = None, batch: int = BATCH, budget
         events = []
         for entry_id, fields in entries:
             try:
-                events.append(json.loads(fields["e"]))
+                events.append((entry_id, json.loads(fields["e"])))
             except (KeyError, TypeError, ValueError):
                 logger.error("unreadable call event %s: %r", entry_id, fields)
-        _apply(events)
+        set_aside = _apply_batch(client, stream, events)
         client.xack(stream, GROUP, *ids)
         client.xdel(stream, *ids)
-        written += len(events)
+        written += len(events) - set_aside
         if time.monotonic() - started > budget:
             break
     return written

@@ -79,7 +79,7 @@ def beat_health():
     last = PeriodicTask.objects.filter(enabled=True).exclude(last_run_at=None).order_by("-last_run_at").first()
     if last is None:
         return Health(False, "never ran", details=["No scheduled task has run; is celery beat running "
-                                                   "(and `manage.py setup_periodic_tasks` done)?"])
+                                                   "(after manage.py setup_periodic_tasks)?"])
     seconds = int((datetime.now(UTC) - last.last_run_at).total_seconds())
     return Health(seconds <= BEAT_STALE.total_seconds(), f"last run {seconds} s ago", seconds,
                   details=[f"{last.name} at {last.last_run_at:%Y-%m-%d %H:%M:%S} UTC"])

@@ -70,6 +70,8 @@ def group_csv_response(levels, groups):
     """The grouped board as CSV: one line per group (and sub-group) with its count and figures."""
     import csv
 
+    from connex.exports import csv_row
+
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="customers-grouped.csv"'
     writer = csv.writer(response)
@@ -82,9 +84,9 @@ def group_csv_response(levels, groups):
                 f"{row['debit_limit'] or 0:.2f}", row["channels"] or 0, row["channels_in_use"] or 0]
 
     for group in groups:
-        writer.writerow([group["label"], *([""] * (len(levels) - 1)), *figures(group)])
+        writer.writerow(csv_row([group["label"], *([""] * (len(levels) - 1)), *figures(group)]))
         for child in group["children"]:
-            writer.writerow([group["label"], child["label"], *figures(child)])
+            writer.writerow(csv_row([group["label"], child["label"], *figures(child)]))
     return response
 
 

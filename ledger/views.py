@@ -1,8 +1,8 @@
 from django.shortcuts import render
 from django.views import View
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
+from connex.exports import SafeTableExport
 from connex.permissions import PermissionRequiredMixin
 from customers.selectors import customer_get_visible
 
@@ -33,6 +33,6 @@ class StatementView(PermissionRequiredMixin, View):
         if request.GET.get("_export") == "csv":
             lines = selectors.statement_lines(customer_id=customer.pk, filters=request.GET)
             table = StatementTable(lines)
-            return TableExport("csv", table).response(f"statement-{customer.pk}.csv")
+            return SafeTableExport("csv", table).response(f"statement-{customer.pk}.csv")
         return render(request, "ledger/partials/statement.html", {"customer": customer,
                                                                  **statement_context(request, customer)})

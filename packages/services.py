@@ -14,6 +14,7 @@ used are recorded per call_id (unique), so a retried import never uses them twic
 re-applies exactly what was recorded (`free_minutes_apply_recalc`).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,8 @@ from routing.rating import _ROUNDED
 
 from .models import Package, PackageCharge, PackageSubscription, PackageUsage
 from .periods import period_end, period_of
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
 
@@ -153,33 +156,42 @@ RETURNING id
 
 def package_charge_run(*, today: date | None = None, subscription_ids=None) -> int:
     """Charge every started period not charged yet, exactly once; returns the charges written."""
-    from ledger.models import LedgerEntry
-    from ledger.services import Posting, ledger_post_many
-
     today = today or timezone.now().astimezone(UTC).date()
     subscriptions = PackageSubscription.objects.select_related("package").filter(start__lte=today)
     if subscription_ids is not None:
         subscriptions = subscriptions.filter(pk__in=subscription_ids)
     written = 0
     for subscription in subscriptions.order_by("pk").iterator(chunk_size=500):
-        due = package_charges_due(subscription=subscription, today=today)
-        if not due:
-            continue
-        now = timezone.now()
-        with transaction.atomic(), connection.cursor() as cursor:
-            columns = list(zip(*[(subscription.pk, subscription.customer_id, c.kind, c.period_start, c.period_end,
-                                  c.amount, c.cost, c.description, subscription.auto_decrement, now) for c in due],
-                               strict=True))
-            cursor.execute(_INSERT_CHARGES, [list(column) for column in columns])
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                continue  # another run charged these periods
-            charges = list(PackageCharge.objects.filter(pk__in=ids).order_by("period_start", "kind"))
-            if subscription.auto_decrement:
-                ledger_post_many(postings=[Posting(charge.customer_id, -charge.amount, LedgerEntry.Kind.PACKAGE_FEE,
-                                                   charge.description, source=charge) for charge in charges])
-            written += len(charges)
+        try:
+            written += _package_charge_subscription(subscription, today=today)
+        except Exception:
+            # One subscription that cannot be charged must not hold back every one after it, run
+            # after run; its periods stay uncharged, so the next run tries it again.
+            logger.exception("Package subscription %s could not be charged", subscription.pk)
     return written
+
+
+def _package_charge_subscription(subscription, *, today) -> int:
+    from ledger.models import LedgerEntry
+    from ledger.services import Posting, ledger_post_many
+
+    due = package_charges_due(subscription=subscription, today=today)
+    if not due:
+        return 0
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        columns = list(zip(*[(subscription.pk, subscription.customer_id, c.kind, c.period_start, c.period_end,
+                              c.amount, c.cost, c.description, subscription.auto_decrement, now) for c in due],
+                           strict=True))
+        cursor.execute(_INSERT_CHARGES, [list(column) for column in columns])
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return 0  # another run charged these periods
+        charges = list(PackageCharge.objects.filter(pk__in=ids).order_by("period_start", "kind"))
+        if subscription.auto_decrement:
+            ledger_post_many(postings=[Posting(charge.customer_id, -charge.amount, LedgerEntry.Kind.PACKAGE_FEE,
+                                               charge.description, source=charge) for charge in charges])
+        return len(charges)
 
 
 # Invoices ----------------------------------------------------------------------------------------

@@ -324,5 +324,13 @@ def ipn_retry_unverified(*, older_than_seconds=60, limit=200) -> int:
     ids = list(PayPalIpn.objects.filter(Q(outcome=PayPalIpn.Outcome.RECEIVED), created__lt=since)
                .order_by("pk").values_list("pk", flat=True)[:limit])
     for ipn_id in ids:
-        ipn_process(ipn_id=ipn_id)
+        try:
+            ipn_process(ipn_id=ipn_id)
+        except Exception as exc:
+            # Retried every few minutes in id order: one IPN that cannot be applied would otherwise
+            # hold back every later one for good. Held, a person looks at it; nothing was credited.
+            logger.exception("PayPal IPN %s could not be applied", ipn_id)
+            PayPalIpn.objects.filter(pk=ipn_id, outcome=PayPalIpn.Outcome.RECEIVED).update(
+                outcome=PayPalIpn.Outcome.HELD, updated=timezone.now(),
+                reason=f"Could not be applied ({exc.__class__.__name__}: {exc}); nothing was credited."[:300])
     return len(ids)

@@ -20,6 +20,8 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from connex.exports import csv_cell
+
 from .models import RateCard, RateRevision, RateRow
 
 DECK_COLUMNS = ("prefix", "name", "rate", "connect_fee", "mcd", "pulse", "grace", "blocked")
@@ -421,5 +423,5 @@ def rate_deck_rows(revision: RateRevision):
     yield line(DECK_COLUMNS)
     rows = RateRow.objects.filter(revision=revision).order_by("prefix").values_list(*DECK_COLUMNS)
     for prefix, name, rate, connect_fee, mcd, pulse, grace, blocked in rows.iterator(chunk_size=5000):
-        yield line([prefix, name, f"{rate.normalize():f}", f"{connect_fee.normalize():f}", mcd, pulse, grace,
+        yield line([prefix, csv_cell(name), f"{rate.normalize():f}", f"{connect_fee.normalize():f}", mcd, pulse, grace,
                     "true" if blocked else "false"])

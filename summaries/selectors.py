@@ -181,7 +181,7 @@ def rollup_queue_health():
     if not depth:
         return Health(True, "empty", 0)
     waited = datetime.now(UTC) - oldest_mark
-    return Health(waited <= ROLLUP_QUEUE_STALE, f"{depth} hour(s) queued", depth,
+    return Health(waited <= ROLLUP_QUEUE_STALE, f"{depth} hour(s) queued, oldest {oldest_hour} UTC", depth,
                   details=[f"Oldest queued hour {oldest_hour} UTC, waiting {int(waited.total_seconds() // 60)} min."])
 
 

@@ -285,3 +285,26 @@ def test_default_low_balance_alert_reaches_every_customer_and_follows_settings()
     options.save()
     default_alerts_sync()
     assert not Alert.objects.filter(source="default", follows_default=True, enabled=True).exists()
+
+
+def test_an_alert_whose_message_fails_to_render_does_not_hold_back_the_others():
+    from unittest import mock
+
+    from alerts import services
+
+    broken, fine = AlertFactory(threshold=Decimal("10")), AlertFactory(threshold=Decimal("10"))
+    set_balance(broken.customer, "5")
+    set_balance(fine.customer, "5")
+    real = services._messages_for
+
+    def messages_for(alert, **kwargs):
+        if alert.pk == broken.pk:
+            raise RuntimeError("template filter crashed")
+        return real(alert, **kwargs)
+
+    with mock.patch.object(services, "_messages_for", messages_for):
+        evaluate()
+
+    assert kinds(broken) == kinds(fine) == ["fired"]
+    assert Message.objects.filter(kind="alert", customer=fine.customer).count() == 1
+    assert not Message.objects.filter(kind="alert", customer=broken.customer).exists()

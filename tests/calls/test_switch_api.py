@@ -271,3 +271,23 @@ def test_counters_stay_exact_under_concurrent_authorize_and_end_from_many_thread
         call_end(call_id=call_id, duration=0, sip_code=487)
     assert live.live_channels_in_use(f"customer:{acme.pk}") == 0
     assert live.credit_held(acme.pk) == 0
+
+
+def test_an_event_refused_on_its_own_data_is_set_aside_and_the_rest_are_written(switch_api, acme, staff_client):
+    import json
+
+    from calls.events import failed_events_key
+
+    authorize(switch_api, "good-1")
+    client = live.live_redis()
+    client.xadd(live.events_key(), {"e": json.dumps({"kind": "authorize", "call_id": "broken-1"})})  # no time
+    end(switch_api, "good-1", duration=12)
+
+    assert call_events_drain() == 2
+
+    assert CallDetailRecord.objects.filter(call_id="good-1").count() == 1
+    assert client.xlen(live.events_key()) == 0  # nothing left to block the next drain
+    (_, fields), = client.xrange(failed_events_key())
+    assert json.loads(fields["e"])["call_id"] == "broken-1" and fields["error"].startswith("KeyError")
+    page = staff_client.get("/settings/health/").content.decode()
+    assert "1 set aside (24 h)" in page and "call broken-1: KeyError" in page

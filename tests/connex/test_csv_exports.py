@@ -63,3 +63,77 @@ def test_cdr_report_neutralises_hostile_cells(staff_client):
     record = dict(zip(table[0], table[1], strict=True))
     assert record["call_id"] == "'=HYPERLINK(1)" and record["destination"] == "'@evil"
     assert record["charge"] == "0.031000"
+
+
+def _formula_cells(table):
+    """Cells a spreadsheet would run: starting with a formula character and not a plain number."""
+    from connex.exports import _NUMBER
+
+    return [cell for row in table for cell in row if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell)]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EVIL = "=HYPERLINK(\"http://x\",\"y\")"
+
+
+@pytest.mark.parametrize("url", ["/audit/?_export=csv", "/invoicing/?_export=csv", "/messaging/?_export=csv",
+                                 "/customers/?group=tag&_export=csv"])
+def test_list_exports_neutralise_hostile_text(staff_client, url):
+    import pghistory
+
+    from tests.factories import InvoiceFactory, MessageFactory, TagFactory
+
+    with pghistory.context(actor="-ops", actor_type="staff"):  # a username may start with - @ +
+        customer = CustomerFactory(name=EVIL, balance=Decimal("-1969.20"))
+    customer.tags.add(TagFactory(name="@evil-tag"))
+    InvoiceFactory(customer=customer)
+    MessageFactory(customer=customer, to="+447700900123", subject="-2+3 cmd")
+
+    table = rows(staff_client.get(url))
+
+    assert len(table) > 1, url
+    assert _formula_cells(table) == [], url
+    cells = {cell for row in table for cell in row}
+    assert cells & {f"'{EVIL}", "'@evil-tag", "'-2+3 cmd", "'-ops"}, cells
+
+
+def test_statement_export_neutralises_descriptions_and_keeps_negative_amounts(staff_client):
+    from ledger.models import LedgerEntry
+    from ledger.services import ledger_post
+
+    customer = CustomerFactory()
+    ledger_post(customer_id=customer.pk, amount=Decimal("-1969.20"), kind=LedgerEntry.Kind.ADJUSTMENT,
+                description="=1+1 correction")
+
+    table = rows(staff_client.get(f"/ledger/customers/{customer.pk}/statement/?_export=csv"))
+
+    assert _formula_cells(table) == []
+    assert "'=1+1 correction" in {cell for row in table for cell in row}
+    assert any("-1969.20" in cell or "-1,969.20" in cell for row in table for cell in row)
+
+
+@pytest.mark.parametrize("path", ["/portal/summaries/cdrs.csv", "/portal/cdrs/download.csv"])
+def test_portal_cdr_reports_neutralise_hostile_cells(client, portal_login, path):
+    from summaries.services import cdr_import
+    from tests.summaries.helpers import cdr_row, csv_stream
+
+    customer = CustomerFactory()
+    cdr_import(stream=csv_stream([cdr_row(customer.pk, "=HYPERLINK(1)", destination="@evil")]))
+    portal_login(client, ContactFactory(customer=customer))
+
+    table = rows(client.get(f"{path}?period=daily:2026-11-20"))
+
+    assert _formula_cells(table) == []
+    cells = {cell for row in table for cell in row}
+    assert {"'=HYPERLINK(1)", "'@evil"} <= cells and "0.031000" in cells
+
+
+def test_rate_deck_download_neutralises_destination_names(staff_client):
+    from tests.factories import RateRowFactory
+
+    row = RateRowFactory(name="=cmd|' /C calc'!A0")
+
+    table = rows(staff_client.get(f"/rates/revisions/{row.revision_id}.csv"))
+
+    assert _formula_cells(table) == []
+    assert table[1][1] == "'=cmd|' /C calc'!A0"

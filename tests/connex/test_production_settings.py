@@ -1,6 +1,7 @@
 """Production settings: secure by default with DEBUG off, and no start with the development key."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,20 @@ def manage(*args, **env):
                           capture_output=True, text=True, timeout=120)
 
 
+def documented_environment():
+    """The variables .env.example documents, with the random SECRET_KEY it tells the reader to make."""
+    env = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            name, value = line.split("=", 1)
+            env[name] = value
+    assert env["DEBUG"] == "false" and env["SECRET_KEY"] == ""
+    return env | {"SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_SETTINGS_MODULE": "connex.settings"}
+
+
 def test_check_deploy_with_the_documented_production_environment_prints_no_warnings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **documented_environment())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 

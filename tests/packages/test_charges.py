@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -116,3 +117,25 @@ def test_the_sql_period_rule_equals_the_python_one():
                        "AS x(f, d, t)", [[c[0] for c in cases], [c[1] for c in cases], [c[2] for c in cases]])
         sql = [row[0] for row in cursor.fetchall()]
     assert sql == [period_start(*case) for case in cases]
+
+
+@pytest.mark.django_db
+def test_a_subscription_that_cannot_be_charged_does_not_hold_back_the_others():
+    from ledger import services as ledger_services
+
+    broken, fine = month_end_subscription(), month_end_subscription()
+    real = ledger_services.ledger_post_many
+
+    def post_many(*, postings, **kwargs):
+        if postings[0].customer_id == broken.customer_id:
+            raise ArithmeticError("numeric field overflow")
+        return real(postings=postings, **kwargs)
+
+    with mock.patch.object(ledger_services, "ledger_post_many", post_many):
+        assert package_charge_run(today=TODAY) == 4
+
+    assert PackageCharge.objects.filter(subscription=fine).count() == 4
+    assert not PackageCharge.objects.filter(subscription=broken).exists()  # nothing half charged
+    broken.customer.refresh_from_db()
+    assert broken.customer.balance == Decimal("100")
+    assert package_charge_run(today=TODAY) == 4  # the next run charges it once it can

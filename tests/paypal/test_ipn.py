@@ -1,6 +1,7 @@
 """PayPal IPNs: stored, verified once by posting back, applied at most once per transaction."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
@@ -190,6 +191,32 @@ def test_an_unreachable_paypal_leaves_the_ipn_for_a_later_retry(client, paypal, 
     assert ipn_retry_unverified(older_than_seconds=0) == 1
     ipn.refresh_from_db()
     assert ipn.outcome == PayPalIpn.Outcome.CREDITED and balance(customer) == Decimal("150.00")
+
+
+def test_an_ipn_failing_unexpectedly_is_held_and_the_later_ones_are_still_applied(
+        client, paypal, customer, django_capture_on_commit_callbacks):
+    from paypal import services
+
+    paypal.answer_override = "Service Unavailable"
+    broken = post_ipn(client, completed(paypal, customer, mc_gross="10.00"), django_capture_on_commit_callbacks)
+    later = post_ipn(client, completed(paypal, customer, mc_gross="20.00"), django_capture_on_commit_callbacks)
+    paypal.answer_override = None
+    real = services._credit
+
+    def credit(ipn, options):
+        if ipn.pk == broken.pk:
+            raise ArithmeticError("numeric field overflow")
+        return real(ipn, options)
+
+    with mock.patch.object(services, "_credit", credit):
+        assert ipn_retry_unverified(older_than_seconds=0) == 2
+
+    broken.refresh_from_db()
+    later.refresh_from_db()
+    assert later.outcome == PayPalIpn.Outcome.CREDITED
+    assert broken.outcome == PayPalIpn.Outcome.HELD and "numeric field overflow" in broken.reason
+    assert balance(customer) == Decimal("70.00")  # 50 + 20: the broken one credited nothing
+    assert ipn_retry_unverified(older_than_seconds=0) == 0  # held: no longer retried
 
 
 def test_the_ipn_endpoint_refuses_get_and_needs_no_csrf_token(client, paypal, customer,

@@ -154,6 +154,25 @@ def test_a_rollup_with_a_poisoned_hour_rolls_every_other_hour_and_records_the_po
     assert "outside 2000-01-01" in error
 
 
+def test_the_health_page_and_healthz_show_the_queue_and_the_hour_a_rollup_set_aside(client, staff_client):
+    customer = CustomerFactory()
+    cdr_import(stream=csv_stream([at(T0 + timedelta(hours=i), f"c{i}", customer.pk) for i in range(2)]))
+    _insert_cdr_sql(customer.pk, "poison", "9999-12-31T23:00:00Z")
+
+    checks = client.get("/healthz").json()["checks"]
+    assert checks["rollup_queue"]["value"] == 3
+    assert checks["rollup_queue"]["status"] == "3 hour(s) queued, oldest 2026-11-20 10:00 UTC"
+
+    assert summary_rollup_pending() == 2
+
+    assert HourlySummary.objects.filter(customer=customer).count() == 2
+    checks = client.get("/healthz").json()["checks"]
+    assert checks["rollup_queue"] == {"ok": True, "status": "empty", "value": 0}
+    assert checks["rollup_set_aside"] == {"ok": False, "status": "1 hour(s) set aside", "value": 1}
+    page = staff_client.get("/settings/health/").content.decode()
+    assert "9999-12-31 23:00 UTC — Hour outside 2000-01-01 to one day from now" in page
+
+
 def test_an_hour_failing_on_its_data_is_set_aside_with_its_error_and_the_rest_roll():
     customer = CustomerFactory()
     cdr_import(stream=csv_stream([at(T0 + timedelta(hours=i), f"c{i}", customer.pk) for i in range(4)]))
