@@ -102,7 +102,7 @@ class Pagination(pagination.LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     @staticmethod
-    def _parse(request, name, default, maximum, clamp):
+    def _parse(request, name, default, maximum):
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return default
@@ -113,17 +113,15 @@ class Pagination(pagination.LimitOffsetPagination):
         if value < 0:
             raise exceptions.ValidationError({name: ["Enter zero or more."]})
         if value > maximum:
-            if clamp:
-                return maximum
             raise exceptions.ValidationError({name: [f"Enter at most {maximum}."]})
         return value
 
     def get_limit(self, request):
-        limit = self._parse(request, self.limit_query_param, self.default_limit, self.max_limit, clamp=True)
+        limit = self._parse(request, self.limit_query_param, self.default_limit, self.max_limit)
         return limit or self.default_limit
 
     def get_offset(self, request):
-        return self._parse(request, self.offset_query_param, 0, MAX_OFFSET, clamp=False)
+        return self._parse(request, self.offset_query_param, 0, MAX_OFFSET)
 
 
 # Filters -------------------------------------------------------------------------------------
