@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from connex.models import SingleRowModel, TimeStampedModel
+from connex.validators import plain_text
 
 VALUE = {"max_digits": 20, "decimal_places": 6}
 
@@ -61,7 +62,7 @@ class Alert(TimeStampedModel):
         DEFAULT = "default", "Default low balance"
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="alerts")
-    title = models.CharField(max_length=100)
+    title = models.CharField(max_length=100, validators=[plain_text])
     enabled = models.BooleanField(default=True)
     recipients = ArrayField(models.CharField(max_length=254), default=list, blank=True,
                             help_text="Emails and mobiles (E.164); empty sends to the customer's billing contacts "

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from connex.models import TimeStampedModel
+from connex.validators import plain_text
 
 
 class Scope(models.TextChoices):
@@ -39,7 +40,7 @@ class ApiToken(TimeStampedModel):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “Kamailio edge 1”.")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “Kamailio edge 1”.", validators=[plain_text])
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     scopes = ArrayField(models.CharField(max_length=10, choices=Scope.choices), default=list)

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from connex.models import SingleRowModel, TimeStampedModel
+from connex.validators import plain_text
 
 
 class CallAttempt(models.Model):
@@ -96,7 +97,7 @@ class Switch(TimeStampedModel):
     """A Kamailio the panel controls: calls it reports carry its address (switch_ip), and staff end
     them through its JSON-RPC endpoint (dlg.end_dlg)."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[plain_text])
     address = models.GenericIPAddressField(unique=True, help_text="The switch_ip it reports on every call.")
     rpc_url = models.URLField("JSON-RPC URL", max_length=300,
                               help_text="Kamailio's jsonrpcs over HTTP, e.g. http://10.0.0.5:5071/RPC")

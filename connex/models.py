@@ -1,6 +1,8 @@
 import pghistory
 from django.db import models
 
+from .validators import plain_text
+
 
 class TimeStampedModel(models.Model):
     """Base for every domain model: when a row was made and last changed."""
@@ -55,7 +57,7 @@ class SingleRowModel(TimeStampedModel):
 class AccountOptions(SingleRowModel):
     """The operator's own identity, printed on invoices and emails. Each app keeps its own settings."""
 
-    company_name = models.CharField(max_length=200, default="Connex Carrier Ltd")
+    company_name = models.CharField(max_length=200, default="Connex Carrier Ltd", validators=[plain_text])
     company_address = models.TextField(blank=True)
     company_email = models.EmailField(blank=True)
     company_logo = models.ImageField(upload_to="branding/", blank=True,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connex.models import SingleRowModel, TimeStampedModel
+from connex.validators import plain_text
 
 ZERO = Decimal("0")
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -32,7 +33,7 @@ class TsTzRange(Func):
 class InvoiceTemplate(TimeStampedModel):
     """HTML and CSS an invoice PDF is rendered from."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[plain_text])
     html = models.TextField()
     css = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
@@ -187,7 +188,7 @@ class Invoice(TimeStampedModel):
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[plain_text])
     quantity = models.DecimalField("minutes", max_digits=16, decimal_places=2, default=ZERO)
     amount = models.DecimalField(**MONEY, default=ZERO)
 
@@ -275,7 +276,7 @@ class Payment(TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="payments")
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[plain_text])
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, default=Decimal("1"),

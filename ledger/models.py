@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from connex.validators import plain_text
+
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
 
 
@@ -37,7 +39,7 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     amount = models.DecimalField(**AMOUNT, help_text="Credit (+) or debit (−) in the account currency.")
     posted_at = models.DateTimeField(default=timezone.now)
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[plain_text])
     calls = models.PositiveIntegerField(default=0, help_text="Calls priced by a call-charges entry.")
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_id = models.BigIntegerField(null=True, blank=True)
@@ -95,7 +97,7 @@ class StatementLine(models.Model):
     kind = models.CharField(max_length=20, choices=LedgerEntry.Kind.choices)
     amount = models.DecimalField(**AMOUNT)
     posted_at = models.DateTimeField()
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[plain_text])
     calls = models.PositiveIntegerField()
     source_type = models.ForeignKey(ContentType, null=True, on_delete=models.DO_NOTHING, related_name="+")
     source_id = models.BigIntegerField(null=True)

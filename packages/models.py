@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from connex.models import TimeStampedModel
+from connex.validators import plain_text
 from customers.models import validate_currency
 
 MONEY = {"max_digits": 14, "decimal_places": 4}
@@ -35,7 +36,7 @@ class Package(TimeStampedModel):
         RECURRING = "recurring", "Recurring charge"
         FREE_MINUTES = "free_minutes", "Free minutes"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[plain_text])
     currency = models.CharField(max_length=3, validators=[validate_currency])
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RECURRING)
     cost = models.DecimalField(**MONEY, default=ZERO, validators=[MinValueValidator(ZERO)],
@@ -166,7 +167,7 @@ class PackageCharge(models.Model):
     period_end = models.DateField(help_text="First day after the period.")
     amount = models.DecimalField(**MONEY)
     cost = models.DecimalField(**MONEY, default=ZERO)
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=[plain_text])
     debited = models.BooleanField(default=False, help_text="Posted to the balance (auto-decrement).")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from connex.models import TimeStampedModel
+from connex.validators import plain_text
 from customers.models import validate_currency
 from sipauth.models import validate_host
 
@@ -24,7 +25,7 @@ class Provider(TimeStampedModel):
         ACTIVE = "active", "Active"
         DISABLED = "disabled", "Disabled"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[plain_text])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     currency = models.CharField(max_length=3, validators=[validate_currency])
     tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(99)],

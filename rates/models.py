@@ -11,6 +11,7 @@ from django.db.models.lookups import Exact, Range
 from django.urls import reverse
 
 from connex.models import TimeStampedModel
+from connex.validators import plain_text
 from customers.models import validate_currency
 
 RATE = {"max_digits": 14, "decimal_places": 6}
@@ -39,7 +40,7 @@ class RateCard(TimeStampedModel):
         DOWN = "down", "Down"
         HALF_DOWN = "half_down", "Half down"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[plain_text])
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
     direction = models.CharField(max_length=12, choices=Direction.choices, default=Direction.TERMINATION)
     currency = models.CharField(max_length=3, validators=[validate_currency])

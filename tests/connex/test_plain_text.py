@@ -38,3 +38,18 @@ def test_models_refuse_them_in_full_clean():
     with pytest.raises(ValidationError) as caught:
         contact.full_clean()
     assert {"name", "public_notes"} <= set(caught.value.message_dict)
+
+
+@pytest.mark.parametrize(("model_path", "field"), [
+    ("providers.models.Provider", "name"), ("rates.models.RateCard", "name"), ("packages.models.Package", "name"),
+    ("calls.models.Switch", "name"), ("invoicing.models.InvoiceTemplate", "name"),
+    ("invoicing.models.InvoiceLine", "description"), ("invoicing.models.Payment", "description"),
+    ("ledger.models.LedgerEntry", "description"), ("alerts.models.Alert", "title"), ("apitokens.models.ApiToken", "name"),
+    ("connex.models.AccountOptions", "company_name")])
+def test_every_name_staff_type_refuses_a_text_direction_override(model_path, field):
+    from django.utils.module_loading import import_string
+
+    model = import_string(model_path)
+    with pytest.raises(ValidationError) as caught:
+        model._meta.get_field(field).clean("Invoice\u202eexe.pdf", model())
+    assert "text-direction character" in " ".join(caught.value.messages)
