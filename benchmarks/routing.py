@@ -157,6 +157,15 @@ def main():
         allowed += decision.allowed
     loop_s, loop_cpu = time.perf_counter() - loop_started, time.thread_time() - loop_cpu
 
+    # The same calls again: now every caller's account is in the process cache, as it stays for a
+    # customer whose account has not changed since its last call (a balance change marks it stale).
+    warm_timings, warm_cpu = [], []
+    for call in calls:
+        t, c = time.perf_counter(), time.thread_time()
+        decide(call)
+        warm_cpu.append(time.thread_time() - c)
+        warm_timings.append(time.perf_counter() - t)
+
     # The engine alone (decide_with): the same calls on the warm snapshot with accounts read beforehand,
     # i.e. without the Redis version read that `decide` adds per call (and the account query after a change).
     from routing.engine import _Trace, account_load, decide_with, identify
@@ -209,6 +218,9 @@ def main():
         "decision_p99_ms": round(percentile(timings, 0.99) * ms, 3),
         "decision_cpu_p50_ms": round(statistics.median(cpu_timings) * ms, 3),
         "decision_cpu_p99_ms": round(percentile(cpu_timings, 0.99) * ms, 3),
+        "warm_account_p50_ms": round(statistics.median(warm_timings) * ms, 3),
+        "warm_account_p99_ms": round(percentile(warm_timings, 0.99) * ms, 3),
+        "warm_account_cpu_p99_ms": round(percentile(warm_cpu, 0.99) * ms, 3),
         "decisions_per_s_one_core": round(len(calls) / loop_s),
         "decisions_per_cpu_s": round(len(calls) / loop_cpu),
         "engine_core_p50_ms": round(statistics.median(core_timings) * ms, 3),
@@ -227,6 +239,7 @@ def main():
     }
     result["goal_met"] = result["decision_p99_ms"] <= 2.0
     result["core_goal_met"] = result["engine_core_p99_ms"] <= 2.0
+    result["warm_account_goal_met"] = result["warm_account_p99_ms"] <= 2.0
     result["cpu_goal_met"] = result["decision_cpu_p99_ms"] <= 2.0
     for key, value in result.items():
         print(f"{key:>28}: {value}")
