@@ -13,7 +13,6 @@ every revision's live-from time and picks by the call's time.
 """
 
 import logging
-import os
 import re
 import secrets
 import threading
@@ -27,6 +26,8 @@ from typing import NamedTuple
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+
+from connex.redis_batch import batch
 
 logger = logging.getLogger(__name__)
 
@@ -334,38 +335,20 @@ class Versions(NamedTuple):
     account: bytes | None  # None when no customer was asked for
 
 
-_local = threading.local()
-
-
-def _versions_command(*args):
-    """One command on this thread's own connection: every decision reads its versions, and redis-py's
-    pool and client layers cost more CPU than the round trip itself."""
-    held = getattr(_local, "held", None)
-    if held is None or held[0] != os.getpid():
-        pool = redis.ConnectionPool.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
-        held = _local.held = (os.getpid(), pool.connection_class(**pool.connection_kwargs))
-    connection = held[1]
-    try:
-        connection.send_command(*args)
-        return connection.read_response()
-    except BaseException:
-        connection.disconnect()  # a reply may be left unread: start again on a new socket
-        raise
-
-
 def versions_read(customer_id: int | None = None) -> Versions | None:
     """The snapshot's version and the customer's account version, in one round trip; None without Redis."""
     keys = [VERSION_KEY, ACCOUNTS_KEY]
     if customer_id is not None:
         keys.append(f"{ACCOUNT_KEY}{customer_id}")
     try:
-        values = _versions_command("MGET", *keys)
+        (values,) = batch(_redis_client(), ("MGET", *keys))  # the hot path's lean client
         for index, value in enumerate(values):
             if value is None:
                 # A key never set, or lost (a Redis restart, an eviction): a new token, so that a
                 # missing key is never a version a process holds.
                 token = secrets.token_hex(8).encode()
-                values[index] = _versions_command("SET", keys[index], token, "NX", "GET") or token
+                (current,) = batch(_redis_client(), ("SET", keys[index], token, "NX", "GET"))
+                values[index] = current or token
     except (redis.RedisError, OSError):
         logger.warning("routing versions unavailable from Redis", exc_info=True)
         return None
