@@ -1,15 +1,18 @@
 import re
 
+import django_filters
+from django import forms
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connex.api import SCOPE_SWITCH, ServiceAPIView
+from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelSerializer, ServiceModelViewSet
 from connex.api_policy import TokenScope
 
 from . import services
+from .models import Switch
 from .services import call_simulate
 
 
@@ -219,3 +222,34 @@ class LiveCallsView(ServiceAPIView):
         return Response({"results": [{**row, "started": row["started"].isoformat(),
                                       "answered": row["answered"].isoformat() if row["answered"] else None,
                                       "expires": row["expires"].isoformat()} for row in rows]})
+
+
+class SwitchSerializer(ServiceModelSerializer):
+    class Meta:
+        model = Switch
+        fields = ["id", "name", "address", "rpc_url", "created", "updated"]
+        read_only_fields = ["created", "updated"]
+
+
+class IpAddressFilter(django_filters.Filter):
+    field_class = forms.GenericIPAddressField  # a malformed address is a 400, not a database error
+
+
+class SwitchApiFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains", help_text="Names containing this text.")
+    address = IpAddressFilter(help_text="The switch at this address.")
+
+    class Meta:
+        model = Switch
+        fields = ["name", "address"]
+
+
+class SwitchViewSet(ServiceModelViewSet):
+    """The Kamailio switches the panel controls: the address each reports as `switch_ip`, and the
+    JSON-RPC URL through which staff end live calls."""
+
+    queryset = Switch.objects.all()
+    serializer_class = SwitchSerializer
+    filterset_class = SwitchApiFilterSet
+    save_service = staticmethod(services.switch_save)
+    delete_service = staticmethod(services.switch_delete)

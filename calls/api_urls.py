@@ -1,6 +1,17 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from .api import CallAnswerView, CallAuthorizeView, CallEndView, CallSimulateView, LiveCallsView
+from .api import (
+    CallAnswerView,
+    CallAuthorizeView,
+    CallEndView,
+    CallSimulateView,
+    LiveCallsView,
+    SwitchViewSet,
+)
+
+router = SimpleRouter()
+router.register("switches", SwitchViewSet, basename="switch")
 
 urlpatterns = [
     path("calls/simulate", CallSimulateView.as_view(), name="call_simulate"),
@@ -8,4 +19,4 @@ urlpatterns = [
     path("calls/live", LiveCallsView.as_view(), name="call_live_list"),
     path("calls/<path:call_id>/answer", CallAnswerView.as_view(), name="call_answer"),
     path("calls/<path:call_id>/end", CallEndView.as_view(), name="call_end"),
-]
+] + router.urls

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from connex.redis_batch import batch
 from rates.rating import billed_seconds, call_charge
@@ -14,7 +16,7 @@ from routing.engine import CallRequest, billed_cap, decide
 
 from . import live
 from .limits import customer_limits
-from .models import CallAttempt, CallOptions, LiveCall
+from .models import CallAttempt, CallOptions, LiveCall, Switch
 
 ZERO = Decimal("0")
 
@@ -390,3 +392,25 @@ def call_hangup(*, call_id: str, user=None) -> None:
                                     "Settings → Switches.")
         switch = Switch.objects.get()
     switch_rpc(rpc_url=switch.rpc_url, method="dlg.end_dlg", params=[int(info["h_entry"]), int(info["h_id"])])
+
+
+@transaction.atomic
+def switch_save(*, switch: Switch) -> Switch:
+    """Validate and save a switch: a name and an address no other switch has."""
+    switch.name = (switch.name or "").strip()
+    switch.full_clean()
+    try:
+        with transaction.atomic():
+            switch.save()
+    except IntegrityError:  # another save took the name or address since full_clean read them
+        raise ValidationError({"address": "Another switch already has this name or address."}) from None
+    return switch
+
+
+@transaction.atomic
+def switch_delete(*, switch: Switch) -> None:
+    try:
+        with transaction.atomic():
+            switch.delete()
+    except ProtectedError:
+        raise ValidationError("Other records still refer to this switch.") from None

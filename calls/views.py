@@ -1,13 +1,14 @@
 from django.contrib import messages
-from django.db.models import ProtectedError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views import View
+from django.urls import reverse
 
-from connex.permissions import PermissionRequiredMixin, permission_required
+from connex.generic import ObjectDeleteView, ObjectEditView
+from connex.permissions import permission_required
 from connex.views import ObjectListView, OptionsFormView
 from customers import selectors as customer_selectors
 
+from . import services
 from .filtersets import SwitchFilterSet
 from .forms import CallOptionsForm, SimulateForm, SwitchForm
 from .models import CallAttempt, Switch
@@ -123,37 +124,22 @@ class SwitchListView(ObjectListView):
         return queryset.filter(name__icontains=query) if query else queryset
 
 
-class SwitchFormView(PermissionRequiredMixin, View):
-    @classmethod
-    def get_permission_required(cls, request, kwargs):
-        return ("calls.change_switch",) if kwargs and kwargs.get("pk") else ("calls.add_switch",)
+class SwitchFormView(ObjectEditView):
+    model = Switch
+    form_class = SwitchForm
+    success_url = "calls_settings:switch_list"
+    delete_url_name = "calls_settings:switch_delete"
 
-    def render_form(self, request, form, switch, status=200):
-        return render(request, "calls/switch_form.html", {"form": form, "switch": switch}, status=status)
+    def cancel_url(self, instance):
+        return reverse("calls_settings:switch_list")
 
-    def get(self, request, pk=None):
-        switch = get_object_or_404(Switch, pk=pk) if pk else None
-        return self.render_form(request, SwitchForm(instance=switch), switch)
-
-    def post(self, request, pk=None):
-        switch = get_object_or_404(Switch, pk=pk) if pk else None
-        form = SwitchForm(request.POST, instance=switch)
-        if form.is_valid():
-            saved = form.save()
-            messages.success(request, f"Switch {saved} saved.")
-            return redirect("calls_settings:switch_list")
-        return self.render_form(request, form, switch, status=422)
+    def save(self, form):
+        return services.switch_save(switch=form.save(commit=False))
 
 
-class SwitchDeleteView(PermissionRequiredMixin, View):
-    permission_required = "calls.delete_switch"
+class SwitchDeleteView(ObjectDeleteView):
+    model = Switch
+    success_url = "calls_settings:switch_list"
 
-    def post(self, request, pk):
-        switch = get_object_or_404(Switch, pk=pk)
-        try:
-            switch.delete()
-        except ProtectedError:
-            messages.error(request, "Other records still refer to this switch.")
-        else:
-            messages.success(request, f"Switch {switch} deleted.")
-        return redirect("calls_settings:switch_list")
+    def delete(self, switch):
+        services.switch_delete(switch=switch)

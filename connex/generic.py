@@ -248,6 +248,9 @@ class ObjectEditView(PermissionRequiredMixin, View):
     # and the parent's page is where Cancel and Save lead.
     parent_model = None
     parent_field = ""
+    # The object's delete confirmation page (a URL name taking its pk): linked from its edit page
+    # for staff who may delete it.
+    delete_url_name = ""
 
     @classmethod
     def get_permission_required(cls, request, kwargs):
@@ -280,16 +283,23 @@ class ObjectEditView(PermissionRequiredMixin, View):
     def get_form_kwargs(self, instance):
         return {"instance": instance}
 
-    def get_form(self, instance, data=None):
+    def get_form(self, instance, data=None, files=None):
         self.object = instance
-        return self.form_class(data, **self.get_form_kwargs(instance))
+        return self.form_class(data, files, **self.get_form_kwargs(instance))
+
+    def delete_url(self, instance):
+        if not (self.delete_url_name and instance.pk
+                and self.request.user.has_perm(model_permission(self.model, "delete"))):
+            return ""
+        return reverse(self.delete_url_name, args=[instance.pk])
 
     def get_context_data(self, form, **extra):
         instance, verbose = self.object, self.model._meta.verbose_name
         parent = self.parent_of(instance)
         title = f"Edit {verbose} {instance}" if instance.pk else f"New {verbose}{f' for {parent}' if parent else ''}"
         return {"form": form, "object": instance, self.object_name: instance, "parent": parent, "title": title,
-                "verbose_name": verbose, "cancel_url": self.cancel_url(instance), **extra}
+                "verbose_name": verbose, "cancel_url": self.cancel_url(instance),
+                "delete_url": self.delete_url(instance), **extra}
 
     def render_form(self, form, status=200, **extra):
         return render(self.request, self.template_name, self.get_context_data(form, **extra), status=status)
@@ -313,7 +323,7 @@ class ObjectEditView(PermissionRequiredMixin, View):
 
     def post(self, request, pk=None, parent_pk=None):
         instance = self.get_object(pk, parent_pk)
-        form = self.get_form(instance, request.POST)
+        form = self.get_form(instance, request.POST, request.FILES)
         action = request.POST.get("action") or "continue"
         if action not in ("continue", "stay"):
             handler = getattr(self, f"action_{action}", None)
@@ -365,7 +375,7 @@ class ObjectDeleteView(PermissionRequiredMixin, View):
     def render_page(self, obj, error="", status=200):
         shown_on = getattr(obj, self.parent_field) if self.parent_field else obj
         return render(self.request, self.template_name, {
-            "object": obj, "verbose_name": obj._meta.verbose_name, "refusal": error or self.refusal(obj),
+            "object": obj, "verbose_name": obj._meta.verbose_name, "refusal": (error or self.refusal(obj)).rstrip("."),
             "cancel_url": shown_on.get_absolute_url() if hasattr(shown_on, "get_absolute_url")
             else _url(self.success_url)}, status=status)
 

@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "ProtocolEnum": "sipauth.models.IpAuthEntry.Protocol",
         "DirectionEnum": "sipauth.models.IpAuthEntry.Direction",
         "CallDirectionEnum": "rates.models.RateCard.Direction",
+        # A customer's portal access and a portal domain's offer list the same sections.
+        "PortalSectionEnum": "customers.models.PortalSection",
     },
     # Swagger UI's assets come from the sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,7 +15,8 @@ from customers.views import DelayedChangeListView
 # Each app that offers API endpoints has an `api_urls` module; they share /api/v1/. No two apps
 # share a path, so the order only sets how soon a path is found: the switch's call control first.
 API_APPS = ["calls", "sipauth", "summaries", "customers", "contacts", "numberblocks", "invoicing", "messaging",
-            "portal", "rates", "routing", "providers", "clirules", "alerts", "dids", "packages", "paypal", "cdrs"]
+            "portal", "rates", "routing", "providers", "clirules", "alerts", "dids", "packages", "paypal", "cdrs",
+            "portaldomains"]
 api_patterns = [path("", include(f"{app}.api_urls")) for app in API_APPS if find_spec(f"{app}.api_urls")]
 # Apps with settings pages (listed on the Settings index through the registry) mount them here.
 SETTINGS_APPS = ["invoicing", "messaging", "numberblocks", "summaries", "alerts", "paypal", "portaldomains", "calls"]

@@ -2,7 +2,19 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from customers.models import Customer
+
 from .models import PortalDomain
+
+
+def domain_list(*, user=None) -> QuerySet[PortalDomain]:
+    """Every portal domain with how many customers sign in at it (`customer_count`)."""
+    count = Customer.objects.filter(domain=OuterRef("host")).order_by().values("domain").annotate(
+        n=Count("pk")).values("n")
+    return PortalDomain.objects.annotate(customer_count=Coalesce(Subquery(count), 0))
 
 
 def domain_for_host(host: str) -> PortalDomain | None:

@@ -22,10 +22,17 @@ def domain_save(*, domain: PortalDomain) -> PortalDomain:
     return domain
 
 
-@transaction.atomic
-def domain_delete(*, domain: PortalDomain) -> None:
+def domain_delete_refusal(*, domain: PortalDomain) -> str:
+    """Why the domain cannot be deleted yet, or '': customers still sign in at it."""
     used = Customer.objects.filter(domain=domain.host).count()
     if used:
-        raise ValidationError(f"{used} customer{'s use' if used != 1 else ' uses'} {domain.host}; "
-                              "choose another domain for them first.")
+        return (f"{used} customer{'s use' if used != 1 else ' uses'} {domain.host}; "
+                "choose another domain for them first.")
+    return ""
+
+
+@transaction.atomic
+def domain_delete(*, domain: PortalDomain) -> None:
+    if refusal := domain_delete_refusal(domain=domain):
+        raise ValidationError(refusal)
     domain.delete()

@@ -473,3 +473,12 @@ class PayPalIpnFactory(factory.django.DjangoModelFactory):
     txn_id = factory.Sequence(lambda n: f"FACTORY{n}")
     payment_status = "Completed"
     customer = factory.SubFactory(CustomerFactory)
+
+
+class SwitchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.Switch"
+
+    name = factory.Sequence(lambda n: f"kam-{n}")
+    address = factory.Sequence(lambda n: f"10.20.{n // 250}.{n % 250 + 1}")
+    rpc_url = factory.LazyAttribute(lambda s: f"http://{s.address}:5071/RPC")

@@ -227,6 +227,8 @@ SAMPLES = {
     "dids:did_edit": own(lambda w, c: {"pk": c.did.pk}),
     "dids:did_delete": own(lambda w, c: {"pk": c.did.pk}),
     "did-detail": lambda w, c: {"pk": w.own.did.pk},
+    "switch-detail": lambda w, c: {"pk": w.switch.pk},
+    "portal-domain-detail": lambda w, c: {"pk": w.portal_domain.pk},
     "packages:package_edit": lambda w, c: {"pk": w.package.pk},
     "packages:package_delete": lambda w, c: {"pk": w.package.pk},
     "packages:subscription_add": own(lambda w, c: {"customer_pk": c.customer.pk}),
