@@ -28,7 +28,9 @@ from .helpers import cdr_row, csv_stream
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.now(UTC).date()
+def today():
+    # Read per test: a module constant goes stale when the suite runs across midnight UTC.
+    return datetime.now(UTC).date()
 
 
 def at(start, call_id, customer_id, charge="0.500000"):
@@ -43,15 +45,15 @@ def midnight(day):
 
 def test_the_daily_task_creates_today_and_the_week_ahead():
     cdr_partitions_create_ahead_task.delay()
-    assert {TODAY + timedelta(days=n) for n in range(8)} <= set(cdr_partition_days())
+    assert {today() + timedelta(days=n) for n in range(8)} <= set(cdr_partition_days())
 
 
 def test_an_import_reaching_a_day_without_a_partition_creates_it():
     customer = CustomerFactory()
-    old_day = TODAY - timedelta(days=40)
+    old_day = today() - timedelta(days=40)
     assert old_day not in cdr_partition_days()
     result = cdr_import(stream=csv_stream([at(midnight(old_day) + timedelta(hours=3), "old", customer.pk),
-                                           at(midnight(TODAY), "new", customer.pk)]))
+                                           at(midnight(today()), "new", customer.pk)]))
     assert (result.inserted, result.rejected) == (2, 0)
     assert old_day in cdr_partition_days()
     with connection.cursor() as cursor:
@@ -61,7 +63,7 @@ def test_an_import_reaching_a_day_without_a_partition_creates_it():
 
 def test_a_duplicate_call_id_is_skipped_across_a_day_boundary():
     customer = CustomerFactory()
-    last_second = midnight(TODAY) - timedelta(seconds=1)
+    last_second = midnight(today()) - timedelta(seconds=1)
     first = cdr_import(stream=csv_stream([at(last_second, "across", customer.pk)]))
     again = cdr_import(stream=csv_stream([at(last_second + timedelta(seconds=2), "across", customer.pk, "9.000000")]))
     same_file = cdr_import(stream=csv_stream([at(last_second, "twice", customer.pk),
@@ -76,17 +78,17 @@ def test_a_duplicate_call_id_is_skipped_across_a_day_boundary():
 
 def test_the_orm_path_keeps_the_dedupe_too():
     customer = CustomerFactory()
-    CallDetailRecord.objects.create(call_id="orm", customer=customer, start_time=midnight(TODAY), duration=0,
-                                    end_time=midnight(TODAY), billed_duration=0, dialed_number="441", sip_code=486)
+    CallDetailRecord.objects.create(call_id="orm", customer=customer, start_time=midnight(today()), duration=0,
+                                    end_time=midnight(today()), billed_duration=0, dialed_number="441", sip_code=486)
     with pytest.raises(IntegrityError):
-        CallDetailRecord.objects.create(call_id="orm", customer=customer, start_time=midnight(TODAY) + timedelta(
-            days=1), end_time=midnight(TODAY) + timedelta(days=1), duration=0, billed_duration=0,
+        CallDetailRecord.objects.create(call_id="orm", customer=customer, start_time=midnight(today()) + timedelta(
+            days=1), end_time=midnight(today()) + timedelta(days=1), duration=0, billed_duration=0,
             dialed_number="441", sip_code=486)
 
 
 def test_a_customer_with_cdrs_cannot_be_deleted_in_the_database():
     customer = CustomerFactory()
-    cdr_import(stream=csv_stream([at(midnight(TODAY), "kept", customer.pk)]))
+    cdr_import(stream=csv_stream([at(midnight(today()), "kept", customer.pk)]))
     with pytest.raises(IntegrityError, match="has call records"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM customers_customer WHERE id = %s", [customer.pk])
 
@@ -101,7 +103,7 @@ def _money_state(customer):
 
 def test_retention_drops_whole_days_and_keeps_summaries_balances_and_invoices(client):
     customer = CustomerFactory()
-    old_day, recent_day = TODAY - timedelta(days=200), TODAY - timedelta(days=3)
+    old_day, recent_day = today() - timedelta(days=200), today() - timedelta(days=3)
     cdr_import(stream=csv_stream([at(midnight(old_day) + timedelta(hours=h), f"old{h}", customer.pk) for h in (1, 9)]
                                  + [at(midnight(recent_day) + timedelta(hours=2), "recent", customer.pk)]))
     summary_rollup_pending()
@@ -116,7 +118,7 @@ def test_retention_drops_whole_days_and_keeps_summaries_balances_and_invoices(cl
     assert old_day in result.dropped and old_day not in cdr_partition_days()
     assert set(CallDetailRecord.objects.values_list("call_id", flat=True)) == {"recent"}
     assert set(CdrCallId.objects.values_list("call_id", flat=True)) == {"recent"}
-    assert CdrRetentionOptions.get().dropped_before == TODAY - timedelta(days=180)
+    assert CdrRetentionOptions.get().dropped_before == today() - timedelta(days=180)
     assert _money_state(customer) == before
     invoice.refresh_from_db()
     assert invoice.total == invoice_total
@@ -141,7 +143,7 @@ def test_retention_drops_whole_days_and_keeps_summaries_balances_and_invoices(cl
 
 def test_retention_keeps_a_day_whose_hours_wait_for_the_rollup():
     customer = CustomerFactory()
-    old_day = TODAY - timedelta(days=200)
+    old_day = today() - timedelta(days=200)
     cdr_import(stream=csv_stream([at(midnight(old_day) + timedelta(hours=1), "waiting", customer.pk)]))
     result = cdr_retention_enforce()
     assert result.kept_pending == [old_day] and old_day in cdr_partition_days()
@@ -170,9 +172,9 @@ def _plan(queryset):
 
 def test_a_one_day_cdr_query_reads_only_that_days_partition():
     customer = CustomerFactory()
-    day = TODAY - timedelta(days=1)
+    day = today() - timedelta(days=1)
     cdr_import(stream=csv_stream([at(midnight(day) + timedelta(hours=h), f"d{h}", customer.pk) for h in (0, 23)]
-                                 + [at(midnight(TODAY), "next", customer.pk)]))
+                                 + [at(midnight(today()), "next", customer.pk)]))
     plan = _plan(cdr_list(customer_id=customer.pk, start=midnight(day), end=midnight(day) + timedelta(days=1)))
     assert _partitions_read(plan) == {f"summaries_calldetailrecord_p{day:%Y%m%d}"}, plan
     # The card's CDR tab predicate: start >= day AND start < day + 1, as SQL.
@@ -186,7 +188,7 @@ def test_a_one_day_cdr_query_reads_only_that_days_partition():
 
 def test_the_api_finds_a_call_id_through_its_partition(api_client):
     customer = CustomerFactory()
-    cdr_import(stream=csv_stream([at(midnight(TODAY) - timedelta(days=2), "needle", customer.pk)]))
+    cdr_import(stream=csv_stream([at(midnight(today()) - timedelta(days=2), "needle", customer.pk)]))
     api = api_client("summaries.view_calldetailrecord", "customers.view_all_customers", scopes=["read"])
     assert [r["call_id"] for r in api.get("/api/v1/cdrs", {"call_id": "needle"}).json()["results"]] == ["needle"]
     assert api.get("/api/v1/cdrs", {"call_id": "nothing"}).json()["results"] == []
@@ -194,9 +196,9 @@ def test_the_api_finds_a_call_id_through_its_partition(api_client):
 
 def test_customers_survive_in_the_panel_after_retention():
     customer = CustomerFactory()
-    cdr_import(stream=csv_stream([at(midnight(TODAY - timedelta(days=300)), "ancient", customer.pk)]))
+    cdr_import(stream=csv_stream([at(midnight(today() - timedelta(days=300)), "ancient", customer.pk)]))
     summary_rollup_pending()
-    cdr_retention_enforce(today=TODAY)
+    cdr_retention_enforce(today=today())
     assert Customer.objects.filter(pk=customer.pk).exists()
     assert not CallDetailRecord.objects.filter(customer=customer).exists()
     assert date(2000, 1, 1) < CdrRetentionOptions.get().dropped_before
