@@ -8,7 +8,6 @@ SELECT … GROUP BY … ON CONFLICT DO UPDATE, so the summaries always equal the
 import codecs
 import csv
 import io
-import itertools
 import logging
 import re
 import shutil
@@ -23,7 +22,7 @@ import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .cdr_rows import CDR_FUTURE_TOLERANCE, OPTIONAL_COLUMNS, CdrRowWidthError, cdr_row_checker
+from .cdr_rows import CDR_FUTURE_TOLERANCE, OPTIONAL_COLUMNS, cdr_row_checker
 from .models import (
     CDR_EARLIEST,
     CallDetailRecord,
@@ -84,8 +83,10 @@ _RATE_STAGE_TYPES = ("bigint", "text", "bigint", "timestamptz", "timestamptz", "
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
                    "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
                    "rate_card_id", "rate_revision_id", "rate_prefix", "rate")
+_SPECIAL = re.compile(r"[\\\t\n\r]")  # what COPY's text format escapes
+
+
 def _copy_text(value):
-    """A value as COPY's text format spells it."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
@@ -230,31 +231,30 @@ class _NeedsCare(Exception):
     """A call_id met a stored one (or repeats), or a row reaches a day without a partition."""
 
 
-def _python_rows(stream, data_start, progress, *, quoted):
+def _python_rows(stream, data_start, width, progress):
     """(row number, cells) of each data row, read by Python's csv module; row 1 is the header.
 
-    Only files PostgreSQL's COPY would read the same way pass (a row of another width is refused by
-    the row check): anything else raises _UnusualCsv. `quoted`: the file holds a quote or NUL
-    somewhere, so each row is looked at for one."""
+    Only files PostgreSQL's COPY would read the same way pass: anything else raises _UnusualCsv."""
     stream.seek(data_start)
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
+    reported = data_start
     try:
-        if not quoted and not progress:
-            yield from zip(itertools.count(2), csv.reader(text))
-            return
-        reported = data_start
-        for row_no, cells in zip(itertools.count(2), csv.reader(text)):
-            if quoted:
-                joined = "".join(cells)
-                if '"' in joined or "\x00" in joined:
+        row_no = 1
+        for cells in csv.reader(text):
+            row_no += 1
+            if len(cells) != width:
+                raise _UnusualCsv
+            for value in cells:
+                if '"' in value or "\x00" in value:
                     raise _UnusualCsv
-            if progress and not row_no & 8191:
+            if progress and not row_no % 8192:
                 position = stream.tell()
                 progress(position - reported)
                 reported = position
             yield row_no, cells
         if progress:
-            progress(stream.tell() - reported)
+            position = stream.tell()
+            progress(position - reported)
     except (UnicodeDecodeError, csv.Error):
         raise _UnusualCsv
     finally:
@@ -303,9 +303,7 @@ class _Pass:
     """What one reading of the file found."""
     rows: int = 0
     rejects: list = field(default_factory=list)
-    rated: object = None  # a spooled file of COPY lines for cdr_rate_stage: the valid rows without a charge
-    rated_rows: int = 0
-    rated_days: set = field(default_factory=set)
+    rated: list = field(default_factory=list)
     call_ids: object = None  # a spooled file of COPY lines: call_id, start_time, cdr_id
     days: set = field(default_factory=set)
     valid: int = 0
@@ -318,68 +316,43 @@ class _Loader:
         self.cursor, self.check, self.now_text = cursor, check, now_text
 
     def scan(self, rows, ids, found, *, skip=frozenset(), write=None, sums=None, hours=None):
-        """Check every row; the valid ones with a charge get the next id, and then either their
-        call_id line and day go into `found` (no `write`), or, unless their id is in `skip`, their
-        CDR line goes to `write` and their charge and hour into `sums` and `hours`."""
+        """Check every row; the valid ones with a charge get the next id and, unless their id is in
+        `skip`, a CDR line for `write` and their charge and hour in `sums`/`hours`."""
         check, now_text, null = self.check, self.now_text, "\\N"
         next_id = iter(ids).__next__
-        block, call_ids = [], []
-        rejects, rated = found.rejects, []
-        collect = write is None
-        count = valid = 0
+        block = []
+        call_ids = found.call_ids
         for row_no, cells in rows:
-            count += 1
+            found.rows += 1
             reasons, values = check(cells)
             if reasons:
-                rejects.append((row_no, values, "; ".join(reasons)))
+                found.rejects.append((row_no, values, "; ".join(reasons)))
                 continue
-            (call_id, customer, start_text, start, answer_text, end_text, duration, billed, cli, dialed, destination,
-             sip, pdd, charge, cost) = values
+            (call_id, customer, (start_text, start), (answer_text, _), (end_text, _), duration, billed, cli,
+             dialed, destination, sip, pdd, charge, cost) = values
             if charge is None:
-                if found.rated is not None:
-                    rated.append(_rated_line(row_no, values))
-                    found.rated_rows += 1
-                    found.rated_days.add(start.astimezone(UTC).date())
-                    if len(rated) >= 4096:
-                        found.rated.write("".join(rated))
-                        rated = []
+                found.rated.append((row_no, values))
                 continue
             cdr_id = next_id()
-            valid += 1
-            probe = call_id + cli + destination
-            if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
+            found.valid += 1
+            if _SPECIAL.search(call_id) or _SPECIAL.search(cli) or _SPECIAL.search(destination):
                 call_id, cli, destination = _copy_text(call_id), _copy_text(cli), _copy_text(destination)
-            if collect:
-                call_ids.append(f"{call_id}\t{start_text}\t{cdr_id}\n")
+            if call_ids is not None:
+                call_ids.write(f"{call_id}\t{start_text}\t{cdr_id}\n")
                 found.days.add(start.astimezone(UTC).date())
-                if len(call_ids) >= 4096:
-                    found.call_ids.write("".join(call_ids))
-                    call_ids = []
-                continue
-            if cdr_id in skip:
+            if write is None or cdr_id in skip:
                 continue
             block.append(f"{cdr_id}\t{call_id}\t{customer}\t{start_text}\t{answer_text or null}\t{end_text}\t"
                          f"{duration}\t{billed}\t{cli}\t{dialed}\t{destination}\t{sip}\t{pdd}\t{charge}\t{cost}\t"
                          f"{now_text}\n")
-            if found.call_ids is not None:
-                call_ids.append(f"{call_id}\t{start_text}\t{cdr_id}\n")
             hour = int(start.timestamp() // 3600)
             hours.add(hour)
             sums[(customer, hour // 24)].append(charge)
             if len(block) >= 4096:
                 write("".join(block))
                 block = []
-                if call_ids:
-                    found.call_ids.write("".join(call_ids))
-                    call_ids = []
         if block:
             write("".join(block))
-        if call_ids:
-            found.call_ids.write("".join(call_ids))
-        if rated:
-            found.rated.write("".join(rated))
-        found.rows += count
-        found.valid += valid
 
     def copy_cdrs(self, rows, ids, found, sums, hours, skip=frozenset()):
         with self.cursor.cursor.copy(f"COPY {CDR_TABLE} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
@@ -397,7 +370,7 @@ def _copy_file(cursor, sql, spooled):
             copy.write(chunk)
 
 
-def _load(cursor, loader, rows, count, *, careful=False):
+def _load(cursor, loader, rows, count):
     """Store the valid rows with charges; returns (what the reading found, inserted, sums, hours).
 
     Optimistic first: the CDRs stream into their table while the file is read, then their call_ids
@@ -407,10 +380,8 @@ def _load(cursor, loader, rows, count, *, careful=False):
     partitions, let the dedupe table say which call_ids are new, then COPY only those rows.
     """
     ids = _reserve_ids(cursor, count)
-    found, sums, hours = _Pass(call_ids=_spooled_text(), rated=_spooled_text()), defaultdict(list), set()
+    found, sums, hours = _Pass(call_ids=_spooled_text()), defaultdict(list), set()
     try:
-        if careful:
-            raise _NeedsCare
         with transaction.atomic():
             loader.copy_cdrs(rows(), ids, found, sums, hours)
             try:
@@ -425,39 +396,33 @@ def _load(cursor, loader, rows, count, *, careful=False):
         pass
     from .partitions import cdr_partitions_ensure
 
-    found = _Pass(call_ids=_spooled_text(), rated=_spooled_text())
-    loader.scan(rows(), ids, found)  # call_ids and days only
-    cdr_partitions_ensure(days=found.days | found.rated_days)
+    found = _Pass(call_ids=_spooled_text())
+    loader.scan(rows(), ids, found)
+    cdr_partitions_ensure(days=found.days | {start.astimezone(UTC).date() for _, (_, _, (_, start), *_) in found.rated})
     cursor.execute("CREATE TEMP TABLE cdr_ids (call_id text, start_time timestamptz, cdr_id bigint) ON COMMIT DROP")
     _copy_file(cursor, "COPY cdr_ids FROM STDIN", found.call_ids)
     cursor.execute(_DEDUPE)
     skip = {cdr_id for (cdr_id,) in cursor.fetchall()}
     cursor.execute("DROP TABLE cdr_ids")
     sums, hours = defaultdict(list), set()
-    loader.copy_cdrs(rows(), ids, _Pass(), sums, hours, skip=skip)  # rows again: no call_ids kept
+    loader.copy_cdrs(rows(), ids, _Pass(), sums, hours, skip=skip)
     return found, found.valid - len(skip), sums, hours
 
 
-def _rated_line(row_no, values):
-    """A valid row without a charge as a COPY line for cdr_rate_stage."""
-    (call_id, customer, start_text, _, answer_text, end_text, duration, billed, cli, dialed, destination, sip, pdd,
-     _, cost) = values
-    cells = (row_no, _copy_text(call_id), customer, start_text, answer_text, end_text, duration, billed,
-             _copy_text(cli), dialed, _copy_text(destination), sip, pdd, cost)
-    return "\t".join("\\N" if cell is None else str(cell) for cell in cells) + "\n"
-
-
-def _load_rated(cursor, found):
-    """Stage the valid rows without a charge, then price and store them in SQL; returns
+def _load_rated(cursor, rated):
+    """Stage the valid rows without a charge and price and store them in SQL; returns
     (valid, inserted, charged)."""
     from .partitions import cdr_partitions_ensure
 
     cursor.execute("CREATE TEMP TABLE cdr_rate_stage ("
-                   + ", ".join(f"{name} {kind}" for name, kind in zip(_RATE_STAGE_COLUMNS, _RATE_STAGE_TYPES,
-                                                                      strict=True))
+                   + ", ".join(f"{name} {kind}" for name, kind in zip(_RATE_STAGE_COLUMNS, _RATE_STAGE_TYPES, strict=True))
                    + ") ON COMMIT DROP")
-    _copy_file(cursor, f"COPY cdr_rate_stage ({', '.join(_RATE_STAGE_COLUMNS)}) FROM STDIN", found.rated)
-    cdr_partitions_ensure(days=found.rated_days)
+    with cursor.cursor.copy(f"COPY cdr_rate_stage ({', '.join(_RATE_STAGE_COLUMNS)}) FROM STDIN") as copy:
+        for row_no, (call_id, customer, start, answer, end, duration, billed, cli, dialed, destination, sip, pdd,
+                     _, cost) in rated:
+            copy.write_row((row_no, call_id, customer, start[0], answer[0], end[0], duration, billed, cli, dialed,
+                            destination, sip, pdd, cost))
+    cdr_partitions_ensure(days={start.astimezone(UTC).date() for _, (_, _, (_, start), *_) in rated})
     cursor.execute(_RATED_IMPORT)
     valid, inserted, charged = cursor.fetchone()
     cursor.execute("DROP TABLE cdr_rate_stage")
@@ -484,26 +449,14 @@ _EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _MISSING_PARTITION = "no partition of relation"
 
 
-def _seen_before(cursor, rows, names, sample=1000):
-    """Whether the file's first call_ids are stored already (a file sent twice): then the import
-    goes the careful way at once instead of finding out after COPYing every row."""
-    position = names.index("call_id")
-    call_ids = [cells[position].strip(" ") for _, cells in itertools.islice(rows, sample) if len(cells) > position]
-    cursor.execute(f"SELECT EXISTS (SELECT FROM {CALL_ID_TABLE} WHERE call_id = ANY(%s))", [call_ids])
-    return cursor.fetchone()[0]
-
-
-def _survey(stream, data_start):
-    """At least the number of data rows (line ends after the header), for reserving ids, and
-    whether the data holds a quote or a NUL anywhere."""
+def _record_count(stream, data_start):
+    """At least the number of data rows (line ends after the header), for reserving ids."""
     stream.seek(data_start)
     newlines = returns = 0
-    quoted = False
     while chunk := stream.read(COPY_CHUNK):
         newlines += chunk.count(b"\n")
         returns += chunk.count(b"\r")
-        quoted = quoted or b'"' in chunk or b"\x00" in chunk
-    return max(newlines, returns) + 1, quoted
+    return max(newlines, returns) + 1
 
 
 @transaction.atomic
@@ -537,27 +490,21 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         customers = {customer for (customer,) in cursor.fetchall()}
         loader = _Loader(cursor, cdr_row_checker(names=names, customers=customers, now=now,
                                                  retained_from=retained_from), now_text)
-        count, quoted = _survey(stream, data_start)
-        reporting = [progress]
-
-        def python_rows():  # progress is told about the first reading of the file only
-            report, reporting[0] = reporting[0], None
-            return _python_rows(stream, data_start, report, quoted=quoted)
-
+        count = _record_count(stream, data_start)
         try:
             with transaction.atomic():
-                found, inserted, sums, hours = _load(cursor, loader, python_rows, count, careful=_seen_before(
-                    cursor, _python_rows(stream, data_start, None, quoted=quoted), names))
-        except (_UnusualCsv, CdrRowWidthError):
+                found, inserted, sums, hours = _load(
+                    cursor, loader, lambda: _python_rows(stream, data_start, len(names), progress), count)
+        except _UnusualCsv:
             staged = _staged_rows(cursor, stream, data_start, names)
             found, inserted, sums, hours = _load(cursor, loader, lambda: iter(staged), len(staged) + 1)
         valid = found.valid
         rated_charged = Decimal("0")
-        if found.rated_rows:
-            rated_valid, rated_inserted, rated_charged = _load_rated(cursor, found)
+        if found.rated:
+            rated_valid, rated_inserted, rated_charged = _load_rated(cursor, found.rated)
             valid += rated_valid
             inserted += rated_inserted
-        _write_sums(cursor, sums, hours, merge=bool(found.rated_rows))
+        _write_sums(cursor, sums, hours, merge=bool(found.rated))
         with cursor.cursor.copy("COPY cdr_rejects (row_no, call_id, reason) FROM STDIN") as copy:
             for reject in found.rejects:
                 copy.write_row(reject)
