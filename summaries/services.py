@@ -1,18 +1,18 @@
 """CDR ingest and the hourly rollup.
 
-An import checks each row in Python as the file streams past (summaries.cdr_rows) and COPYs the
-valid rows straight into the CDR table; a rollup recomputes whole hours in SQL with INSERT …
-SELECT … GROUP BY … ON CONFLICT DO UPDATE, so the summaries always equal the sums over their CDRs.
+Both are set-based SQL: an import is a COPY into a temporary table plus one INSERT … SELECT, and
+a rollup recomputes whole hours with INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE. Nothing
+is summed in Python, so the summaries always equal the sums over their CDRs.
 """
 
 import codecs
 import csv
+import functools
 import io
 import logging
 import re
 import shutil
 import tempfile
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,9 +22,9 @@ import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .cdr_rows import CDR_FUTURE_TOLERANCE, OPTIONAL_COLUMNS, cdr_row_checker
 from .models import (
     CDR_EARLIEST,
+    CDR_MONEY_LIMIT,
     CallDetailRecord,
     CdrCallId,
     PendingRollupHour,
@@ -64,36 +64,143 @@ class CdrImportResult:
                             for row, call_id, reason in self.rejects]}
 
 
-# Every row is checked in Python (summaries.cdr_rows, the one definition of a row's rules) while the
-# file streams past, and the valid rows that carry their charge are COPYed straight into the CDR
-# table: no staging copy of the file, no second pass in SQL. Rows that come without a charge are
-# checked the same way and staged (typed, already valid) for the set-based rating in SQL.
+# Validation happens in SQL over the whole staging table: each expression yields a reason or NULL,
+# and a row loads only when it has none. Two stagings share the rules. The typed one lets COPY parse
+# numbers (as fast as a raw COPY); a file with a cell COPY cannot parse is staged again as text,
+# where every number is checked by pattern before casting so no single bad row can abort the load.
+# What PostgreSQL's integer and numeric input accept (exponents bounded so the cast cannot fail).
+_INTEGER = r"'^[+-]?[0-9]{1,30}$'"
+_NUMBER = r"'^[+-]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$'"
+_INT_MAX = 999999999
+_TEXT_COLUMNS = ("call_id", "start_time", "answer_time", "end_time", "cli", "dialed_number", "destination")
+_STAGE_TYPES = {"customer_id": "bigint", "duration": "bigint", "billed_duration": "bigint", "sip_code": "bigint",
+                "pdd_ms": "bigint", "charge": "numeric", "cost": "numeric"}
+
+
+def _number(name, *, typed, required=True, decimal=False, places="", rated=False):
+    """The value and the problem (or NULL) of one numeric column: one rule for both stagings.
+
+    The typed staging holds what COPY parsed; the text staging first casts every cell shaped like
+    a number PostgreSQL would parse (so `1e3` or `+5` mean the same in both), then the same range
+    checks apply to the parsed value. A `rated` column left empty stays NULL: the panel prices it.
+    """
+    raw = f"s.{name}"
+    parsed = raw if typed else f"(CASE WHEN {raw} ~ {_NUMBER if decimal else _INTEGER} THEN {raw}::numeric END)"
+    if decimal:
+        bad = f"{parsed} <> trunc({parsed}, 6) OR {parsed} >= {CDR_MONEY_LIMIT:f}"
+        value = f"CASE WHEN {parsed} >= 0 AND NOT ({bad}) THEN {parsed}::numeric(18, 6) END"
+    else:
+        bad = f"{parsed} > {_INT_MAX}"
+        value = f"CASE WHEN {parsed} BETWEEN 0 AND {_INT_MAX} THEN {parsed}::int END"
+    if not required and not rated:
+        value = f"CASE WHEN {raw} IS NULL THEN 0 ELSE {value} END"
+    missing = (f"WHEN {raw} IS NULL THEN 'missing {name}' " if required and not rated
+               else f"WHEN {raw} IS NULL THEN NULL ")
+    problem = (f"CASE {missing}WHEN {parsed} IS NULL THEN 'bad {name}{places}' "
+               f"WHEN {parsed} < 0 THEN 'negative {name}' WHEN {bad} THEN 'bad {name}{places}' END")
+    return value, problem
+
+
+_PLACES = " (decimal, up to 6 places)"
+# A row without a charge is priced by the panel (routing.rating), which also fills billed_duration.
+_RATED = {"rated": True}
+OPTIONAL_COLUMNS = ("billed_duration", "charge")
+
+
+def _typed_select(typed):
+    columns = []
+    for name, options in (("duration", {}), ("billed_duration", _RATED), ("pdd_ms", {"required": False}),
+                          ("charge", {"decimal": True, "places": _PLACES} | _RATED),
+                          ("cost", {"decimal": True, "places": _PLACES})):
+        value, problem = _number(name, typed=typed, **options)
+        columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
+    if typed:
+        sip = "CASE WHEN s.sip_code BETWEEN 100 AND 699 THEN s.sip_code::smallint END"
+        customer = "c.id = s.customer_id"
+    else:
+        sip = "CASE WHEN s.sip_code ~ '^[1-6][0-9][0-9]$' THEN s.sip_code::smallint END"
+        customer = "c.id = CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
+    return f"""
+  SELECT s.row_no, s.call_id AS raw_call_id, s.customer_id AS raw_customer_id,
+         s.start_time AS raw_start, s.answer_time AS raw_answer, s.end_time AS raw_end,
+         s.sip_code AS raw_sip, s.dialed_number AS raw_dialed,
+         CASE WHEN left(s.dialed_number, 1) = '+' THEN substr(s.dialed_number, 2) ELSE s.dialed_number END
+           AS dialed_digits,
+         s.call_id, c.id AS customer_id,
+         {{parse_start}} AS start_time, {{parse_answer}} AS answer_time, {{parse_end}} AS end_time,
+         {", ".join(columns)},
+         coalesce(s.cli, '') AS cli, s.dialed_number, coalesce(s.destination, '') AS destination,
+         {sip} AS sip_code
+  FROM cdr_stage s
+  LEFT JOIN customers_customer c ON {customer}
+  OFFSET 0  -- evaluate each parse once, not once per reason that mentions it
+"""
+
+
+# The window of believable call times: everything the summaries, invoices and reports can show.
+CDR_FUTURE_TOLERANCE = timedelta(days=1)  # switch clocks drift; a day ahead is still a mistake
+CDR_LONGEST_CALL = timedelta(days=2)
 _LATEST_SQL = f"now() + interval '{CDR_FUTURE_TOLERANCE.days} days'"
 # The first UTC day whose raw CDRs are kept (see summaries.partitions); NULL when none were removed.
 _RETAINED_FROM_SQL = ("(SELECT dropped_before::timestamp AT TIME ZONE 'UTC' FROM summaries_cdrretentionoptions "
                       "WHERE id = 1)")
 
-_COPY_COLUMNS = ("id", "call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
-                 "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
-                 "imported_at")
-_RATE_STAGE_COLUMNS = ("row_no", "call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
-                       "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "cost")
-_RATE_STAGE_TYPES = ("bigint", "text", "bigint", "timestamptz", "timestamptz", "timestamptz", "int", "int", "text",
-                     "text", "text", "smallint", "int", "numeric")
-_INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
-                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
-                   "rate_card_id", "rate_revision_id", "rate_prefix", "rate")
-_SPECIAL = re.compile(r"[\\\t\n\r]")  # what COPY's text format escapes
+_REASONS = ", ".join([
+    "CASE WHEN t.call_id IS NULL THEN 'missing call_id' "
+    "WHEN length(t.call_id) > 128 THEN 'call_id longer than 128 characters' END",
+    "CASE WHEN t.raw_customer_id IS NULL THEN 'missing customer_id' "
+    "WHEN t.customer_id IS NULL THEN 'unknown customer' END",
+    "CASE WHEN t.raw_start IS NULL THEN 'missing start_time' "
+    "WHEN t.start_time IS NULL THEN 'bad start_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.raw_answer IS NOT NULL AND t.answer_time IS NULL "
+    "THEN 'bad answer_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.raw_end IS NULL THEN 'missing end_time' "
+    "WHEN t.end_time IS NULL THEN 'bad end_time (ISO 8601 with Z or an offset)' END",
+    "CASE WHEN t.end_time < t.start_time THEN 'end_time before start_time' END",
+    f"CASE WHEN t.start_time < '{CDR_EARLIEST.isoformat()}' OR t.start_time > {_LATEST_SQL} "
+    f"THEN 'start_time outside {CDR_EARLIEST:%Y-%m-%d} to one day from now' END",
+    f"CASE WHEN t.start_time < (SELECT {_RETAINED_FROM_SQL}) "
+    "THEN 'start_time on a day whose raw CDRs were removed (retention)' END",
+    f"CASE WHEN t.end_time > t.start_time + interval '{CDR_LONGEST_CALL.days} days' "
+    f"THEN 'end_time more than {CDR_LONGEST_CALL.days} days after start_time' END",
+    "CASE WHEN t.answer_time < t.start_time OR t.answer_time > t.end_time "
+    "THEN 'answer_time outside start_time..end_time' END",
+    "t.duration_problem", "t.billed_duration_problem",
+    "CASE WHEN t.raw_answer IS NULL AND t.duration > 0 THEN 'duration on an unanswered call' END",
+    "CASE WHEN length(t.cli) > 32 THEN 'cli longer than 32 characters' END",
+    # An optional + then 3 to 20 ASCII digits; ltrim() checks that for a third of a regex's cost.
+    "CASE WHEN t.raw_dialed IS NULL THEN 'missing dialed_number' "
+    "WHEN NOT (length(t.dialed_digits) BETWEEN 3 AND 20 AND ltrim(t.dialed_digits, '0123456789') = '') "
+    "THEN 'bad dialed_number' END",
+    "CASE WHEN length(t.destination) > 120 THEN 'destination longer than 120 characters' END",
+    "CASE WHEN t.raw_sip IS NULL THEN 'missing sip_code' "
+    "WHEN t.sip_code IS NULL THEN 'bad sip_code (100-699)' END",
+    "t.pdd_ms_problem", "t.charge_problem", "t.cost_problem",
+    "CASE WHEN t.charge IS NOT NULL AND t.billed_duration IS NULL AND t.billed_duration_problem IS NULL "
+    "THEN 'missing billed_duration (required with a charge)' END",
+])
+
+# Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
+# that passes the shape but not the cast (30 February) aborts the statement, which is then re-run
+# with cx_parse_timestamptz, the strict check that never raises (and costs three times as much).
+_FAST_TIME = ("CASE WHEN (left({v}, 16) LIKE '____-__-__T__:__' OR left({v}, 16) LIKE '____-__-__ __:__') AND (right({v}, 1) IN ('Z', 'z') "
+              "OR left(right({v}, 6), 1) IN ('+', '-') OR left(right({v}, 5), 1) IN ('+', '-') "
+              "OR left(right({v}, 3), 1) IN ('+', '-')) THEN {v}::timestamptz END")
+_STRICT_TIME = "cx_parse_timestamptz({v})"
+_TIME_ERRORS = {"22007", "22008", "22009"}  # invalid format, field overflow, bad time zone offset
+
+# What the rating yields for a file whose every row carries its charge: nothing to price.
+_UNRATED = """
+CROSS JOIN (SELECT NULL::bigint AS rate_card_id, NULL::bigint AS rate_revision_id, NULL::text AS rate_prefix,
+                   NULL::numeric AS rate, NULL::text AS rate_name, NULL::int AS rated_billed,
+                   NULL::numeric AS rated_charge, NULL::text AS rating_problem) rating"""
 
 
-def _copy_text(value):
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _priced_select(checked):
-    """The staged rows with a charge for each (see routing.rating): billed_duration, destination and
-    what priced the call come from the rating, and a row that cannot be priced is rejected with the
-    reason."""
+def _priced_select(checked, *, rated=True):
+    """The checked rows with a charge for each row that came without one (see routing.rating):
+    billed_duration, destination and what priced the call come from the rating, and a row that
+    cannot be priced is rejected with the reason. `rated=False` (no row lacks a charge) leaves the
+    rating out, which would only look at each row to find it has nothing to do."""
     from routing.rating import rating_lateral
 
     return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
@@ -103,23 +210,67 @@ def _priced_select(checked):
          c.sip_code, c.pdd_ms, coalesce(c.charge, rating.rated_charge) AS charge, c.cost,
          rating.rate_card_id, rating.rate_revision_id, coalesce(rating.rate_prefix, '') AS rate_prefix, rating.rate,
          concat_ws('; ', nullif(c.reason, ''), rating.rating_problem) AS reason
-  FROM {checked} c {rating_lateral("c")}"""
+  FROM {checked} c {rating_lateral("c") if rated else _UNRATED}"""
 
 
-# The rows without a charge: priced, then stored like the others. It keeps the priced rows
-# (MATERIALIZED) for its several readers, skips call_ids already there (stored before, by the rows
-# with charges of this file, or earlier among these rows) and stores the CDRs whose call_id went in.
-_RATED_IMPORT = f"""
+_INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
+                   "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge", "cost",
+                   "rate_card_id", "rate_revision_id", "rate_prefix", "rate")
+
+# Checks and pricing in one pass. OFFSET 0 keeps the reasons from being inlined into every place the
+# rating reads them.
+_CHECKED = f"(SELECT t.*, concat_ws('; ', {_REASONS}) AS reason FROM ({{typed_select}}) t OFFSET 0)"
+
+_SUMS = """, by_customer AS (
+  INSERT INTO cdr_new_charges (customer_id, day, charge, calls)
+  SELECT customer_id, date_trunc('day', start_time, 'UTC')::date, sum(charge), count(*) FROM inserted GROUP BY 1, 2
+), by_hour AS (
+  INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
+)"""
+
+# Two ways to store the valid rows; both return (rows, valid, inserted, charged).
+#
+# The plain one assumes every call_id is new, so a file of new calls (the usual case) is read once:
+# each valid row goes straight into the CDR table and its call_id into the dedupe index, with no
+# intermediate copy of the file and no join. Rows with a problem are left out and counted; only
+# then does a second pass (_REJECTS) name their reasons. A call_id stored before, repeated in the
+# file, or stored by a concurrent import fails it on the dedupe key.
+_PLAIN = f"""
+WITH inserted AS (
+  INSERT INTO {CDR_TABLE} ({", ".join(_INSERT_COLUMNS)}, imported_at)
+  SELECT {", ".join("p." + name for name in _INSERT_COLUMNS)}, now()
+  FROM ({{priced_select}}) p WHERE p.reason = ''
+  RETURNING id, call_id, customer_id, start_time, charge
+), fresh AS (
+  -- The dedupe index across all days.
+  INSERT INTO {CALL_ID_TABLE} (call_id, start_time, cdr_id) SELECT call_id, start_time, id FROM inserted
+  RETURNING 1
+){_SUMS}
+-- Reading `fresh` first moves each row through both inserts in turn, so a file whose first call was
+-- seen before (a file imported twice) fails at that row, not after storing every CDR.
+SELECT (SELECT count(*) FROM cdr_stage), n, n, (SELECT coalesce(sum(charge), 0) FROM inserted)
+FROM (SELECT count(*) AS n FROM fresh) stored
+"""
+
+_REJECTS = """
+INSERT INTO cdr_rejects (row_no, call_id, reason)
+SELECT row_no, raw_call_id, reason FROM ({priced_select}) p WHERE reason <> ''
+"""
+
+# The upserting one then runs instead: it keeps the checked rows (MATERIALIZED) for its several
+# readers, skips call_ids already there or earlier in the file (ON CONFLICT DO NOTHING) and stores
+# the CDRs whose call_id went in.
+_UPSERT = f"""
 WITH priced AS MATERIALIZED (
   SELECT p.*, CASE WHEN p.reason = '' THEN nextval('{CDR_TABLE}_id_seq') END AS cdr_id
-  FROM ({_priced_select("(SELECT s.*, s.call_id AS raw_call_id, NULL::numeric AS charge, '' AS reason "
-                        "FROM cdr_rate_stage s)")}) p
+  FROM ({{priced_select}}) p
 ), rejected AS (
   INSERT INTO cdr_rejects (row_no, call_id, reason)
   SELECT row_no, raw_call_id, reason FROM priced WHERE reason <> ''
 ), fresh AS (
+  -- The dedupe index across all days: a call_id already there (or earlier in this file) is skipped.
   INSERT INTO {CALL_ID_TABLE} (call_id, start_time, cdr_id)
-  SELECT call_id, start_time, cdr_id FROM priced WHERE reason = '' ORDER BY row_no
+  SELECT call_id, start_time, cdr_id FROM priced WHERE reason = ''
   ON CONFLICT (call_id) DO NOTHING
   RETURNING cdr_id
 ), inserted AS (
@@ -127,27 +278,25 @@ WITH priced AS MATERIALIZED (
   SELECT p.cdr_id, {", ".join("p." + name for name in _INSERT_COLUMNS)}, now()
   FROM priced p JOIN fresh f ON f.cdr_id = p.cdr_id
   RETURNING customer_id, start_time, charge
-), by_customer AS (
-  INSERT INTO cdr_new_charges (customer_id, day, charge, calls)
-  SELECT customer_id, date_trunc('day', start_time, 'UTC')::date, sum(charge), count(*) FROM inserted GROUP BY 1, 2
-), by_hour AS (
-  INSERT INTO cdr_new_hours (hour) SELECT DISTINCT date_trunc('hour', start_time, 'UTC') FROM inserted
-)
-SELECT (SELECT count(*) FILTER (WHERE reason = '') FROM priced), (SELECT count(*) FROM inserted),
-       (SELECT coalesce(sum(charge), 0) FROM inserted)
+){_SUMS}
+SELECT counts.*, (SELECT count(*) FROM inserted), (SELECT coalesce(sum(charge), 0) FROM inserted)
+FROM (SELECT count(*), count(*) FILTER (WHERE reason = '') FROM priced) counts
 """
 
-# The call_ids of a file that met stored ones (or repeat within it): the first of each goes in, in
-# file order (ids follow the file), and the ids of the rows left out come back.
-_DEDUPE = f"""
-WITH fresh AS (
-  INSERT INTO {CALL_ID_TABLE} (call_id, start_time, cdr_id)
-  SELECT call_id, start_time, cdr_id FROM cdr_ids ORDER BY cdr_id
-  ON CONFLICT (call_id) DO NOTHING
-  RETURNING cdr_id
-)
-SELECT i.cdr_id FROM cdr_ids i LEFT JOIN fresh f ON f.cdr_id = i.cdr_id WHERE f.cdr_id IS NULL
-"""
+_TEMPLATES = {"plain": _PLAIN, "rejects": _REJECTS, "upsert": _UPSERT}
+
+
+@functools.cache
+def _import_sql(form, *, typed, strict, rated):
+    """One of the import statements (`form` in _TEMPLATES) for this staging, time check and rating."""
+    sql = _TEMPLATES[form].replace("{priced_select}", _priced_select(_CHECKED, rated=rated))
+    sql = sql.replace("{typed_select}", _typed_select(typed))
+    time_expression = _STRICT_TIME if strict else _FAST_TIME
+    for column, name in (("start_time", "{parse_start}"), ("answer_time", "{parse_answer}"),
+                         ("end_time", "{parse_end}")):
+        sql = sql.replace(name, time_expression.format(v=f"s.{column}"))
+    return sql
+
 
 HEADER_MAX_BYTES = 64 * 1024
 
@@ -222,241 +371,24 @@ def _copy_error(exc):
     return CdrImportError(f"{where}{message}. The file is not valid CSV; nothing was imported.")
 
 
-class _UnusualCsv(Exception):
-    """The file needs PostgreSQL's own CSV reading (a quote inside a cell, a row of another width,
-    bytes that are not UTF-8, a NUL): it is staged by COPY, as before, and read back."""
-
-
-class _NeedsCare(Exception):
-    """A call_id met a stored one (or repeats), or a row reaches a day without a partition."""
-
-
-def _python_rows(stream, data_start, width, progress):
-    """(row number, cells) of each data row, read by Python's csv module; row 1 is the header.
-
-    Only files PostgreSQL's COPY would read the same way pass: anything else raises _UnusualCsv."""
-    stream.seek(data_start)
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
-    reported = data_start
-    try:
-        row_no = 1
-        for cells in csv.reader(text):
-            row_no += 1
-            if len(cells) != width:
-                raise _UnusualCsv
-            for value in cells:
-                if '"' in value or "\x00" in value:
-                    raise _UnusualCsv
-            if progress and not row_no % 8192:
-                position = stream.tell()
-                progress(position - reported)
-                reported = position
-            yield row_no, cells
-        if progress:
-            position = stream.tell()
-            progress(position - reported)
-    except (UnicodeDecodeError, csv.Error):
-        raise _UnusualCsv
-    finally:
-        text.detach()
-
-
-def _staged_rows(cursor, stream, data_start, names):
-    """The same rows as PostgreSQL's COPY reads them (staged as text, then read back)."""
-    stream.seek(data_start)
+def _stage(cursor, stream, names, *, typed, progress):
+    types = _STAGE_TYPES if typed else {}
     cursor.execute(
         "DROP TABLE IF EXISTS cdr_stage;"
         "CREATE TEMP TABLE cdr_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START 2), "
-        + ", ".join(f"{name} text" for name in CDR_COLUMNS) + ") ON COMMIT DROP")
-    try:
-        with transaction.atomic():
-            # FORCE_NULL: a quoted empty cell is no value, as an unquoted one already is.
-            with cursor.cursor.copy(f"COPY cdr_stage ({', '.join(names)}) FROM STDIN "
-                                    f"(FORMAT csv, FORCE_NULL ({', '.join(names)}))") as copy:
-                while chunk := stream.read(COPY_CHUNK):
-                    copy.write(chunk)
-    except psycopg.DataError as exc:
-        raise _copy_error(exc) from exc
-    rows = []
-    with cursor.cursor.copy(f"COPY (SELECT row_no, {', '.join(names)} FROM cdr_stage ORDER BY row_no) "
-                            "TO STDOUT") as copy:
-        for row in copy.rows():
-            rows.append((int(row[0]), ["" if value is None else value for value in row[1:]]))
-    cursor.execute("DROP TABLE cdr_stage")
-    return rows
-
-
-def _reserve_ids(cursor, count):
-    """`count` ids from the CDR sequence, in one statement: a range when no other writer took one
-    meanwhile (the usual case), else the list."""
-    draw = f"SELECT nextval('{CDR_TABLE}_id_seq') AS v FROM generate_series(1, %s)"
-    cursor.execute(f"SELECT min(v), max(v), count(*) FROM ({draw}) s", [count])
-    low, high, drawn = cursor.fetchone()
-    if not drawn or high - low + 1 == drawn:
-        return range(low or 0, (high or -1) + 1)
-    cursor.execute(draw, [count])
-    return [value for (value,) in cursor.fetchall()]
-
-
-@dataclass
-class _Pass:
-    """What one reading of the file found."""
-    rows: int = 0
-    rejects: list = field(default_factory=list)
-    rated: list = field(default_factory=list)
-    call_ids: object = None  # a spooled file of COPY lines: call_id, start_time, cdr_id
-    days: set = field(default_factory=set)
-    valid: int = 0
-
-
-class _Loader:
-    """One import's reading of its rows: check each, write the valid ones with charges to COPY."""
-
-    def __init__(self, cursor, check, now_text):
-        self.cursor, self.check, self.now_text = cursor, check, now_text
-
-    def scan(self, rows, ids, found, *, skip=frozenset(), write=None, sums=None, hours=None):
-        """Check every row; the valid ones with a charge get the next id and, unless their id is in
-        `skip`, a CDR line for `write` and their charge and hour in `sums`/`hours`."""
-        check, now_text, null = self.check, self.now_text, "\\N"
-        next_id = iter(ids).__next__
-        block = []
-        call_ids = found.call_ids
-        for row_no, cells in rows:
-            found.rows += 1
-            reasons, values = check(cells)
-            if reasons:
-                found.rejects.append((row_no, values, "; ".join(reasons)))
-                continue
-            (call_id, customer, (start_text, start), (answer_text, _), (end_text, _), duration, billed, cli,
-             dialed, destination, sip, pdd, charge, cost) = values
-            if charge is None:
-                found.rated.append((row_no, values))
-                continue
-            cdr_id = next_id()
-            found.valid += 1
-            if _SPECIAL.search(call_id) or _SPECIAL.search(cli) or _SPECIAL.search(destination):
-                call_id, cli, destination = _copy_text(call_id), _copy_text(cli), _copy_text(destination)
-            if call_ids is not None:
-                call_ids.write(f"{call_id}\t{start_text}\t{cdr_id}\n")
-                found.days.add(start.astimezone(UTC).date())
-            if write is None or cdr_id in skip:
-                continue
-            block.append(f"{cdr_id}\t{call_id}\t{customer}\t{start_text}\t{answer_text or null}\t{end_text}\t"
-                         f"{duration}\t{billed}\t{cli}\t{dialed}\t{destination}\t{sip}\t{pdd}\t{charge}\t{cost}\t"
-                         f"{now_text}\n")
-            hour = int(start.timestamp() // 3600)
-            hours.add(hour)
-            sums[(customer, hour // 24)].append(charge)
-            if len(block) >= 4096:
-                write("".join(block))
-                block = []
-        if block:
-            write("".join(block))
-
-    def copy_cdrs(self, rows, ids, found, sums, hours, skip=frozenset()):
-        with self.cursor.cursor.copy(f"COPY {CDR_TABLE} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
-            self.scan(rows, ids, found, skip=skip, write=copy.write, sums=sums, hours=hours)
-
-
-def _spooled_text():
-    return tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK * 16, mode="w+", encoding="utf-8", newline="")
-
-
-def _copy_file(cursor, sql, spooled):
-    spooled.seek(0)
-    with cursor.cursor.copy(sql) as copy:
-        while chunk := spooled.read(COPY_CHUNK):
+        + ", ".join(f"{name} {types.get(name, 'text')}" for name in CDR_COLUMNS) + ") ON COMMIT DROP")
+    # FORCE_NULL: a quoted empty cell is no value, as an unquoted one already is.
+    with cursor.cursor.copy(f"COPY cdr_stage ({', '.join(names)}) FROM STDIN "
+                            f"(FORMAT csv, FORCE_NULL ({', '.join(names)}))") as copy:
+        while chunk := stream.read(COPY_CHUNK):
             copy.write(chunk)
-
-
-def _load(cursor, loader, rows, count):
-    """Store the valid rows with charges; returns (what the reading found, inserted, sums, hours).
-
-    Optimistic first: the CDRs stream into their table while the file is read, then their call_ids
-    go into the dedupe table, which refuses a call_id seen before (or repeated in the file), and a
-    CDR on a day without a partition is refused by the table. Either undoes this attempt, and the
-    careful way runs: read the rows once to learn their call_ids and days, create the missing
-    partitions, let the dedupe table say which call_ids are new, then COPY only those rows.
-    """
-    ids = _reserve_ids(cursor, count)
-    found, sums, hours = _Pass(call_ids=_spooled_text()), defaultdict(list), set()
-    try:
-        with transaction.atomic():
-            loader.copy_cdrs(rows(), ids, found, sums, hours)
-            try:
-                _copy_file(cursor, f"COPY {CALL_ID_TABLE} (call_id, start_time, cdr_id) FROM STDIN", found.call_ids)
-            except psycopg.errors.UniqueViolation:
-                raise _NeedsCare
-        return found, found.valid, sums, hours
-    except psycopg.errors.CheckViolation as exc:
-        if _MISSING_PARTITION not in str(exc):
-            raise
-    except _NeedsCare:
-        pass
-    from .partitions import cdr_partitions_ensure
-
-    found = _Pass(call_ids=_spooled_text())
-    loader.scan(rows(), ids, found)
-    cdr_partitions_ensure(days=found.days | {start.astimezone(UTC).date() for _, (_, _, (_, start), *_) in found.rated})
-    cursor.execute("CREATE TEMP TABLE cdr_ids (call_id text, start_time timestamptz, cdr_id bigint) ON COMMIT DROP")
-    _copy_file(cursor, "COPY cdr_ids FROM STDIN", found.call_ids)
-    cursor.execute(_DEDUPE)
-    skip = {cdr_id for (cdr_id,) in cursor.fetchall()}
-    cursor.execute("DROP TABLE cdr_ids")
-    sums, hours = defaultdict(list), set()
-    loader.copy_cdrs(rows(), ids, _Pass(), sums, hours, skip=skip)
-    return found, found.valid - len(skip), sums, hours
-
-
-def _load_rated(cursor, rated):
-    """Stage the valid rows without a charge and price and store them in SQL; returns
-    (valid, inserted, charged)."""
-    from .partitions import cdr_partitions_ensure
-
-    cursor.execute("CREATE TEMP TABLE cdr_rate_stage ("
-                   + ", ".join(f"{name} {kind}" for name, kind in zip(_RATE_STAGE_COLUMNS, _RATE_STAGE_TYPES, strict=True))
-                   + ") ON COMMIT DROP")
-    with cursor.cursor.copy(f"COPY cdr_rate_stage ({', '.join(_RATE_STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for row_no, (call_id, customer, start, answer, end, duration, billed, cli, dialed, destination, sip, pdd,
-                     _, cost) in rated:
-            copy.write_row((row_no, call_id, customer, start[0], answer[0], end[0], duration, billed, cli, dialed,
-                            destination, sip, pdd, cost))
-    cdr_partitions_ensure(days={start.astimezone(UTC).date() for _, (_, _, (_, start), *_) in rated})
-    cursor.execute(_RATED_IMPORT)
-    valid, inserted, charged = cursor.fetchone()
-    cursor.execute("DROP TABLE cdr_rate_stage")
-    return valid, inserted, charged
-
-
-def _write_sums(cursor, sums, hours, *, merge):
-    """The new CDRs' charges per customer and UTC day, and their hours, for the ledger and rollup."""
-    with cursor.cursor.copy("COPY cdr_new_charges (customer_id, day, charge, calls) FROM STDIN") as copy:
-        for (customer, day), charges in sums.items():
-            copy.write_row((customer, date.fromordinal(_EPOCH_ORDINAL + day), sum(map(Decimal, charges)),
-                            len(charges)))
-    with cursor.cursor.copy("COPY cdr_new_hours (hour) FROM STDIN") as copy:
-        for hour in hours:
-            copy.write_row((_EPOCH + timedelta(hours=hour),))
-    if merge:  # the rated rows wrote theirs too: one row per customer and day for the posting
-        cursor.execute("WITH old AS (DELETE FROM cdr_new_charges RETURNING *) "
-                       "INSERT INTO cdr_new_charges SELECT customer_id, day, sum(charge), sum(calls) FROM old "
-                       "GROUP BY 1, 2")
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL = _EPOCH.date().toordinal()
-_MISSING_PARTITION = "no partition of relation"
-
-
-def _record_count(stream, data_start):
-    """At least the number of data rows (line ends after the header), for reserving ids."""
-    stream.seek(data_start)
-    newlines = returns = 0
-    while chunk := stream.read(COPY_CHUNK):
-        newlines += chunk.count(b"\n")
-        returns += chunk.count(b"\r")
-    return max(newlines, returns) + 1
+            if progress:
+                progress(len(chunk))
+    # Cells padded with spaces are trimmed, and blank ones are no value. Only padded rows are
+    # rewritten, and finding them compares first and last characters, not trimmed copies.
+    trimmed = [name for name in (_TEXT_COLUMNS if typed else CDR_COLUMNS) if name in names]
+    cursor.execute("UPDATE cdr_stage SET " + ", ".join(f"{name} = nullif(btrim({name}), '')" for name in trimmed)
+                   + " WHERE " + " OR ".join(f"left({name}, 1) = ' ' OR right({name}, 1) = ' '" for name in trimmed))
 
 
 @transaction.atomic
@@ -477,38 +409,27 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         progress(data_start)
     result = CdrImportResult()
     with connection.cursor() as cursor:
-        # JIT would spend seconds compiling the rating statement for every file, small or large.
+        # JIT would spend seconds compiling this one wide statement for every file, small or large.
         cursor.execute("SET LOCAL jit = off")
+        # Room to sum a large file's charges per customer and day without spilling to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, day date, charge numeric, calls bigint) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
-        cursor.execute(f"SELECT now(), now()::text, {_RETAINED_FROM_SQL}")
-        now, now_text, retained_from = cursor.fetchone()
-        cursor.execute("SELECT id FROM customers_customer")
-        customers = {customer for (customer,) in cursor.fetchall()}
-        loader = _Loader(cursor, cdr_row_checker(names=names, customers=customers, now=now,
-                                                 retained_from=retained_from), now_text)
-        count = _record_count(stream, data_start)
+        typed = True
         try:
             with transaction.atomic():
-                found, inserted, sums, hours = _load(
-                    cursor, loader, lambda: _python_rows(stream, data_start, len(names), progress), count)
-        except _UnusualCsv:
-            staged = _staged_rows(cursor, stream, data_start, names)
-            found, inserted, sums, hours = _load(cursor, loader, lambda: iter(staged), len(staged) + 1)
-        valid = found.valid
-        rated_charged = Decimal("0")
-        if found.rated:
-            rated_valid, rated_inserted, rated_charged = _load_rated(cursor, found.rated)
-            valid += rated_valid
-            inserted += rated_inserted
-        _write_sums(cursor, sums, hours, merge=bool(found.rated))
-        with cursor.cursor.copy("COPY cdr_rejects (row_no, call_id, reason) FROM STDIN") as copy:
-            for reject in found.rejects:
-                copy.write_row(reject)
-        charged = sum((sum(map(Decimal, charges)) for charges in sums.values()), Decimal("0")) + rated_charged
+                _stage(cursor, stream, names, typed=True, progress=progress)
+        except psycopg.DataError:
+            typed = False  # some cell is not a number: stage as text and find which rows
+            stream.seek(data_start)
+            try:
+                _stage(cursor, stream, names, typed=False, progress=None)
+            except psycopg.DataError as exc:
+                raise _copy_error(exc) from exc
+        cursor.execute("SELECT EXISTS (SELECT FROM cdr_stage WHERE charge IS NULL)")
+        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=cursor.fetchone()[0])
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
         try:
@@ -520,13 +441,13 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
             raise CdrImportError("These charges would take a customer's balance beyond what it can hold; "
                                  "nothing was imported.")
         _check_customers_kept(cursor)
-        _queue_hours(cursor, "SELECT DISTINCT hour FROM cdr_new_hours")
+        _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
         cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
         result.rejects = [tuple(row) for row in cursor.fetchall()]
-        cursor.execute("DROP TABLE cdr_rejects, cdr_new_charges, cdr_new_hours")
-    result.rows, result.inserted, result.charged = found.rows, inserted, Decimal(charged)
+        cursor.execute("DROP TABLE cdr_stage, cdr_rejects, cdr_new_charges, cdr_new_hours")
+    result.rows, result.inserted, result.charged = rows, inserted, Decimal(charged)
     result.duplicates = valid - inserted
-    result.rejected = found.rows - valid
+    result.rejected = rows - valid
     return result
 
 
@@ -534,6 +455,55 @@ def _rating_hooks(cursor):
     from connex.registry import registry
 
     return sum((hook(cursor) for hook in registry.rating_hooks["import"]), Decimal("0"))
+
+
+_MISSING_PARTITION = "no partition of relation"
+_CALL_ID_KEY = f"{CALL_ID_TABLE}_pkey"
+
+
+def _insert_staged(cursor, typed, *, rated):
+    """Run the import statement; returns (rows, valid, inserted, charged).
+
+    The cheapest form runs first, and each way it can fail on clean data selects the form that
+    handles it: a time shaped right but not a real one (30 February) the strict time check, a
+    call_id already stored (or repeated in the file) the upserting store. The daily partitions are
+    normally there (created ahead by a task); a file that reaches a day without one fails fast on
+    its first such row, the days of the staged rows then get their partitions, in this
+    transaction, and the statement runs again.
+    """
+    strict = upsert = partitioned = False
+    while True:
+        flags = {"typed": typed, "strict": strict, "rated": rated}
+        try:
+            with transaction.atomic():
+                cursor.execute(_import_sql("upsert" if upsert else "plain", **flags))
+                counts = cursor.fetchone()
+                if counts[0] > counts[1] and not upsert:
+                    cursor.execute(_import_sql("rejects", **flags))
+                return counts
+        except DataError as exc:
+            if strict or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+                raise
+            strict = True
+        except IntegrityError as exc:
+            diag = getattr(exc.__cause__, "diag", None)
+            if not upsert and getattr(diag, "constraint_name", None) == _CALL_ID_KEY:
+                upsert = True
+            elif not partitioned and _MISSING_PARTITION in str(exc):
+                _ensure_staged_days(cursor)
+                partitioned = True
+            else:
+                raise
+
+
+def _ensure_staged_days(cursor):
+    from .partitions import cdr_partitions_ensure_sql
+
+    cdr_partitions_ensure_sql(cursor, f"""
+        SELECT DISTINCT (date_trunc('day', t, 'UTC') AT TIME ZONE 'UTC')::date AS day
+        FROM (SELECT cx_parse_timestamptz(start_time::text) AS t FROM cdr_stage) s
+        WHERE t >= '{CDR_EARLIEST.isoformat()}' AND t <= {_LATEST_SQL}
+          AND t >= coalesce({_RETAINED_FROM_SQL}, '-infinity')""")
 
 
 def _check_customers_kept(cursor):
