@@ -146,9 +146,11 @@ def main():
 
     # 1. Import beside a raw COPY. The days' partitions exist for both (the daily task makes them).
     cdr_partitions_ensure(days=[end - timedelta(days=n) for n in range(args.days + 2)])
+    results["load_before_import"] = [round(value, 2) for value in os.getloadavg()]
     raw_seconds, insert_select_seconds = raw_copy(path)
     sql("CHECKPOINT")
     import_seconds, result = timed(lambda: cdr_import(stream=path.open("rb")))
+    results["load_after_import"] = [round(value, 2) for value in os.getloadavg()]
     assert result.inserted == args.rows, result.as_dict()
     results.update(raw_copy_s=round(raw_seconds, 2), import_s=round(import_seconds, 2),
                    bare_insert_select_s=round(insert_select_seconds, 2),
@@ -156,7 +158,8 @@ def main():
                    import_vs_raw=round(raw_seconds / import_seconds, 3))
     print(f"raw COPY {raw_seconds:.2f} s; import_cdrs {import_seconds:.2f} s "
           f"({args.rows / import_seconds:,.0f} rows/s); ratio {raw_seconds / import_seconds:.3f} (goal >= 0.7); "
-          f"a bare INSERT … SELECT … ON CONFLICT of the typed rows alone: {insert_select_seconds:.2f} s")
+          f"a bare INSERT … SELECT … ON CONFLICT of the typed rows alone: {insert_select_seconds:.2f} s; "
+          f"load average {results['load_before_import'][0]} before, {results['load_after_import'][0]} after")
     reimport_seconds, again = timed(lambda: cdr_import(stream=path.open("rb")))
     assert again.inserted == 0 and again.duplicates == args.rows
     results["reimport_same_file_s"] = round(reimport_seconds, 2)

@@ -217,3 +217,27 @@ def test_import_command_fails_on_an_unreadable_file_without_importing(customer, 
     with pytest.raises(CommandError):
         call_command("import_cdrs", str(path))
     assert not CallDetailRecord.objects.exists()
+
+
+def test_a_cell_holding_quotes_or_tabs_is_stored_as_written(customer):
+    quoted = cdr_import(stream=csv_stream([cdr_row(customer.pk, "q", destination='Say "hi", twice')]))
+    plain = cdr_import(stream=csv_stream([cdr_row(customer.pk, "tab\\x", cli="\t+4420", destination="back\\slash")]))
+
+    assert quoted.inserted == plain.inserted == 1
+    assert CallDetailRecord.objects.get(call_id="q").destination == 'Say "hi", twice'
+    stored = CallDetailRecord.objects.get(call_id="tab\\x")
+    assert (stored.cli, stored.destination) == ("\t+4420", "back\\slash")
+
+
+def test_new_rows_load_beside_ones_seen_before_and_repeats_in_the_file(customer):
+    cdr_import(stream=csv_stream([cdr_row(customer.pk, "old", charge="1")]))
+    rows = [cdr_row(customer.pk, "new-1", charge="2"), cdr_row(customer.pk, "old", charge="5"),
+            cdr_row(customer.pk, "new-1", charge="7"), cdr_row(customer.pk, "new-2", charge="3")]
+
+    result = cdr_import(stream=csv_stream(rows))
+
+    assert (result.rows, result.inserted, result.duplicates, result.charged) == (4, 2, 2, Decimal("5"))
+    assert dict(CallDetailRecord.objects.values_list("call_id", "charge")) == {
+        "old": Decimal("1"), "new-1": Decimal("2"), "new-2": Decimal("3")}
+    customer.refresh_from_db()
+    assert customer.balance == Decimal("50") - Decimal("6")
