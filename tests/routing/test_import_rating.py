@@ -152,3 +152,36 @@ def test_sql_rating_equals_the_python_rule(customer, rounding):
     assert result.inserted == 200, result.rejects[:3]
     got = {c: (b, ch) for c, b, ch in CallDetailRecord.objects.values_list("call_id", "billed_duration", "charge")}
     assert got == expected
+
+
+def test_each_call_is_priced_by_its_longest_prefix_however_the_deck_nests(customer):
+    # A dense deck over few digits: a number's neighbours in sort order are often not its prefixes.
+    rng = random.Random(7)
+    prefixes = set()
+    while len(prefixes) < 300:
+        prefixes.add(rng.choice("4567") + "".join(rng.choices("0159", k=rng.randint(0, 6))))
+    card = RateCardFactory(currency=customer.currency)
+    deck(card, "prefix,rate\n" + "".join(f"{p},0.01\n" for p in sorted(prefixes)))
+    IngressRouteFactory(customer=customer, rate_card=card)
+    teched = CustomerFactory(currency=customer.currency)
+    IngressRouteFactory(customer=teched, rate_card=card, tech_prefix="99")
+    numbers = [p + "".join(rng.choices("0159", k=rng.randint(max(0, 3 - len(p)), 8)))
+               for p in rng.choices(sorted(prefixes), k=300)]
+    numbers += ["".join(rng.choices("345670159", k=rng.randint(3, 20))) for _ in range(200)]
+    # The data holds numbers whose greatest prefix below is not a prefix of them, and numbers with none.
+    below = [max((p for p in prefixes if p <= n), default=None) for n in numbers]
+    assert sum(b is not None and not n.startswith(b) for n, b in zip(numbers, below, strict=True)) > 50
+    rows = [call(customer, f"n{i}", number) for i, number in enumerate(numbers)]
+    rows += [call(teched, f"t{i}", "99" + number) for i, number in enumerate(numbers) if len(number) <= 18]
+    result = cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+
+    def longest(number):
+        return max((p for p in prefixes if number.startswith(p)), key=len, default=None)
+
+    expected = {f"n{i}": longest(n) for i, n in enumerate(numbers)}
+    expected |= {f"t{i}": longest(n) for i, n in enumerate(numbers) if len(n) <= 18}
+    assert None in expected.values()
+    got = dict(CallDetailRecord.objects.values_list("call_id", "rate_prefix"))
+    assert got == {call_id: prefix for call_id, prefix in expected.items() if prefix}
+    assert {call_id: reason for _, call_id, reason in result.rejects} == {
+        call_id: "no rate for the dialed number" for call_id, prefix in expected.items() if not prefix}
