@@ -11,16 +11,22 @@ number, as the switch would pick it (longest tech prefix, then a dial pattern be
 then priority, then id). The tech prefix is stripped before the rate lookup. A row that matches no
 route, has no revision live at its start, no prefix, or a blocked prefix is rejected with that reason.
 
-Where the time goes, per row: the DID and each customer's routes are hash joins built once per
-statement (a customer whose routes have no tech prefix or dial pattern always takes the same one);
-only the other customers' calls probe their routes. The live revision is one index probe, and the
-longest prefix usually one more: the greatest prefix not above the number (a single B-tree descent)
-is the longest matching one whenever it matches at all, since any longer match would sort between
-them. Only when it does not match (it is a neighbour, not a prefix) are all the number's prefixes
-probed.
+What a row costs: the DID is a join, and a customer whose routes have no tech prefix or dial pattern
+(the usual case) sends every call through the same route, so only other customers' calls probe their
+routes one by one. For a large file every customer's routes are read once and hash-joined; a few
+rows (the switch's CDRs) read just their own customer's. The live revision is one index probe.
+
+The longest prefix is usually one more: the greatest prefix not above the number (one B-tree
+descent) is the longest prefix of the number whenever it is a prefix of it at all, since any longer
+one would sort between the two. When it is a neighbour instead, the answer is a prefix of what the
+two share, so the same probe below that shared part usually finds it; only then are all the
+number's prefixes probed.
 """
 
 ROUTE_TABLE = "routing_ingressroute"
+# From this many rows to price, reading all customers' routes once (whose cost grows with the number
+# of routes) is cheaper than reading each row's customer's (an index probe per row).
+ROUTES_ONCE_FROM = 10_000
 DID_TABLE = "dids_did"  # inbound calls (dids app): the dialled number is the customer's DID
 
 # Rounding to the card's precision, per its mode; x ≥ 0. (packages.services rounds the same way.)
@@ -46,13 +52,21 @@ def _common_length(a, b, low=0, high=19):
             f"ELSE {_common_length(a, b, low, middle - 1)} END")
 
 
-_LATERAL = f"""
--- Each customer's routes, once: whether any picks by the number, and the one taken when none does.
+# Each customer's routes: whether any picks by the number, and the one every call takes when none
+# does. Read for all customers at once and hash-joined (a cost per route, paid once), or per row.
+_ROUTE_TERMS = """bool_and(r.tech_prefix = '' AND r.dial_pattern = '') AS plain,
+  (array_agg(r.rate_card_id ORDER BY r.priority, r.id))[1] AS rate_card_id"""
+_ROUTES_ONCE = f"""
 LEFT JOIN (
-  SELECT r.customer_id, bool_and(r.tech_prefix = '' AND r.dial_pattern = '') AS plain,
-         (array_agg(r.rate_card_id ORDER BY r.priority, r.id))[1] AS rate_card_id
-  FROM {ROUTE_TABLE} r GROUP BY r.customer_id
-) rating_routes ON rating_routes.customer_id = {{a}}.customer_id
+  SELECT r.customer_id, {_ROUTE_TERMS} FROM {ROUTE_TABLE} r GROUP BY r.customer_id
+) rating_routes ON rating_routes.customer_id = {{a}}.customer_id"""
+_ROUTES_PER_ROW = f"""
+LEFT JOIN LATERAL (
+  SELECT {_ROUTE_TERMS} FROM {ROUTE_TABLE} r
+  WHERE r.customer_id = {{a}}.customer_id AND {{a}}.charge IS NULL AND {{a}}.reason = ''
+) rating_routes ON true"""
+
+_LATERAL = f"""
 -- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
 LEFT JOIN {DID_TABLE} rating_did ON rating_did.number = ltrim({{a}}.dialed_number, '+')
   AND rating_did.customer_id = {{a}}.customer_id AND rating_did.customer_card_id IS NOT NULL
@@ -112,9 +126,12 @@ LEFT JOIN LATERAL (
 ) rating ON true"""
 
 
-def rating_lateral(alias: str) -> str:
+def rating_lateral(alias: str, *, routes_once: bool = False) -> str:
     """The joins that price row `alias` (columns customer_id, dialed_number, start_time, answer_time,
     duration, charge, reason); the columns of `rating` are rate_card_id, rate_revision_id,
     rate_prefix, rate, rate_name, rated_billed, rated_charge and rating_problem (all NULL for rows
-    that keep their own charge)."""
-    return _LATERAL.replace("{a}", alias)
+    that keep their own charge).
+
+    `routes_once` reads every customer's routes once for the statement, which pays off from about
+    ROUTES_ONCE_FROM rows to price; otherwise each row reads its customer's."""
+    return ((_ROUTES_ONCE if routes_once else _ROUTES_PER_ROW) + _LATERAL).replace("{a}", alias)

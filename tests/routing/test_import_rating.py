@@ -10,7 +10,7 @@ from rates.decks import rate_deck_import
 from rates.rating import billed_seconds, call_charge
 from summaries.models import CallDetailRecord
 from summaries.services import CDR_COLUMNS, cdr_import, cdr_import_records
-from tests.factories import CustomerFactory, IngressRouteFactory, RateCardFactory
+from tests.factories import CustomerFactory, DidFactory, IngressRouteFactory, RateCardFactory
 from tests.summaries.helpers import T0, cdr_row, csv_stream
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,15 @@ def call(customer, call_id, number, seconds=37, start=T0, answered=True, **extra
     return cdr_row(customer.pk, call_id, dialed_number=number, duration=seconds if answered else 0,
                    start_time=start.isoformat(), answer_time=start.isoformat() if answered else "",
                    end_time=(start + timedelta(seconds=seconds)).isoformat(), destination="", **extra)
+
+
+@pytest.fixture(autouse=True, params=["per_row", "routes_once"])
+def routes_read(request, monkeypatch):
+    """Every test prices its few rows both ways: each row reading its customer's routes, and all
+    customers' routes read once as for a large file."""
+    if request.param == "routes_once":
+        monkeypatch.setattr("routing.rating.ROUTES_ONCE_FROM", 1)
+    return request.param
 
 
 @pytest.fixture
@@ -116,6 +125,24 @@ def test_route_by_longest_tech_prefix_then_dial_pattern_and_the_prefix_is_stripp
            CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
     assert got == {"tech": (premium.pk, "44", Decimal("1")), "pattern": (patterned.pk, "44", Decimal("2")),
                    "plain": (route.rate_card_id, "44", Decimal("0.01"))}
+
+
+def test_a_call_to_the_customers_own_did_is_priced_on_its_card_before_any_route(customer, route):
+    did_card = RateCardFactory(currency=customer.currency)
+    deck(did_card, "prefix,rate\n44,0.9\n")
+    DidFactory(number="442071234567", customer=customer, customer_card=did_card)
+    teched = RateCardFactory(currency=customer.currency)
+    deck(teched, "prefix,rate\n7,2\n")
+    IngressRouteFactory(customer=customer, rate_card=teched, tech_prefix="4420")
+    stranger = CustomerFactory(currency=customer.currency)
+    IngressRouteFactory(customer=stranger, rate_card=route.rate_card)
+    cdr_import(stream=csv_stream([call(customer, "did", "+442071234567", seconds=60),
+                                  call(customer, "tech", "442071234568", seconds=60),
+                                  call(stranger, "stranger", "442071234567", seconds=60)], columns=UNPRICED))
+    got = {c: (card, prefix, charge) for c, card, prefix, charge in
+           CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+    assert got == {"did": (did_card.pk, "44", Decimal("0.9")), "tech": (teched.pk, "7", Decimal("2")),
+                   "stranger": (route.rate_card_id, "44", Decimal("0.01"))}
 
 
 def test_json_records_without_charges_are_rated(customer, route):
