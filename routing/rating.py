@@ -86,20 +86,21 @@ LEFT JOIN LATERAL (
                   WHEN rr.id IS NULL THEN 'no rate for the dialed number'
                   WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
       FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
-      -- A customer whose routes pick by tech prefix or dial pattern: the switch's choice for this number.
-      LEFT JOIN LATERAL (
-        SELECT r.rate_card_id, substr(n.digits, length(r.tech_prefix) + 1) AS number
-        FROM {ROUTE_TABLE} r
-        WHERE NOT rating_routes.plain AND rating_did.id IS NULL
-          AND r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
-          AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
-        ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1
-      ) picked ON true
+      -- A customer whose routes pick by tech prefix or dial pattern: the switch's choice for this number
+      -- (card, tech prefix length), looked up only for such a customer's calls.
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN rating_did.id IS NULL AND NOT rating_routes.plain THEN (
+          SELECT ARRAY[r.rate_card_id, length(r.tech_prefix)] FROM {ROUTE_TABLE} r
+          WHERE r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
+            AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
+          ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1) END AS route
+        OFFSET 0
+      ) picked
       CROSS JOIN LATERAL (
         SELECT CASE WHEN rating_did.id IS NOT NULL THEN rating_did.customer_card_id
-                    WHEN rating_routes.plain THEN rating_routes.rate_card_id ELSE picked.rate_card_id END AS rate_card_id,
+                    WHEN rating_routes.plain THEN rating_routes.rate_card_id ELSE picked.route[1] END AS rate_card_id,
                CASE WHEN rating_did.id IS NOT NULL OR rating_routes.plain THEN n.digits
-                    ELSE picked.number END COLLATE "C" AS number
+                    ELSE substr(n.digits, picked.route[2]::int + 1) END COLLATE "C" AS number
       ) rt
       LEFT JOIN rates_ratecard card ON card.id = rt.rate_card_id
       LEFT JOIN LATERAL (
