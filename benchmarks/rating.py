@@ -1,6 +1,7 @@
 """Rating benchmark: rated import beside a pre-priced one, deck upload beside raw COPY, rate lookup.
 
     python benchmarks/rating.py [--cdrs 1000000] [--prefixes 100000] [--deck-rows 250000] [--lookups 2000]
+                                [--parts import,deck,lookup]
 
 Runs in its own database (connex_bench_rating, or $BENCH_DATABASE; created and migrated on first use) and replaces its
 CDRs, ledger, cards and routes. Baselines are measured in the same run:
@@ -110,7 +111,10 @@ def main():
     parser.add_argument("--deck-rows", type=int, default=250_000)
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--parts", default="import,deck,lookup",
+                        help="comma-separated parts to run (import, deck, lookup); all by default")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     rng = random.Random(13)
     results = {"cdrs": args.cdrs, "prefixes": args.prefixes, "deck_rows": args.deck_rows}
     workdir = Path(tempfile.mkdtemp(prefix="rating-bench-"))
@@ -133,7 +137,17 @@ def main():
     ids = [c.pk for c in customers]
     sql("ANALYZE")
 
-    # 1. Rated import beside the same file already priced.
+    if "import" in parts:
+        import_part(args, workdir, ids, prefixes, results)
+    if "deck" in parts:
+        deck_part(args, workdir, results)
+    if "lookup" in parts:
+        lookup_part(args, rng, prefixes, card, loaded.revision.pk, results)
+    print(json.dumps(results))
+
+
+def import_part(args, workdir, ids, prefixes, results):
+    """1. Rated import beside the same file already priced."""
     start = datetime(2026, 11, 1, tzinfo=UTC)
     priced_path, unpriced_path = workdir / "priced.csv", workdir / "unpriced.csv"
     write_cdrs(priced_path, rows=args.cdrs, customers=ids, prefixes=prefixes, priced=True, start=start,
@@ -154,7 +168,9 @@ def main():
     print(f"import of {args.cdrs:,} CDRs: pre-priced {priced_s:.2f} s; rated against {args.prefixes:,} prefixes "
           f"{rated_s:.2f} s ({args.cdrs / rated_s:,.0f} rows/s); ratio {priced_s / rated_s:.3f} (goal >= 0.5)")
 
-    # 2. Deck upload beside a raw COPY of the same file, and Python's peak memory as the deck grows.
+
+def deck_part(args, workdir, results):
+    """2. Deck upload beside a raw COPY of the same file, and Python's peak memory as the deck grows."""
     big = make_prefixes(args.deck_rows, random.Random(7))
     big_path = workdir / "big.csv"
     write_deck(big_path, big, random.Random(7))
@@ -193,8 +209,9 @@ def main():
           f"ratio {raw_s / upload_s:.3f} (goal >= 0.5); peak Python memory "
           + ", ".join(f"{k:,} rows {v / 1024:.0f} KiB" for k, v in peaks.items()))
 
-    # 3. One lookup: the selector (live revision + longest prefix) beside hand-written SQL on the same rows.
-    revision_id = loaded.revision.pk
+
+def lookup_part(args, rng, prefixes, card, revision_id, results):
+    """3. One lookup: the selector (live revision + longest prefix) beside hand-written SQL on the same rows."""
     numbers = [rng.choice(prefixes) + "".join(rng.choices("0123456789", k=6)) for _ in range(args.lookups)]
     hand, ours = [], []
     with connection.cursor() as cursor:
@@ -229,7 +246,6 @@ def main():
           f"hand-written SQL p50 {results['hand_sql_p50_ms']} ms, p99 {results['hand_sql_p99_ms']} ms; "
           f"cached p50 {results['cached_p50_ms']} ms, p99 {results['cached_p99_ms']} ms "
           f"({results['cached_vs_hand_p50']}x the hand-written SQL)")
-    print(json.dumps(results))
 
 
 if __name__ == "__main__":

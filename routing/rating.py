@@ -1,30 +1,75 @@
 """Set-based rating of imported calls: route, revision and longest prefix per row, in SQL.
 
-`rating_lateral(alias)` is a LATERAL subquery the CDR import joins to each checked row; it runs
-only for rows that arrived without a charge and passed every check (the gate is the first FROM
-item, so other rows cost no lookup). Per row it does three index
-probes (route, live revision, prefix) and the arithmetic of rates.rating in SQL, so a million
-rows are priced in one statement. tests/routing/test_import_rating.py holds the SQL equal to the
-pure Python rule.
+`rating_lateral(alias)` joins to each checked row what prices it; the pricing runs only for rows
+that arrived without a charge and passed every check (the gate is the first FROM item of the
+LATERAL part, so other rows cost no lookup), and a million rows are priced in one statement.
+tests/routing/test_import_rating.py holds the SQL equal to the pure Python rule (rates.rating).
 
 Which card prices a row: for a call to one of the customer's DIDs (inbound), the DID's customer
-origination card on the whole number; otherwise the customer's ingress route matched on the dialled number, as the switch
-would pick it (longest tech prefix, then a dial pattern before the catch-all, then priority). The
-tech prefix is stripped before the rate lookup. A row that matches no route, has no revision live
-at its start, no prefix, or a blocked prefix is rejected with that reason.
+origination card on the whole number; otherwise the customer's ingress route matched on the dialled
+number, as the switch would pick it (longest tech prefix, then a dial pattern before the catch-all,
+then priority, then id). The tech prefix is stripped before the rate lookup. A row that matches no
+route, has no revision live at its start, no prefix, or a blocked prefix is rejected with that reason.
+
+What a row costs: the DID is a join, and a customer whose routes have no tech prefix or dial pattern
+(the usual case) sends every call through the same route, so only other customers' calls probe their
+routes one by one. For a large file every customer's routes are read once and hash-joined; a few
+rows (the switch's CDRs) read just their own customer's. The live revision is one index probe.
+
+The longest prefix is usually one more: the greatest prefix not above the number (one B-tree
+descent) is the longest prefix of the number whenever it is a prefix of it at all, since any longer
+one would sort between the two. When it is a neighbour instead, the answer is a prefix of what the
+two share, so the same probe below that shared part usually finds it; only then are all the
+number's prefixes probed.
 """
 
 ROUTE_TABLE = "routing_ingressroute"
+# From this many rows to price, reading all customers' routes once (whose cost grows with the number
+# of routes) is cheaper than reading each row's customer's (an index probe per row).
+ROUTES_ONCE_FROM = 10_000
 DID_TABLE = "dids_did"  # inbound calls (dids app): the dialled number is the customer's DID
 
-# Rounding to the card's precision, per its mode; x ≥ 0.
+# Rounding to the card's precision, per its mode; x ≥ 0. (packages.services rounds the same way.)
 _ROUNDED = """CASE q.rounding
   WHEN 'half_up' THEN round(q.exact, q.precision)
   WHEN 'half_down' THEN ceil(q.exact * power(10::numeric, q.precision) - 0.5) / power(10::numeric, q.precision)
   WHEN 'up' THEN ceil(q.exact * power(10::numeric, q.precision)) / power(10::numeric, q.precision)
   ELSE floor(q.exact * power(10::numeric, q.precision)) / power(10::numeric, q.precision) END"""
 
+# The greatest prefix of the revision not above `bound` (COLLATE "C"): one descent of its unique index.
+_BELOW = """SELECT x.id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked
+  FROM rates_raterow x WHERE x.revision_id = rv.id AND x.prefix <= {bound} ORDER BY x.prefix DESC LIMIT 1"""
+
+
+def _common_length(a, b, low=0, high=19):
+    """SQL for the length of the longest common prefix of a and b (at most 19, which is all a
+    neighbour that is not a prefix of a number of up to 20 digits can share with it), found by
+    halving: five comparisons."""
+    if low == high:
+        return str(low)
+    middle = (low + high + 1) // 2
+    return (f"CASE WHEN left({a}, {middle}) = left({b}, {middle}) THEN {_common_length(a, b, middle, high)} "
+            f"ELSE {_common_length(a, b, low, middle - 1)} END")
+
+
+# Each customer's routes: whether any picks by the number, and the one every call takes when none
+# does. Read for all customers at once and hash-joined (a cost per route, paid once), or per row.
+_ROUTE_TERMS = """bool_and(r.tech_prefix = '' AND r.dial_pattern = '') AS plain,
+  (array_agg(r.rate_card_id ORDER BY r.priority, r.id))[1] AS rate_card_id"""
+_ROUTES_ONCE = f"""
+LEFT JOIN (
+  SELECT r.customer_id, {_ROUTE_TERMS} FROM {ROUTE_TABLE} r GROUP BY r.customer_id
+) rating_routes ON rating_routes.customer_id = {{a}}.customer_id"""
+_ROUTES_PER_ROW = f"""
+LEFT JOIN LATERAL (
+  SELECT {_ROUTE_TERMS} FROM {ROUTE_TABLE} r
+  WHERE r.customer_id = {{a}}.customer_id AND {{a}}.charge IS NULL AND {{a}}.reason = ''
+) rating_routes ON true"""
+
 _LATERAL = f"""
+-- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
+LEFT JOIN {DID_TABLE} rating_did ON rating_did.number = ltrim({{a}}.dialed_number, '+')
+  AND rating_did.customer_id = {{a}}.customer_id AND rating_did.customer_card_id IS NOT NULL
 LEFT JOIN LATERAL (
   SELECT q.rate_card_id, q.rate_revision_id, q.rate_prefix, q.rate, q.rate_name, q.billed AS rated_billed,
          CASE WHEN q.billed = 0 THEN 0 ELSE {_ROUNDED} END AS rated_charge, q.rating_problem
@@ -36,44 +81,58 @@ LEFT JOIN LATERAL (
              CASE WHEN {{a}}.answer_time IS NULL OR {{a}}.duration <= 0 OR {{a}}.duration <= rr.grace THEN 0
                   WHEN {{a}}.duration <= rr.mcd THEN rr.mcd
                   ELSE rr.mcd + (({{a}}.duration - rr.mcd + rr.pulse - 1) / rr.pulse) * rr.pulse END AS billed,
-             CASE WHEN rt.id IS NULL THEN 'no ingress route matches the dialed number'
+             CASE WHEN rt.rate_card_id IS NULL THEN 'no ingress route matches the dialed number'
                   WHEN rv.id IS NULL THEN 'rate card ' || rt.rate_card_id || ' has no revision live at start_time'
                   WHEN rr.id IS NULL THEN 'no rate for the dialed number'
                   WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
       FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
-      LEFT JOIN LATERAL (
-        -- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
-        SELECT u.id, u.rate_card_id, u.number FROM (
-          SELECT 0 AS id, d.customer_card_id AS rate_card_id, n.digits AS number, 0 AS rank
-          FROM {DID_TABLE} d
-          WHERE d.number = n.digits AND d.customer_id = {{a}}.customer_id AND d.customer_card_id IS NOT NULL
-          UNION ALL
-          (SELECT r.id, r.rate_card_id, substr(n.digits, length(r.tech_prefix) + 1) AS number, 1 AS rank
-           FROM {ROUTE_TABLE} r
-           WHERE r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
-             AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
-           ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1)
-        ) u ORDER BY u.rank LIMIT 1
-      ) rt ON true
+      -- A customer whose routes pick by tech prefix or dial pattern: the switch's choice for this number
+      -- (card, tech prefix length), looked up only for such a customer's calls.
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN rating_did.id IS NULL AND NOT rating_routes.plain THEN (
+          SELECT ARRAY[r.rate_card_id, length(r.tech_prefix)] FROM {ROUTE_TABLE} r
+          WHERE r.customer_id = {{a}}.customer_id AND starts_with(n.digits, r.tech_prefix)
+            AND (r.dial_pattern = '' OR substr(n.digits, length(r.tech_prefix) + 1) ~ r.dial_pattern)
+          ORDER BY length(r.tech_prefix) DESC, r.dial_pattern = '', r.priority, r.id LIMIT 1) END AS route
+        OFFSET 0
+      ) picked
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN rating_did.id IS NOT NULL THEN rating_did.customer_card_id
+                    WHEN rating_routes.plain THEN rating_routes.rate_card_id ELSE picked.route[1] END AS rate_card_id,
+               CASE WHEN rating_did.id IS NOT NULL OR rating_routes.plain THEN n.digits
+                    ELSE substr(n.digits, picked.route[2]::int + 1) END COLLATE "C" AS number
+      ) rt
       LEFT JOIN rates_ratecard card ON card.id = rt.rate_card_id
       LEFT JOIN LATERAL (
         SELECT v.id FROM rates_raterevision v WHERE v.card_id = rt.rate_card_id AND v.live_from <= {{a}}.start_time
         ORDER BY v.live_from DESC LIMIT 1
       ) rv ON true
+      -- The longest prefix (see the module doc): the greatest prefix not above the number, if it is a
+      -- prefix of it; else the same below the part the number shares with that neighbour; else the
+      -- longest of all the number's prefixes.
       LEFT JOIN LATERAL (
-        SELECT x.* FROM rates_raterow x
-        WHERE x.revision_id = rv.id AND x.prefix = ANY(cx_prefixes(rt.number))
-        ORDER BY length(x.prefix) DESC LIMIT 1
+        (SELECT b.* FROM ({_BELOW.format(bound="rt.number")}) b WHERE starts_with(rt.number, b.prefix))
+        UNION ALL
+        (SELECT b2.* FROM ({_BELOW.format(bound="rt.number")}) b
+         CROSS JOIN LATERAL ({_BELOW.format(bound=f"left(rt.number, {_common_length('b.prefix', 'rt.number')})")}) b2
+         WHERE starts_with(rt.number, b2.prefix))
+        UNION ALL
+        (SELECT x.id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked
+         FROM rates_raterow x WHERE x.revision_id = rv.id AND x.prefix = ANY(cx_prefixes(rt.number))
+         ORDER BY length(x.prefix) DESC LIMIT 1)
+        LIMIT 1
       ) rr ON true
     ) p
   ) q
 ) rating ON true"""
 
 
-def rating_lateral(alias: str) -> str:
-    """The LATERAL join that prices row `alias` (columns customer_id, dialed_number, start_time,
-    answer_time, duration, charge, reason); its columns are rate_card_id, rate_revision_id,
+def rating_lateral(alias: str, *, routes_once: bool = False) -> str:
+    """The joins that price row `alias` (columns customer_id, dialed_number, start_time, answer_time,
+    duration, charge, reason); the columns of `rating` are rate_card_id, rate_revision_id,
     rate_prefix, rate, rate_name, rated_billed, rated_charge and rating_problem (all NULL for rows
-    that keep their own charge)."""
-    return _LATERAL.replace("{a}", alias)
+    that keep their own charge).
 
+    `routes_once` reads every customer's routes once for the statement, which pays off from about
+    ROUTES_ONCE_FROM rows to price; otherwise each row reads its customer's."""
+    return ((_ROUTES_ONCE if routes_once else _ROUTES_PER_ROW) + _LATERAL).replace("{a}", alias)

@@ -49,7 +49,8 @@ def _day_bounds(day: date):
 
 def _run(cursor, *, customer_id, day, mode, longer_than, new_duration):
     low, high = _day_bounds(day)
-    sql = _CANDIDATES.replace("{lateral}", rating_lateral("c"))
+    # A batch job over a day: every customer's routes are read once (see routing.rating).
+    sql = _CANDIDATES.replace("{lateral}", rating_lateral("c", routes_once=True))
     cursor.execute("DROP TABLE IF EXISTS recalc_rows")
     cursor.execute(sql, {"adjust": mode == ADJUST_DURATION, "longer_than": longer_than or 0,
                          "new_duration": new_duration or 0, "customer": customer_id, "low": low, "high": high})

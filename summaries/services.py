@@ -196,11 +196,12 @@ CROSS JOIN (SELECT NULL::bigint AS rate_card_id, NULL::bigint AS rate_revision_i
                    NULL::numeric AS rated_charge, NULL::text AS rating_problem) rating"""
 
 
-def _priced_select(checked, *, rated=True):
+def _priced_select(checked, *, rated="per_row"):
     """The checked rows with a charge for each row that came without one (see routing.rating):
     billed_duration, destination and what priced the call come from the rating, and a row that
     cannot be priced is rejected with the reason. `rated=False` (no row lacks a charge) leaves the
-    rating out, which would only look at each row to find it has nothing to do."""
+    rating out, which would only look at each row to find it has nothing to do; "routes_once" (a
+    large file) reads all customers' routes once rather than each row's customer's."""
     from routing.rating import rating_lateral
 
     return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
@@ -210,7 +211,7 @@ def _priced_select(checked, *, rated=True):
          c.sip_code, c.pdd_ms, coalesce(c.charge, rating.rated_charge) AS charge, c.cost,
          rating.rate_card_id, rating.rate_revision_id, coalesce(rating.rate_prefix, '') AS rate_prefix, rating.rate,
          concat_ws('; ', nullif(c.reason, ''), rating.rating_problem) AS reason
-  FROM {checked} c {rating_lateral("c") if rated else _UNRATED}"""
+  FROM {checked} c {rating_lateral("c", routes_once=rated == "routes_once") if rated else _UNRATED}"""
 
 
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
@@ -428,8 +429,13 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
                 _stage(cursor, stream, names, typed=False, progress=None)
             except psycopg.DataError as exc:
                 raise _copy_error(exc) from exc
-        cursor.execute("SELECT EXISTS (SELECT FROM cdr_stage WHERE charge IS NULL)")
-        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=cursor.fetchone()[0])
+        # Rows left to the panel to price: none, a few, or enough to read every customer's routes once.
+        from routing.rating import ROUTES_ONCE_FROM
+
+        cursor.execute(f"SELECT count(*) FROM (SELECT FROM cdr_stage WHERE charge IS NULL LIMIT {ROUTES_ONCE_FROM}) n")
+        unpriced = cursor.fetchone()[0]
+        rated = "routes_once" if unpriced >= ROUTES_ONCE_FROM else "per_row" if unpriced else False
+        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
         try:

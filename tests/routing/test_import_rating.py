@@ -10,7 +10,7 @@ from rates.decks import rate_deck_import
 from rates.rating import billed_seconds, call_charge
 from summaries.models import CallDetailRecord
 from summaries.services import CDR_COLUMNS, cdr_import, cdr_import_records
-from tests.factories import CustomerFactory, IngressRouteFactory, RateCardFactory
+from tests.factories import CustomerFactory, DidFactory, IngressRouteFactory, RateCardFactory
 from tests.summaries.helpers import T0, cdr_row, csv_stream
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,15 @@ def call(customer, call_id, number, seconds=37, start=T0, answered=True, **extra
     return cdr_row(customer.pk, call_id, dialed_number=number, duration=seconds if answered else 0,
                    start_time=start.isoformat(), answer_time=start.isoformat() if answered else "",
                    end_time=(start + timedelta(seconds=seconds)).isoformat(), destination="", **extra)
+
+
+@pytest.fixture(autouse=True, params=["per_row", "routes_once"])
+def routes_read(request, monkeypatch):
+    """Every test prices its few rows both ways: each row reading its customer's routes, and all
+    customers' routes read once as for a large file."""
+    if request.param == "routes_once":
+        monkeypatch.setattr("routing.rating.ROUTES_ONCE_FROM", 1)
+    return request.param
 
 
 @pytest.fixture
@@ -118,6 +127,24 @@ def test_route_by_longest_tech_prefix_then_dial_pattern_and_the_prefix_is_stripp
                    "plain": (route.rate_card_id, "44", Decimal("0.01"))}
 
 
+def test_a_call_to_the_customers_own_did_is_priced_on_its_card_before_any_route(customer, route):
+    did_card = RateCardFactory(currency=customer.currency)
+    deck(did_card, "prefix,rate\n44,0.9\n")
+    DidFactory(number="442071234567", customer=customer, customer_card=did_card)
+    teched = RateCardFactory(currency=customer.currency)
+    deck(teched, "prefix,rate\n7,2\n")
+    IngressRouteFactory(customer=customer, rate_card=teched, tech_prefix="4420")
+    stranger = CustomerFactory(currency=customer.currency)
+    IngressRouteFactory(customer=stranger, rate_card=route.rate_card)
+    cdr_import(stream=csv_stream([call(customer, "did", "+442071234567", seconds=60),
+                                  call(customer, "tech", "442071234568", seconds=60),
+                                  call(stranger, "stranger", "442071234567", seconds=60)], columns=UNPRICED))
+    got = {c: (card, prefix, charge) for c, card, prefix, charge in
+           CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+    assert got == {"did": (did_card.pk, "44", Decimal("0.9")), "tech": (teched.pk, "7", Decimal("2")),
+                   "stranger": (route.rate_card_id, "44", Decimal("0.01"))}
+
+
 def test_json_records_without_charges_are_rated(customer, route):
     record = call(customer, "json", "447911123456")
     del record["charge"], record["billed_duration"]
@@ -152,3 +179,36 @@ def test_sql_rating_equals_the_python_rule(customer, rounding):
     assert result.inserted == 200, result.rejects[:3]
     got = {c: (b, ch) for c, b, ch in CallDetailRecord.objects.values_list("call_id", "billed_duration", "charge")}
     assert got == expected
+
+
+def test_each_call_is_priced_by_its_longest_prefix_however_the_deck_nests(customer):
+    # A dense deck over few digits: a number's neighbours in sort order are often not its prefixes.
+    rng = random.Random(7)
+    prefixes = set()
+    while len(prefixes) < 300:
+        prefixes.add(rng.choice("4567") + "".join(rng.choices("0159", k=rng.randint(0, 6))))
+    card = RateCardFactory(currency=customer.currency)
+    deck(card, "prefix,rate\n" + "".join(f"{p},0.01\n" for p in sorted(prefixes)))
+    IngressRouteFactory(customer=customer, rate_card=card)
+    teched = CustomerFactory(currency=customer.currency)
+    IngressRouteFactory(customer=teched, rate_card=card, tech_prefix="99")
+    numbers = [p + "".join(rng.choices("0159", k=rng.randint(max(0, 3 - len(p)), 8)))
+               for p in rng.choices(sorted(prefixes), k=300)]
+    numbers += ["".join(rng.choices("345670159", k=rng.randint(3, 20))) for _ in range(200)]
+    # The data holds numbers whose greatest prefix below is not a prefix of them, and numbers with none.
+    below = [max((p for p in prefixes if p <= n), default=None) for n in numbers]
+    assert sum(b is not None and not n.startswith(b) for n, b in zip(numbers, below, strict=True)) > 50
+    rows = [call(customer, f"n{i}", number) for i, number in enumerate(numbers)]
+    rows += [call(teched, f"t{i}", "99" + number) for i, number in enumerate(numbers) if len(number) <= 18]
+    result = cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+
+    def longest(number):
+        return max((p for p in prefixes if number.startswith(p)), key=len, default=None)
+
+    expected = {f"n{i}": longest(n) for i, n in enumerate(numbers)}
+    expected |= {f"t{i}": longest(n) for i, n in enumerate(numbers) if len(n) <= 18}
+    assert None in expected.values()
+    got = dict(CallDetailRecord.objects.values_list("call_id", "rate_prefix"))
+    assert got == {call_id: prefix for call_id, prefix in expected.items() if prefix}
+    assert {call_id: reason for _, call_id, reason in result.rejects} == {
+        call_id: "no rate for the dialed number" for call_id, prefix in expected.items() if not prefix}
