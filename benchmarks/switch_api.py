@@ -17,6 +17,7 @@ import asyncio
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,6 +135,31 @@ async def _client(port, path, body_for, key, stop_at, latencies, errors):
 
 
 def load(port, path, key, seconds, tag):
+    """Requests of `path` at CONCURRENCY connections for `seconds`: through wrk when installed (C,
+    one thread, so the load generator takes little of the 2 cores it shares with the server), else
+    through the asyncio client."""
+    if shutil.which("wrk"):
+        return wrk_load(port, path, key, seconds, tag)
+    return asyncio_load(port, path, key, seconds, tag)
+
+
+def wrk_load(port, path, key, seconds, tag):
+    run = f"{tag}-{time.time_ns()}"
+    check = "1" if path.endswith("authorize") else "0"
+    command = ["wrk", "--threads", "1", "--connections", str(CONCURRENCY), "--duration", f"{max(1, round(seconds))}s",
+               "--timeout", "5s", "--script", str(ROOT / "benchmarks/switch_api.lua"),
+               f"http://127.0.0.1:{port}{path}", "--", run, key, check]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK "))
+    result = json.loads(line[4:])
+    count, errors = result["requests"], result["bad"] + result["socket_errors"]
+    return {"requests": count, "per_s": round(count / (result["duration_us"] / 1e6), 1),
+            "p50_ms": round(result["p50_us"] / 1000, 2), "p99_ms": round(result["p99_us"] / 1000, 2),
+            "errors": errors, "first_error": result["first_bad"] or (f"{result['socket_errors']} socket errors"
+                                                                     if result["socket_errors"] else "")}
+
+
+def asyncio_load(port, path, key, seconds, tag):
     latencies, errors = [], []
     run = f"{tag}-{time.time_ns()}"
 

@@ -1,10 +1,19 @@
 from django.urls import path
 
-from .api import CallAnswerView, CallAuthorizeView, CallEndView, CallSimulateView, LiveCallsView
+from connex.api import lean_view
+
+from .api import (
+    CallAnswerView,
+    CallAuthorizeView,
+    CallEndView,
+    CallSimulateView,
+    LiveCallsView,
+    authorize_lean,
+)
 
 urlpatterns = [
     path("calls/simulate", CallSimulateView.as_view(), name="call_simulate"),
-    path("calls/authorize", CallAuthorizeView.as_view(), name="call_authorize"),
+    path("calls/authorize", lean_view(CallAuthorizeView, authorize_lean), name="call_authorize"),
     path("calls/live", LiveCallsView.as_view(), name="call_live_list"),
     path("calls/<path:call_id>/answer", CallAnswerView.as_view(), name="call_answer"),
     path("calls/<path:call_id>/end", CallEndView.as_view(), name="call_end"),
