@@ -38,8 +38,8 @@ DB = "connex_bench_switch"
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 # The web server's processes and threads: production's (scripts/web.sh) unless set.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 CALL_RATE = int(os.environ.get("BENCH_CALL_RATE", "100"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 CALLER_IP = "127.0.0.2"
