@@ -11,4 +11,5 @@ RUN pip install --no-cache-dir --no-deps -e . \
  && DEBUG=false SECRET_KEY=collectstatic-at-build-time-only-never-used-to-sign-anything \
     python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "connex.wsgi", "--bind", "0.0.0.0:8000"]
+ENV GRANIAN_HOST=0.0.0.0 GRANIAN_PORT=8000
+CMD ["./scripts/web.sh"]

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/volume.py [--rate 1200] [--burst-rate 5000] [--seconds 300] [--hold 5]
 
-The stack is the one production runs (benchmarks/switch_api.py sets it up): gunicorn serving the panel,
+The stack is the one production runs (benchmarks/switch_api.py sets it up): the web server (scripts/web.sh, Granian) serving the panel,
 a switch API token, and a real Celery worker draining the call-event stream; this script plays beat
 (the drain every second, the rollup at its PERIODIC_TASKS interval). Each call is an `authorize`, then
 `end` --hold seconds after its answer (60 % answered, the rest 486), so the HTTP load is twice the call
@@ -20,7 +20,7 @@ monitor samples the stages every 0.25 s: the client backlog, the Redis event str
 length, oldest entry), the Celery queue (drain tasks waiting) and the summarised CDR count. An end is
 stored once the stream's oldest entry is newer than its acceptance (the drain deletes a batch only
 after committing it), which gives the lag from end to stored; the rollup lag is how long the oldest
-stored CDR missing from the summaries has waited. CPU seconds of gunicorn, the Celery worker, this
+stored CDR missing from the summaries has waited. CPU seconds of the web server, the Celery worker, this
 generator and the PostgreSQL backends of the benchmark's database tell who used the machine.
 
 After the load, the drain runs until the stream is empty (at most --settle seconds), then the
@@ -64,7 +64,7 @@ def arguments(argv=None):
                              "fails a call whose authorize times out (ends are never dropped)")
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections of the generator")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (4 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="web server processes (scripts/web.sh)")
     parser.add_argument("--drain-concurrency", type=int, default=2, help="Celery worker processes (Procfile: 2)")
     parser.add_argument("--rollup-every", type=float, default=None,
                         help="seconds between rollups (default: the PERIODIC_TASKS interval)")
@@ -498,7 +498,7 @@ def main():
     disk_before = disk()
     env = switch.server_env(DB)
     port = switch.free_port()
-    server = switch.gunicorn(port, env, workers=args.workers)
+    server = switch.web_server(port, env, workers=args.workers)
     worker_log = tempfile.TemporaryFile()
     worker = celery_worker(env, args.drain_concurrency, worker_log)
     beat = Beat(rollup_every)
@@ -507,7 +507,7 @@ def main():
     monitor = Monitor(generator)
     load = os.getloadavg()
     try:
-        # Every gunicorn worker loads its routing cache and templates before anything is measured.
+        # Every web server process loads its routing cache and templates before anything is measured.
         switch.load(port, "/api/v1/calls/authorize", key, 3, "warm")
         pages_result(pages_run(port, cookie, card, time.time() + 3))
         # Idle baseline: the same pages, the same stack, no calls; what the pages cost the server.
@@ -618,7 +618,7 @@ def main():
     results = {
         "benchmark": "volume", "seconds": args.seconds, "rate": args.rate, "burst_rate": args.burst_rate,
         "burst_seconds": args.burst_seconds, "burst_every": args.burst_every, "hold_s": args.hold,
-        "customers": args.customers, "connections": args.connections, "gunicorn_workers": args.workers,
+        "customers": args.customers, "connections": args.connections, "server_workers": args.workers,
         "drain_concurrency": args.drain_concurrency, "rollup_every_s": rollup_every,
         "cores": cores, "load_avg_before": [round(v, 2) for v in load], "load_avg_end": [round(v, 2) for v in load_during],
         "calls_offered": offered_calls, "calls_authorized": len(done["authorize"]) - generator.refused,
@@ -673,7 +673,7 @@ def main():
             f"HTTP: {achieved_rate:,.0f} of {offered_rate:,.0f} requests/s offered answered "
             f"({results['achieved_vs_offered']:.0%}); client backlog up to {backlog_max:,} requests, "
             f"{generator.given_up:,} authorizes given up; bound by {who}: "
-            f"gunicorn {results['cpu_cores_server']} cores, generator {results['cpu_cores_generator']}, "
+            f"web server {results['cpu_cores_server']} cores, generator {results['cpu_cores_generator']}, "
             f"drain {results['cpu_cores_drain_worker']}, postgres {results['cpu_cores_postgres']}, "
             f"redis {results['cpu_cores_redis_shared']} of {cores}; machine {busy:.0%} busy, load {load_during[0]:.1f}")
     if stream_end > max(5000, inflow * 3):
@@ -692,7 +692,7 @@ def main():
     verdict = verdict or ["none: every stage kept up"]
     if results["server_cpu_ms_per_request"]:
         per_core = 1000 / results["server_cpu_ms_per_request"]
-        verdict.append(f"capacity: gunicorn spends {results['server_cpu_ms_per_request']} ms CPU a request, "
+        verdict.append(f"capacity: the web server spends {results['server_cpu_ms_per_request']} ms CPU a request, "
                        f"about {per_core:,.0f} requests/s ({per_core / 2:,.0f} calls/s) per core it has to itself; "
                        f"the offer needs {offered_rate / per_core:.1f} such cores")
     results["saturation"] = verdict
@@ -709,7 +709,7 @@ def main():
           f"p99 {results['lag_end_to_stored_ms_p99']} ms; rollup lag p50 {results['rollup_lag_s_p50']} s, "
           f"max {results['rollup_lag_s_max']} s (every {rollup_every} s)")
     print(f"stream {inflow:,.0f} events/s in, {drained:,.0f}/s drained, backlog max {stream_max:,}; "
-          f"CPU cores: gunicorn {results['cpu_cores_server']}, generator {results['cpu_cores_generator']}, "
+          f"CPU cores: web server {results['cpu_cores_server']}, generator {results['cpu_cores_generator']}, "
           f"drain {results['cpu_cores_drain_worker']}, postgres {results['cpu_cores_postgres']}, "
           f"redis (shared) {results['cpu_cores_redis_shared']}; machine {busy:.0%} busy")
     print(f"board p95 {results['board_p95_load_ms']} ms under load vs {results['board_p95_idle_ms']} ms idle "

@@ -171,6 +171,16 @@ class CallAuthorizeView(_SwitchView):
             source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"]))
 
 
+def authorize_lean(data):
+    """The lean path's authorize (connex.api.lean_view): a body authorize_values takes, or None."""
+    values = authorize_values(data)
+    if values is None:
+        return None
+    return services.call_authorize(
+        call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
+        source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"])
+
+
 class CallAnswerView(_SwitchView):
     @extend_schema(request=AnswerSerializer, responses=CALL_STATUS, summary="Report a call answered (switch)",
                    description="Keeps the call's channels until its max duration plus the margin; `h_entry` and "

@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from connex.api import lean_view
+
 from .api import (
     CallAnswerView,
     CallAuthorizeView,
@@ -8,6 +10,7 @@ from .api import (
     CallSimulateView,
     LiveCallsView,
     SwitchViewSet,
+    authorize_lean,
 )
 
 router = SimpleRouter()
@@ -15,7 +18,7 @@ router.register("switches", SwitchViewSet, basename="switch")
 
 urlpatterns = [
     path("calls/simulate", CallSimulateView.as_view(), name="call_simulate"),
-    path("calls/authorize", CallAuthorizeView.as_view(), name="call_authorize"),
+    path("calls/authorize", lean_view(CallAuthorizeView, authorize_lean), name="call_authorize"),
     path("calls/live", LiveCallsView.as_view(), name="call_live_list"),
     path("calls/<path:call_id>/answer", CallAnswerView.as_view(), name="call_answer"),
     path("calls/<path:call_id>/end", CallEndView.as_view(), name="call_end"),

@@ -16,6 +16,7 @@ import socket
 import time
 from datetime import UTC, datetime
 
+import orjson
 import redis
 from django.db import InterfaceError, OperationalError, connection, transaction
 
@@ -61,12 +62,29 @@ _TEMP_LIVE = (f"CREATE TEMP TABLE live_call_in ON COMMIT DROP AS SELECT {', '.jo
               "FROM calls_livecall WITH NO DATA")
 
 
+def _loads(raw):
+    # orjson reads an event in a quarter of json's time; json still reads what orjson refuses
+    # (an integer beyond 64 bits), so no event is lost to the faster parser.
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def _json(value) -> str:
+    """JSON text for a jsonb column of the COPY (values read from an event: plain JSON types)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def _attempt_row(event):
     return (event.get("customer"), _when(event["at"]), event["call_id"][:200], (event.get("dialed") or "")[:64],
             (event.get("cli") or "")[:64], (event.get("pai") or "")[:64], (event.get("source_ip") or "")[:64],
             (event.get("sip_user") or "")[:64], (event.get("switch_ip") or "")[:64], event["allowed"],
-            event["sip_code"], json.dumps(event.get("reasons", [])), json.dumps(event.get("result", {})),
-            json.dumps(event.get("trace", [])), False, event.get("flag", ""))
+            event["sip_code"], _json(event.get("reasons", [])), _json(event.get("result", {})),
+            _json(event.get("trace", [])), False, event.get("flag", ""))
 
 
 def _apply(events):
@@ -79,10 +97,10 @@ def _apply(events):
             info = event.get("live")
             if info:
                 lives.append((event["call_id"], info["customer"], _when(info["started"]), None,
-                              _when(info["expires"]), info["scopes"], info["held"], json.dumps(info)))
+                              _when(info["expires"]), info["scopes"], info["held"], _json(info)))
         elif kind == "answer":
             answers.append((event["call_id"], _when(event["answered"]), _when(event["expires"]),
-                            json.dumps(event["info"])))
+                            _json(event["info"])))
         elif kind == "end":
             ends.append(event["record"])
         elif kind == "orphan":
@@ -203,7 +221,7 @@ def call_events_drain(*, consumer: str | None = None, batch: int = BATCH, budget
         events = []
         for entry_id, fields in entries:
             try:
-                events.append((entry_id, json.loads(fields["e"])))
+                events.append((entry_id, _loads(fields["e"])))
             except (KeyError, TypeError, ValueError):
                 logger.error("unreadable call event %s: %r", entry_id, fields)
         set_aside = _apply_batch(client, stream, events)

@@ -9,7 +9,8 @@ VENV=${VENV:-.venv}
 DB_NAME=${DB_NAME:-connex}
 # Debian packages: Chromium for browser tests, Pango for WeasyPrint, poppler for reading PDFs back,
 # the PostgreSQL/Redis clients, and the switch used by the `switch` tests: Kamailio 5.6 with
-# http_client (utils modules) and jansson (extra modules), and SIPp (sip-tester).
+# http_client (utils modules) and jansson (extra modules), SIPp (sip-tester), and wrk, the HTTP load
+# generator of benchmarks/switch_api.py.
 # A package counts as present when its command, library or module is.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -18,6 +19,7 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core kamailio-utils-modules kamailio-extra-modules; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done

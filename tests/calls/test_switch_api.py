@@ -291,3 +291,35 @@ def test_an_event_refused_on_its_own_data_is_set_aside_and_the_rest_are_written(
     assert json.loads(fields["e"])["call_id"] == "broken-1" and fields["error"].startswith("KeyError")
     page = staff_client.get("/settings/health/").content.decode()
     assert "1 set aside (24 h)" in page and "call broken-1: KeyError" in page
+
+
+def test_authorize_keeps_its_declared_permission_on_the_lean_path(api_client, acme):
+    from apitokens.services import api_token_revoke
+
+    body = {"call_id": "refused", "source_ip": IP, "dialed": "447911123456", "cli": "442071234567"}
+    without_permission = api_client(scopes=["switch"])
+    assert without_permission.post("/api/v1/calls/authorize", body, format="json").status_code == 403
+    switch = api_client("calls.switch_call", scopes=["switch"])
+    switch.user.is_active = False
+    switch.user.save()
+    assert switch.post("/api/v1/calls/authorize", body, format="json").status_code == 401
+    revoked = api_client("calls.switch_call", scopes=["switch"])
+    api_token_revoke(api_token=revoked.token)
+    assert revoked.post("/api/v1/calls/authorize", body, format="json").status_code == 401
+    revoked.credentials(HTTP_AUTHORIZATION="Bearer cx_nope_nope")
+    assert revoked.post("/api/v1/calls/authorize", body, format="json").status_code == 401
+    revoked.credentials()
+    assert revoked.post("/api/v1/calls/authorize", body, format="json").status_code in (401, 403)
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 0  # nothing refused took a channel
+
+
+def test_a_body_left_to_the_serializer_gets_the_same_decision_as_a_switch_s_plain_one(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(channels=5)
+    plain = authorize(switch_api, "plain-1")
+    validated = authorize(switch_api, "validated-1", cli=" 442071234567 ")  # trimmed by the serializer
+    assert plain["allowed"] and validated["allowed"] and validated["call_id"] == "validated-1"
+    assert {k: v for k, v in plain.items() if k not in ("call_id", "max_duration")} == \
+        {k: v for k, v in validated.items() if k not in ("call_id", "max_duration")}
+    answer = switch_api.post("/api/v1/calls/authorize", {"call_id": "form-1", "source_ip": IP,
+                                                         "dialed": "447911123456"})  # multipart: the view
+    assert answer.status_code == 200 and answer.json()["allowed"]

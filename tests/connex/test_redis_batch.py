@@ -27,3 +27,20 @@ def test_an_error_reply_is_raised_after_every_reply_was_read_and_the_connection_
         batch(client, ("SET", key, "a"), ("INCR", key), ("RPUSH", f"{key}:list", "after"))
     assert client.lrange(f"{key}:list", 0, -1) == ["after"]  # the command after the error ran
     assert batch(client, ("GET", key)) == ["a"]  # and the connection answers the next batch in step
+
+
+def test_a_connection_redis_closed_while_idle_is_opened_again(client):
+    client, key = client
+    (own_id,) = batch(client, ("CLIENT", "ID"))
+    client.client_kill_filter(_id=own_id)  # as a Redis restart would
+    assert batch(client, ("SET", key, "x"), ("GET", key)) == ["OK", "x"]
+    (new_id,) = batch(client, ("CLIENT", "ID"))
+    assert new_id != own_id
+
+
+def test_arguments_are_sent_as_redis_py_sends_them(client):
+    client, key = client
+    batch(client, ("RPUSH", f"{key}:list", "é", b"\x00raw", 7, 2.5, -3))
+    assert client.lrange(f"{key}:list", 0, -1) == ["é", "\x00raw", "7", "2.5", "-3"]
+    with pytest.raises(redis.DataError):
+        batch(client, ("SET", key, None))
