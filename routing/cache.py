@@ -309,14 +309,12 @@ class RevisionRows:
                     del self._maps[revision_id]
 
     def longest_match(self, revision_id: int, number: str) -> RateRow | None:
-        rows, lengths = self.get(revision_id)
-        size = len(number)
+        rows, lengths = self._maps.get(revision_id) or self.get(revision_id)
+        # A length past the number's end probes the whole number: a hit is then its longest match.
         for length in lengths:
-            if length <= size:
-                prefix = number[:length]
-                terms = rows.get(prefix)
-                if terms is not None:
-                    return RateRow(prefix, *terms)
+            terms = rows.get(number[:length])
+            if terms is not None:
+                return RateRow(number[:length], *terms)
         return None
 
 

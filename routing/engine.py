@@ -14,6 +14,7 @@ every reason; its SIP code is the first reason's, in the order of the steps belo
 """
 
 import random
+import weakref
 import zoneinfo
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -97,7 +98,7 @@ class CustomerAccount:
     approved_clis: frozenset = frozenset()  # E.164 numbers, checked only when approved_clis_only
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     step: str
     ok: bool | None  # None: informational
@@ -105,7 +106,7 @@ class Step:
     data: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Offer:
     provider_id: int
     provider: str
@@ -353,31 +354,33 @@ STRATEGY_TEXT = {"lcr": "cheapest first", "reverse": "dearest first", "random": 
 def provider_offers(snapshot: Snapshot, rows, route, number: str, customer_rate: Decimal | None, currency: str,
                     at: datetime, trace: _Trace, rng: random.Random | None, rotation: int):
     candidates = []
-    steps = trace.steps
+    add = trace.steps.append  # steps appended directly: this loop runs once per provider card
     cap, profit = route.provider_capped_rate, route.profit_assurance and customer_rate is not None
+    longest_match = rows.longest_match
     for card_id, card, provider, who in snapshot.route_plan(route, currency).entries:
         if card is None:
-            steps.append(Step("providers", None, who, {"card": card_id}))
+            add(Step("providers", None, who, {"card": card_id}))
             continue
         revision_id = card.revision_at(at)
         if revision_id is None:
-            trace.info("providers", f"{who} dropped: no revision live", card=card_id)
+            add(Step("providers", None, f"{who} dropped: no revision live", {"card": card_id}))
             continue
-        row = rows.longest_match(revision_id, number)
+        row = longest_match(revision_id, number)
         if row is None:
-            trace.info("providers", f"{who} dropped: no prefix for {number}", card=card_id)
+            add(Step("providers", None, f"{who} dropped: no prefix for {number}", {"card": card_id}))
             continue
+        rate = row.rate
         if row.blocked:
-            trace.info("providers", f"{who} dropped: prefix {row.prefix} blocked", card=card_id)
+            add(Step("providers", None, f"{who} dropped: prefix {row.prefix} blocked", {"card": card_id}))
             continue
-        if cap is not None and row.rate > cap:
-            trace.info("providers", f"{who} dropped: {row.rate} above the provider cap {cap}", card=card_id)
+        if cap is not None and rate > cap:
+            add(Step("providers", None, f"{who} dropped: {rate} above the provider cap {cap}", {"card": card_id}))
             continue
-        if profit and row.rate > customer_rate:
-            trace.info("providers", f"{who} dropped (profit assurance): cost {row.rate} above the customer's "
-                                    f"rate {customer_rate}", card=card_id)
+        if profit and rate > customer_rate:
+            add(Step("providers", None, f"{who} dropped (profit assurance): cost {rate} above the customer's "
+                                        f"rate {customer_rate}", {"card": card_id}))
             continue
-        trace.ok("providers", f"{who} kept: {_row_text(row)}", card=card_id, revision=revision_id)
+        add(Step("providers", True, f"{who} kept: {_row_text(row)}", {"card": card_id, "revision": revision_id}))
         candidates.append((row, provider, card_id, revision_id))
     ordered = order_offers(candidates, route.strategy, rng or _shared_rng, rotation)
     # Only the offers the switch is given are built; the rest are counted for the trace.
@@ -503,13 +506,28 @@ FROM customers_customer c WHERE c.id = %s
 """
 
 
+# The account query is planned once per database session (a prepared statement): planning its
+# subqueries cost PostgreSQL more than running them, and every balance movement sends the next
+# decision here. Prepared statements outlive a rolled-back transaction, so a session is prepared once.
+ACCOUNT_STATEMENT = "connex_routing_account"
+_account_prepared = weakref.WeakSet()  # the driver connections (sessions) holding the statement
+
+
+def _account_row(customer_id: int):
+    with connection.cursor() as cursor:
+        session = connection.connection
+        if session not in _account_prepared:
+            cursor.execute(f"PREPARE {ACCOUNT_STATEMENT}(bigint) AS {ACCOUNT_SQL.replace('%s', '$1')}")
+            _account_prepared.add(session)
+        cursor.execute(f"EXECUTE {ACCOUNT_STATEMENT}(%s)", [customer_id])
+        return cursor.fetchone()
+
+
 def account_read(customer_id: int) -> CustomerAccount | None:
     """The customer's account for admission in one query, without the day's spend."""
     from datetime import time
 
-    with connection.cursor() as cursor:
-        cursor.execute(ACCOUNT_SQL, [customer_id])
-        row = cursor.fetchone()
+    row = _account_row(customer_id)
     if row is None:
         return None
     (cid, name, status, currency, balance, debit_limit, spend_limit, tz, windows, email_pending, mobile_pending,

@@ -7,7 +7,7 @@ from datetime import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from alerts.services import alerts_evaluate
@@ -16,7 +16,7 @@ from customers.services import customer_bulk_update
 from ledger.models import LedgerEntry
 from ledger.services import ledger_post
 from routing import cache
-from routing.engine import CallRequest, decide
+from routing.engine import CallRequest, account_read, decide
 from tests.factories import AlertFactory, AllowedWindowFactory, ApprovedCLIFactory, ContactFactory
 from tests.routing.helpers import NOW, customer_with_route, provider
 
@@ -150,3 +150,16 @@ def test_a_daily_spend_limit_is_checked_on_the_day_spend_read_for_each_call(cust
         customer.pk, NOW.date())
 
     assert call(customer).reasons == ["daily spend limit reached"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_account_query_is_prepared_once_per_session_and_survives_a_rollback(customer):
+    connection.close()  # a new session: the statement is prepared again
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert account_read(customer.pk).balance == Decimal("10")
+        raise RuntimeError  # the statement was prepared in this rolled-back transaction
+
+    Customer.objects.filter(pk=customer.pk).update(status="inactive")
+    assert call(customer).reasons == ["status not active (Inactive)"]
+    connection.close()
+    assert account_read(customer.pk).status == "inactive"

@@ -20,7 +20,7 @@ def test_the_cached_lookup_answers_what_the_sql_lookup_answers():
     rate_deck_import(card=card, stream=io.BytesIO(b"prefix,rate\n44,0.07\n"), live_from=datetime(2026, 6, 1, tzinfo=UTC))
     routing_cache.clear()
     for at in (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)):
-        for number in ("+447911123456", "4479", "4471", "441", "15550001", "33155", "4"):
+        for number in ("+447911123456", "4479", "447", "44", "4471", "441", "15550001", "33155", "4", ""):
             sql, cached = rate_lookup(card_id=card.pk, number=number, at=at), rate_lookup_cached(
                 card_id=card.pk, number=number, at=at)
             assert (sql.found, sql.revision_id) == (cached.found, cached.revision_id), (number, at)
