@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._setup import ROOT, django_setup  # noqa: E402
 
-DB = "connex_bench_switch"
+DB = os.environ.get("BENCH_DB", "connex_bench_switch")
 # Connections the load generator keeps busy. By Little's law, at 1,000 calls/s N connections mean N ms
 # a call on average: 16 would leave a mean of 16 ms against a p99 of 20 ms; 8 leaves 8 ms.
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
@@ -141,6 +141,27 @@ async def _client(port, path, body_for, key, stop_at, latencies, errors):
     writer.close()
 
 
+def group_cpu(pgid):
+    """CPU seconds (user + system) used so far by the live processes of process group `pgid`."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pgid, run):
+    """run()'s result with the web server's CPU per request (ms) while it ran."""
+    before = group_cpu(pgid)
+    result = run()
+    result["server_cpu_ms"] = round((group_cpu(pgid) - before) * 1000 / max(result["requests"], 1), 3)
+    return result
+
+
 def load(port, path, key, seconds, tag):
     """Requests of `path` at CONCURRENCY connections for `seconds`: through wrk when installed (C,
     one thread, so the load generator takes little of the 2 cores it shares with the server), else
@@ -195,7 +216,11 @@ def merge(results):
     return {"requests": requests, "per_s": round(sum(r["per_s"] for r in results) / len(results), 1),
             "p50_ms": max(r["p50_ms"] or 0 for r in results), "p99_ms": max(r["p99_ms"] or 0 for r in results),
             "errors": sum(r["errors"] for r in results),
-            "first_error": next((r["first_error"] for r in results if r["first_error"]), "")}
+            "first_error": next((r["first_error"] for r in results if r["first_error"]), ""),
+            "server_cpu_ms": round(sum(r["server_cpu_ms"] * r["requests"] for r in results) / max(requests, 1), 3)}
+
+
+DRAINED = {"events": 0, "cpu": 0.0}  # the drain thread's events written and its own CPU seconds
 
 
 def drain_forever(stop):
@@ -203,9 +228,14 @@ def drain_forever(stop):
 
     from calls.events import call_events_drain
 
+    def drain():
+        started = time.thread_time()
+        DRAINED["events"] += call_events_drain(consumer="bench-drain")
+        DRAINED["cpu"] += time.thread_time() - started
+
     while not stop.wait(1.0):
-        call_events_drain(consumer="bench-drain")
-    call_events_drain(consumer="bench-drain")
+        drain()
+    drain()
     connection.close()
 
 
@@ -266,11 +296,17 @@ def main():
         load(port, "/api/v1/bench/bare", key, 2, "warm")
         load(port, "/api/v1/calls/authorize", key, 2, "warm")
         # Alternating rounds, so a change in the machine's load touches both alike.
-        rounds = [(load(port, "/api/v1/bench/bare", key, DURATION / 2, "bare"),
-                   load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")) for _ in range(2)]
+        drained_before = dict(DRAINED)
+        rounds = [(measured(server.pid, lambda: load(port, "/api/v1/bench/bare", key, DURATION / 2, "bare")),
+                   measured(server.pid, lambda: load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")))
+                  for _ in range(2)]
         bare, authorize = (merge([r[i] for r in rounds]) for i in (0, 1))
         print(f"bare endpoint:  {bare}")
         print(f"authorize:      {authorize}")
+        drained = DRAINED["events"] - drained_before["events"]
+        drain_cpu_ms = round((DRAINED["cpu"] - drained_before["cpu"]) * 1000 / drained, 3) if drained else None
+        print(f"web server CPU per request: bare {bare['server_cpu_ms']} ms, authorize {authorize['server_cpu_ms']} ms;"
+              f" drain (Python side) {drain_cpu_ms} ms per event ({drained} events)")
         ratio = round(authorize["per_s"] / bare["per_s"], 3) if bare["per_s"] else None
         print(f"authorize / bare throughput: {ratio}")
         calls = None
@@ -288,6 +324,8 @@ def main():
         "authorize_per_s": authorize["per_s"], "authorize_p50_ms": authorize["p50_ms"],
         "authorize_p99_ms": authorize["p99_ms"], "authorize_errors": authorize["errors"],
         "bare_per_s": bare["per_s"], "bare_p99_ms": bare["p99_ms"], "authorize_vs_bare": ratio,
+        "server_cpu_ms_authorize": authorize["server_cpu_ms"], "server_cpu_ms_bare": bare["server_cpu_ms"],
+        "drain_cpu_ms_per_event": drain_cpu_ms,
         "goal_per_s_met": authorize["per_s"] >= 1000, "goal_p99_met": (authorize["p99_ms"] or 1e9) <= 20,
         "goal_ratio_met": (ratio or 0) >= 0.5, "sipp": calls}))
 

@@ -8,8 +8,12 @@ from rest_framework.permissions import BasePermission, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apitokens.cache import VERSION_KEY as TOKENS_VERSION_KEY
 from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelSerializer, ServiceModelViewSet
 from connex.api_policy import TokenScope
+from connex.redis_batch import prefetch
+from routing.cache import _redis_client as routing_redis
+from routing.engine import CallRequest, decide_version_keys
 
 from . import services
 from .models import Switch
@@ -109,6 +113,18 @@ def authorize_values(data):
         return None
     values["dialed"] = dialed
     return values
+
+
+def authorize_prefetch(data):
+    """The lean path's read-ahead (connex.api.lean_view): the token's version and the versions decide
+    reads for this caller, in one Redis round trip instead of two."""
+    if not isinstance(data, dict):
+        return
+    fields = {name: data.get(name) for name in ("dialed", "source_ip", "sip_user")}
+    if not all(type(value) is str for value in fields.values() if value is not None):
+        return
+    call = CallRequest(**{name: value or "" for name, value in fields.items()})
+    prefetch(routing_redis(), [TOKENS_VERSION_KEY, *decide_version_keys(call)])
 
 
 class AnswerSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from .api import (
     LiveCallsView,
     SwitchViewSet,
     authorize_lean,
+    authorize_prefetch,
 )
 
 router = SimpleRouter()
@@ -18,7 +19,7 @@ router.register("switches", SwitchViewSet, basename="switch")
 
 urlpatterns = [
     path("calls/simulate", CallSimulateView.as_view(), name="call_simulate"),
-    path("calls/authorize", lean_view(CallAuthorizeView, authorize_lean), name="call_authorize"),
+    path("calls/authorize", lean_view(CallAuthorizeView, authorize_lean, authorize_prefetch), name="call_authorize"),
     path("calls/live", LiveCallsView.as_view(), name="call_live_list"),
     path("calls/<path:call_id>/answer", CallAnswerView.as_view(), name="call_answer"),
     path("calls/<path:call_id>/end", CallEndView.as_view(), name="call_end"),

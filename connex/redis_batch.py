@@ -99,3 +99,39 @@ def batch(client: redis.Redis, *commands: tuple) -> list:
         if isinstance(reply, redis.ResponseError):
             raise reply
     return replies
+
+
+# Values read ahead for this request -----------------------------------------------------------
+#
+# The switch's authorize reads three versions before it decides (the API tokens', the routing
+# snapshot's and the caller's account's), each once per request. `prefetch` reads them together in
+# one MGET at the start of the request; each reader then takes its value with `prefetched` (once:
+# a later read in the same thread goes to Redis again) and reads Redis itself when it finds none.
+# The values are as fresh as the readers' own reads would be: they come from the same request.
+
+MISSING = object()
+
+
+def prefetch(client: redis.Redis, keys) -> None:
+    """Reads `keys` in one round trip for this thread's later `prefetched` calls; on a Redis error
+    nothing is kept (each reader then reads, and handles the error, as without a prefetch)."""
+    keys = list(keys)
+    try:
+        (values,) = batch(client, ("MGET", *keys))
+    except (redis.RedisError, OSError):
+        _local.prefetched = None
+        return
+    _local.prefetched = dict(zip(keys, values, strict=True))
+
+
+def prefetched(key: str):
+    """The value `prefetch` read for `key` in this thread (None for a missing key), taken once; or
+    MISSING when it read none."""
+    values = getattr(_local, "prefetched", None)
+    if not values:
+        return MISSING
+    return values.pop(key, MISSING)
+
+
+def prefetch_clear() -> None:
+    _local.prefetched = None

@@ -27,7 +27,7 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
-from connex.redis_batch import batch
+from connex.redis_batch import MISSING, batch, prefetched
 
 logger = logging.getLogger(__name__)
 
@@ -333,13 +333,22 @@ class Versions(NamedTuple):
     account: bytes | None  # None when no customer was asked for
 
 
-def versions_read(customer_id: int | None = None) -> Versions | None:
-    """The snapshot's version and the customer's account version, in one round trip; None without Redis."""
+def version_keys(customer_id: int | None = None) -> list[str]:
+    """The keys versions_read(customer_id) reads (to prefetch them: connex.redis_batch.prefetch)."""
     keys = [VERSION_KEY, ACCOUNTS_KEY]
     if customer_id is not None:
         keys.append(f"{ACCOUNT_KEY}{customer_id}")
+    return keys
+
+
+def versions_read(customer_id: int | None = None) -> Versions | None:
+    """The snapshot's version and the customer's account version, in one round trip (none when this
+    request prefetched them); None without Redis."""
+    keys = version_keys(customer_id)
     try:
-        (values,) = batch(_redis_client(), ("MGET", *keys))  # the hot path's lean client
+        values = [prefetched(key) for key in keys]
+        if MISSING in values:
+            (values,) = batch(_redis_client(), ("MGET", *keys))  # the hot path's lean client
         for index, value in enumerate(values):
             if value is None:
                 # A key never set, or lost (a Redis restart, an eviction): a new token, so that a

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .cache import RateRow, Snapshot, routing_cache, versions_read
+from .cache import RateRow, Snapshot, routing_cache, version_keys, versions_read
 
 ZERO = Decimal("0")
 
@@ -555,6 +555,19 @@ def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
 
 
 _rotations: dict = {}
+
+
+def decide_version_keys(call: CallRequest) -> list[str]:
+    """The version keys decide(call) reads first, as the snapshot held now identifies the caller: what
+    a request may prefetch (connex.redis_batch.prefetch) with other reads. A guess that turns out
+    wrong (the snapshot moved) costs decide one read of its own."""
+    from .inbound import is_inbound
+
+    snapshot = routing_cache.snapshot
+    customer_id = None
+    if snapshot is not None and not is_inbound(call, snapshot):
+        customer_id = identify(call, snapshot, _Trace())
+    return version_keys(customer_id)
 
 
 def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int | None = None) -> Decision:

@@ -323,3 +323,29 @@ def test_a_body_left_to_the_serializer_gets_the_same_decision_as_a_switch_s_plai
     answer = switch_api.post("/api/v1/calls/authorize", {"call_id": "form-1", "source_ip": IP,
                                                          "dialed": "447911123456"})  # multipart: the view
     assert answer.status_code == 200 and answer.json()["allowed"]
+
+
+def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_sees_each_change(
+        switch_api, acme, monkeypatch):
+    import redis
+
+    sent = []
+    original = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, *args, **kwargs: sent.append(1) or original(self, *args, **kwargs))
+    authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account
+    sent.clear()
+    assert authorize(switch_api, "steady")["allowed"] is True
+    # The versions (token, snapshot, account) in one read, the limits and credit, the decision and event.
+    assert len(sent) == 3
+
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
+    from routing.cache import accounts_changed
+
+    accounts_changed([acme.pk])
+    assert authorize(switch_api, "after-change")["sip_code"] == 403
+    from apitokens.services import api_token_revoke
+
+    api_token_revoke(api_token=switch_api.token)
+    assert switch_api.post("/api/v1/calls/authorize", {"call_id": "revoked", "source_ip": IP,
+                                                       "dialed": "447911123456"}, format="json").status_code == 401

@@ -44,3 +44,20 @@ def test_arguments_are_sent_as_redis_py_sends_them(client):
     assert client.lrange(f"{key}:list", 0, -1) == ["é", "\x00raw", "7", "2.5", "-3"]
     with pytest.raises(redis.DataError):
         batch(client, ("SET", key, None))
+
+
+def test_a_prefetched_value_is_taken_once_and_a_failed_prefetch_leaves_every_reader_to_read(client):
+    from connex.redis_batch import MISSING, prefetch, prefetch_clear, prefetched
+
+    client, key = client
+    client.set(key, "v1")
+    try:
+        prefetch(client, [key, f"{key}:none"])
+        client.set(key, "v2")  # after the read ahead: the request still sees its own read
+        assert (prefetched(key), prefetched(f"{key}:none")) == ("v1", None)
+        assert prefetched(key) is MISSING  # a second read of the same request goes to Redis
+        broken = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+        prefetch(broken, [key])
+        assert prefetched(key) is MISSING
+    finally:
+        prefetch_clear()
