@@ -12,7 +12,7 @@ from apitokens.cache import VERSION_KEY as TOKENS_VERSION_KEY
 from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelSerializer, ServiceModelViewSet
 from connex.api_policy import TokenScope
 from connex.redis_batch import prefetch
-from routing.cache import _redis_client as routing_redis
+from routing.cache import redis_client as routing_redis
 from routing.engine import CallRequest, decide_version_keys
 
 from . import services
@@ -182,19 +182,19 @@ class CallAuthorizeView(_SwitchView):
             data = AuthorizeSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             values = data.validated_data
-        return Response(services.call_authorize(
-            call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
-            source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"]))
+        return Response(_authorize(values))
+
+
+def _authorize(values):
+    return services.call_authorize(
+        call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
+        source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"])
 
 
 def authorize_lean(data):
     """The lean path's authorize (connex.api.lean_view): a body authorize_values takes, or None."""
     values = authorize_values(data)
-    if values is None:
-        return None
-    return services.call_authorize(
-        call_id=values["call_id"], dialed=values["dialed"], cli=values["cli"], pai=values["pai"] or "",
-        source_ip=values["source_ip"], sip_user=values["sip_user"] or "", switch_ip=values["switch_ip"])
+    return None if values is None else _authorize(values)
 
 
 class CallAnswerView(_SwitchView):

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 
 from connex.generic import ObjectDeleteView, ObjectEditView
 from connex.permissions import permission_required
@@ -129,9 +128,6 @@ class SwitchFormView(ObjectEditView):
     form_class = SwitchForm
     success_url = "calls_settings:switch_list"
     delete_url_name = "calls_settings:switch_delete"
-
-    def cancel_url(self, instance):
-        return reverse("calls_settings:switch_list")
 
     def save(self, form):
         return services.switch_save(switch=form.save(commit=False))

@@ -274,7 +274,8 @@ class ObjectEditView(PermissionRequiredMixin, View):
 
     def cancel_url(self, instance):
         parent = self.parent_of(instance)
-        if instance.pk:
+        # An object without a page of its own (a switch, a portal domain) cancels to its list.
+        if instance.pk and (parent is not None or hasattr(instance, "get_absolute_url")):
             return (parent or instance).get_absolute_url()
         if parent is not None:
             return parent.get_absolute_url()

@@ -1,4 +1,3 @@
-from django.urls import reverse
 
 from connex.generic import ObjectDeleteView, ObjectEditView
 from connex.views import ObjectListView
@@ -26,9 +25,6 @@ class DomainFormView(ObjectEditView):
     form_class = PortalDomainForm
     success_url = "portaldomains:domain_list"
     delete_url_name = "portaldomains:domain_delete"
-
-    def cancel_url(self, instance):
-        return reverse("portaldomains:domain_list")
 
     def save(self, form):
         return services.domain_save(domain=form.save(commit=False))

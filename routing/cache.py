@@ -321,7 +321,7 @@ class RevisionRows:
 _redis = None
 
 
-def _redis_client():
+def redis_client():
     global _redis
     if _redis is None:
         _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2)
@@ -348,13 +348,13 @@ def versions_read(customer_id: int | None = None) -> Versions | None:
     try:
         values = [prefetched(key) for key in keys]
         if MISSING in values:
-            (values,) = batch(_redis_client(), ("MGET", *keys))  # the hot path's lean client
+            (values,) = batch(redis_client(), ("MGET", *keys))  # the hot path's lean client
         for index, value in enumerate(values):
             if value is None:
                 # A key never set, or lost (a Redis restart, an eviction): a new token, so that a
                 # missing key is never a version a process holds.
                 token = secrets.token_hex(8).encode()
-                (current,) = batch(_redis_client(), ("SET", keys[index], token, "NX", "GET"))
+                (current,) = batch(redis_client(), ("SET", keys[index], token, "NX", "GET"))
                 values[index] = current or token
     except (redis.RedisError, OSError):
         logger.warning("routing versions unavailable from Redis", exc_info=True)
@@ -370,7 +370,7 @@ def _bump(keys: list):
     def bump():
         token = secrets.token_hex(8)
         try:
-            _redis_client().mset(dict.fromkeys(keys, token))
+            redis_client().mset(dict.fromkeys(keys, token))
         except redis.RedisError:
             logger.warning("routing versions not bumped", exc_info=True)
 

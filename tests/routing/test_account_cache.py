@@ -37,7 +37,7 @@ def _own_versions(monkeypatch):
     for name in ("VERSION_KEY", "ACCOUNTS_KEY", "ACCOUNT_KEY"):
         monkeypatch.setattr(cache, name, prefix + getattr(cache, name).split(":", 2)[2])
     yield
-    client = cache._redis_client()
+    client = cache.redis_client()
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
@@ -122,7 +122,7 @@ def test_a_penalty_applied_by_an_alert_reaches_the_next_decision(customer):
 def test_after_redis_loses_its_keys_no_account_cached_before_is_trusted(customer):
     sql("UPDATE customers_customer SET status = 'inactive' WHERE id = %s", customer.pk)
     assert call(customer).allowed  # nothing announced the change: the cached account still decides
-    cache._redis_client().delete(cache.ACCOUNTS_KEY, f"{cache.ACCOUNT_KEY}{customer.pk}")
+    cache.redis_client().delete(cache.ACCOUNTS_KEY, f"{cache.ACCOUNT_KEY}{customer.pk}")
 
     assert call(customer).reasons == ["status not active (Inactive)"]
 
