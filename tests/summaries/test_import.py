@@ -1,4 +1,5 @@
 import csv
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -227,6 +228,29 @@ def test_a_cell_holding_quotes_or_tabs_is_stored_as_written(customer):
     assert CallDetailRecord.objects.get(call_id="q").destination == 'Say "hi", twice'
     stored = CallDetailRecord.objects.get(call_id="tab\\x")
     assert (stored.cli, stored.destination) == ("\t+4420", "back\\slash")
+
+
+@pytest.mark.parametrize("layout", ["first cell", "middle cell", "quoted cell", "last byte of the file"])
+def test_cells_padded_with_spaces_are_trimmed(customer, layout):
+    row = cdr_row(customer.pk, "p1")
+    cells = [row[name] for name in CDR_COLUMNS]
+    ending = "\n"
+    if layout == "first cell":
+        cells[0] = " p1"
+    elif layout == "middle cell":
+        cells[CDR_COLUMNS.index("start_time")] = f"{row['start_time']}  "
+    elif layout == "quoted cell":
+        cells[CDR_COLUMNS.index("destination")] = f'" {row["destination"]} "'
+    else:  # the last cell padded, and no line break after it
+        cells[-1] += " "
+        ending = ""
+    body = ",".join(CDR_COLUMNS) + "\n" + ",".join(cells) + ending
+
+    result = cdr_import(stream=io.BytesIO(body.encode()))
+
+    assert (result.inserted, result.rejects) == (1, [])
+    stored = CallDetailRecord.objects.get()
+    assert (stored.call_id, stored.start_time, stored.destination) == ("p1", T0, "United Kingdom - Mobile")
 
 
 def test_new_rows_load_beside_ones_seen_before_and_repeats_in_the_file(customer):
