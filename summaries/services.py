@@ -183,9 +183,11 @@ _REASONS = ", ".join([
 # Times: the fast form casts anything shaped like an ISO 8601 time ending in Z or an offset; a value
 # that passes the shape but not the cast (30 February) aborts the statement, which is then re-run
 # with cx_parse_timestamptz, the strict check that never raises (and costs three times as much).
-_FAST_TIME = ("CASE WHEN (left({v}, 16) LIKE '____-__-__T__:__' OR left({v}, 16) LIKE '____-__-__ __:__') AND (right({v}, 1) IN ('Z', 'z') "
-              "OR left(right({v}, 6), 1) IN ('+', '-') OR left(right({v}, 5), 1) IN ('+', '-') "
-              "OR left(right({v}, 3), 1) IN ('+', '-')) THEN {v}::timestamptz END")
+# The shape is matched with LIKE patterns alone, half the cost of cutting the ends off with left()
+# and right(), which count characters (%% as the statements always run with parameters).
+_FAST_TIME = ("CASE WHEN ({v} LIKE '____-__-__T__:__%%' OR {v} LIKE '____-__-__ __:__%%') AND ({v} LIKE '%%Z' "
+              "OR {v} LIKE '%%+_____' OR {v} LIKE '%%-_____' OR {v} LIKE '%%+____' OR {v} LIKE '%%-____' "
+              "OR {v} LIKE '%%+__' OR {v} LIKE '%%-__' OR {v} LIKE '%%z') THEN {v}::timestamptz END")
 _STRICT_TIME = "cx_parse_timestamptz({v})"
 _TIME_ERRORS = {"22007", "22008", "22009"}  # invalid format, field overflow, bad time zone offset
 
@@ -499,10 +501,10 @@ def _insert_staged(cursor, typed, *, rated):
         flags = {"typed": typed, "strict": strict, "rated": rated}
         try:
             with transaction.atomic():
-                cursor.execute(_import_sql("upsert" if upsert else "plain", **flags))
+                cursor.execute(_import_sql("upsert" if upsert else "plain", **flags), ())
                 counts = cursor.fetchone()
                 if counts[0] > counts[1] and not upsert:
-                    cursor.execute(_import_sql("rejects", **flags))
+                    cursor.execute(_import_sql("rejects", **flags), ())
                 return counts
         except DataError as exc:
             if strict or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
