@@ -145,31 +145,36 @@ _LATERAL = f"""
 # their revisions' prefixes; the few numbers whose neighbour is not a prefix of them try the prefixes
 # of what they share with it, as one hash join.
 _SORTED_CTES = f"""rating_revisions AS (
-  SELECT v.id, v.card_id, v.live_from, lead(v.live_from) OVER (PARTITION BY v.card_id ORDER BY v.live_from) AS live_until
-  FROM rates_raterevision v
+  -- Each revision's live span, and a one-character code that puts its prefixes and numbers together
+  -- in one sort whose leading bytes are the numbers' (the most recent revisions get one-byte codes).
+  SELECT v.id, v.card_id, v.live_from, lead(v.live_from) OVER (PARTITION BY v.card_id ORDER BY v.live_from) AS live_until,
+         chr((CASE WHEN v.n < 55264 THEN v.n + 32 ELSE v.n + 2080 END)::int) COLLATE "C" AS code
+  FROM (SELECT v.*, row_number() OVER (ORDER BY v.id DESC) AS n FROM rates_raterevision v) v
 ), rating_keyed AS MATERIALIZED (
-  SELECT k.row_no, rt.rate_card_id, rv.id AS rate_revision_id, rt.number
+  SELECT k.row_no, rt.rate_card_id, rv.id AS rate_revision_id, rv.code || rt.number AS key
   FROM ({{source}}) k
   {_DID.replace("{a}", "k")}{_ROUTES_ONCE.replace("{a}", "k")}
   CROSS JOIN LATERAL (SELECT ltrim(k.dialed_number, '+') AS digits) n
 {_PICK.replace("{a}", "k")}  LEFT JOIN rating_revisions rv ON rv.card_id = rt.rate_card_id AND rv.live_from <= k.start_time
     AND (k.start_time < rv.live_until OR rv.live_until IS NULL)
 ), rating_rates AS MATERIALIZED (
-  SELECT x.id, x.revision_id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked
-  FROM rates_raterow x WHERE x.revision_id IN (SELECT DISTINCT rate_revision_id FROM rating_keyed)
+  SELECT x.id, x.revision_id, x.prefix, left(k.key, 1) || x.prefix AS key
+  FROM (SELECT DISTINCT rate_revision_id, left(key, 1) AS key FROM rating_keyed) k
+  JOIN rates_raterow x ON x.revision_id = k.rate_revision_id
 ), rating_below AS MATERIALIZED (
-  -- The greatest prefix not above each number, tagged with its row's id: " " sorts below every digit,
-  -- so the tagged prefixes sort as the prefixes do.
-  SELECT w.row_no, w.rate_card_id, w.rate_revision_id, w.number, split_part(w.below, ' ', 1) AS below,
-         split_part(w.below, ' ', 2)::bigint AS rate_row_id
+  -- The greatest prefix of the row's revision not above each number, tagged with its row's id: the
+  -- last prefix before the number in the sort (" " sorts below every digit, so the tagged prefixes
+  -- sort as the prefixes do), if it has the number's revision code.
+  SELECT w.row_no, w.rate_card_id, w.rate_revision_id, substr(w.key, 2) AS number,
+         CASE WHEN left(w.tagged, 1) = left(w.key, 1) THEN split_part(substr(w.tagged, 2), ' ', 1) END AS below,
+         CASE WHEN left(w.tagged, 1) = left(w.key, 1) THEN split_part(w.tagged, ' ', 2)::bigint END AS rate_row_id
   FROM (
-    SELECT m.row_no, m.rate_card_id, m.revision_id AS rate_revision_id, m.key AS number, m.kind,
-           max(m.tagged) OVER (PARTITION BY m.revision_id ORDER BY m.key, m.kind ROWS UNBOUNDED PRECEDING) AS below
+    SELECT m.row_no, m.rate_card_id, m.rate_revision_id, m.key, m.kind,
+           max(m.tagged) OVER (ORDER BY m.key, m.kind ROWS UNBOUNDED PRECEDING) AS tagged
     FROM (
-      SELECT row_no, rate_card_id, rate_revision_id AS revision_id, number AS key, 1 AS kind,
-             NULL::text COLLATE "C" AS tagged FROM rating_keyed
+      SELECT row_no, rate_card_id, rate_revision_id, key, 1 AS kind, NULL::text COLLATE "C" AS tagged FROM rating_keyed
       UNION ALL
-      SELECT NULL, NULL, revision_id, prefix, 0, prefix || ' ' || id FROM rating_rates
+      SELECT NULL, NULL, revision_id, key, 0, key || ' ' || id FROM rating_rates
     ) m
   ) w WHERE w.kind = 1
 ), rating_match AS (
@@ -187,21 +192,44 @@ _SORTED_CTES = f"""rating_revisions AS (
   GROUP BY f.row_no, f.rate_card_id, f.rate_revision_id
 )"""
 
+# What the sorted rating leaves for the import statement: each row's card, revision and rate row, and
+# those rate rows (temporary tables, dropped at commit).
+SORTED_ROWS, SORTED_RATES = "rating_sorted_rows", "rating_sorted_rates"
+# Room to sort a large file's numbers in memory (for these statements only).
+SORTED_WORK_MEM = "256MB"
+
 _SORTED_JOINS = f"""
-LEFT JOIN rating_match rating_m ON rating_m.row_no = {{a}}.row_no AND {{a}}.charge IS NULL AND {{a}}.reason = ''
-LEFT JOIN rating_rates rr ON rr.id = rating_m.rate_row_id
+LEFT JOIN {SORTED_ROWS} rating_m ON rating_m.row_no = {{a}}.row_no AND {{a}}.charge IS NULL AND {{a}}.reason = ''
+LEFT JOIN {SORTED_RATES} rr ON rr.id = rating_m.rate_row_id
 LEFT JOIN rates_ratecard card ON card.id = rating_m.rate_card_id
 LEFT JOIN LATERAL ({_PRICE.replace("{revision}", "rating_m.rate_revision_id").replace(
     "{rows}", "(SELECT rating_m.rate_card_id WHERE rating_m.row_no IS NOT NULL) rt")}
 ) rating ON true"""
 
 
-def rating_sorted(alias: str, source: str) -> tuple[str, str]:
-    """For a large file: the common table expressions (without WITH) and the joins that price row
-    `alias` as rating_lateral does. `source` selects every row that may need a price: row_no,
-    customer_id, dialed_number and start_time, the same values as `alias` has (rows that keep their
-    own charge or have a problem may be among them: they are ignored)."""
-    return _SORTED_CTES.replace("{source}", source), _SORTED_JOINS.replace("{a}", alias)
+def rating_sorted_prepare(cursor, source: str) -> None:
+    """For a large file: find what prices each row of `source` (row_no, customer_id, dialed_number
+    and start_time of every row that may need a price; rows that keep their own charge or have a
+    problem may be among them, they are ignored), for rating_sorted_joins to read."""
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_mergejoin')")
+    work_mem, mergejoin = cursor.fetchone()
+    # The plan the estimates of a fresh table would pick sorts a million rows more than once.
+    cursor.execute(f"SELECT set_config('work_mem', '{SORTED_WORK_MEM}', true), "
+                   "set_config('enable_mergejoin', 'off', true)")
+    cursor.execute(f"DROP TABLE IF EXISTS {SORTED_ROWS}, {SORTED_RATES}")
+    cursor.execute(f"CREATE TEMP TABLE {SORTED_ROWS} ON COMMIT DROP AS WITH "
+                   + _SORTED_CTES.replace("{source}", source) + " SELECT * FROM rating_match")
+    cursor.execute(f"CREATE TEMP TABLE {SORTED_RATES} ON COMMIT DROP AS "
+                   "SELECT x.id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked "
+                   f"FROM rates_raterow x WHERE x.revision_id IN (SELECT DISTINCT rate_revision_id FROM {SORTED_ROWS})")
+    cursor.execute(f"ANALYZE {SORTED_ROWS}, {SORTED_RATES}")
+    cursor.execute(f"SELECT set_config('work_mem', '{work_mem}', true), "
+                   f"set_config('enable_mergejoin', '{mergejoin}', true)")
+
+
+def rating_sorted_joins(alias: str) -> str:
+    """After rating_sorted_prepare: the joins that price row `alias` as rating_lateral does."""
+    return _SORTED_JOINS.replace("{a}", alias)
 
 
 def rating_lateral(alias: str, *, routes_once: bool = False) -> str:

@@ -196,21 +196,20 @@ CROSS JOIN (SELECT NULL::bigint AS rate_card_id, NULL::bigint AS rate_revision_i
                    NULL::numeric AS rated_charge, NULL::text AS rating_problem) rating"""
 
 
-def _priced_select(checked, *, rated="per_row", source=None):
+def _priced_select(checked, *, rated="per_row"):
     """The checked rows with a charge for each row that came without one (see routing.rating):
     billed_duration, destination and what priced the call come from the rating, and a row that
     cannot be priced is rejected with the reason. `rated=False` (no row lacks a charge) leaves the
     rating out, which would only look at each row to find it has nothing to do; "routes_once" (a
     large file) reads all customers' routes once rather than each row's customer's; "sorted" (a
-    larger one) also finds all rows' prefixes at once, from `source` (see rating_sorted)."""
-    from routing.rating import rating_lateral, rating_sorted
+    larger one) reads what _rate_sorted found for every row at once."""
+    from routing.rating import rating_lateral, rating_sorted_joins
 
     if rated == "sorted":
-        ctes, joins = rating_sorted("c", source)
-        ctes = f"WITH {ctes}\n"
+        joins = rating_sorted_joins("c")
     else:
-        ctes, joins = "", rating_lateral("c", routes_once=rated == "routes_once") if rated else _UNRATED
-    return f"""{ctes}SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
+        joins = rating_lateral("c", routes_once=rated == "routes_once") if rated else _UNRATED
+    return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
          c.duration, coalesce(rating.rated_billed, c.billed_duration) AS billed_duration, c.cli, c.dialed_number,
          CASE WHEN coalesce(rating.rate_name, '') <> '' AND rating.rating_problem IS NULL THEN rating.rate_name
               ELSE c.destination END AS destination,
@@ -220,12 +219,21 @@ def _priced_select(checked, *, rated="per_row", source=None):
   FROM {checked} c {joins}"""
 
 
-def _rating_source(typed):
-    """What the sorted rating reads of each staged row without a charge: the same customer, number
-    and start as the checked row has (parsed the same way)."""
+def _rate_sorted(cursor, typed):
+    """A large file's rows without a charge: what prices each, found for all at once (see
+    routing.rating), from the same customer, number and start as the checked rows have."""
+    from routing.rating import rating_sorted_prepare
+
     customer = "s.customer_id" if typed else "CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
-    return (f"SELECT s.row_no, {customer} AS customer_id, s.dialed_number, {{parse_start}} AS start_time "
-            "FROM cdr_stage s WHERE s.charge IS NULL OFFSET 0")
+    for time_expression in (_FAST_TIME, _STRICT_TIME):
+        source = (f"SELECT s.row_no, {customer} AS customer_id, s.dialed_number, "
+                  f"{time_expression.format(v='s.start_time')} AS start_time FROM cdr_stage s WHERE s.charge IS NULL OFFSET 0")
+        try:
+            with transaction.atomic():
+                return rating_sorted_prepare(cursor, source)
+        except DataError as exc:  # a time shaped right but not a real one: the strict check
+            if time_expression == _STRICT_TIME or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+                raise
 
 
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
@@ -304,8 +312,7 @@ _TEMPLATES = {"plain": _PLAIN, "rejects": _REJECTS, "upsert": _UPSERT}
 @functools.cache
 def _import_sql(form, *, typed, strict, rated):
     """One of the import statements (`form` in _TEMPLATES) for this staging, time check and rating."""
-    sql = _TEMPLATES[form].replace("{priced_select}", _priced_select(_CHECKED, rated=rated,
-                                                                     source=_rating_source(typed)))
+    sql = _TEMPLATES[form].replace("{priced_select}", _priced_select(_CHECKED, rated=rated))
     sql = sql.replace("{typed_select}", _typed_select(typed))
     time_expression = _STRICT_TIME if strict else _FAST_TIME
     for column, name in (("start_time", "{parse_start}"), ("answer_time", "{parse_answer}"),
@@ -452,6 +459,8 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         unpriced = cursor.fetchone()[0]
         rated = ("sorted" if unpriced >= SORTED_FROM else "routes_once" if unpriced >= ROUTES_ONCE_FROM
                  else "per_row" if unpriced else False)
+        if rated == "sorted":
+            _rate_sorted(cursor, typed)
         rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)

@@ -258,3 +258,17 @@ def test_overlapping_prefixes_and_neighbours_that_are_not_prefixes(customer):
     assert got == {k: p for k, (_, p) in numbers.items() if p}
     assert {call_id: reason for _, call_id, reason in result.rejects} == {
         k: "no rate for the dialed number" for k, (_, p) in numbers.items() if not p}
+
+
+def test_a_real_looking_but_impossible_time_and_a_text_cell_leave_the_other_rows_priced(customer, route):
+    rows = [call(customer, "ok", "447911123456"), call(customer, "feb30", "447911123456"),
+            call(customer, "text", "447911123456")]
+    rows[1]["start_time"] = "2026-02-30T10:00:00Z"
+    rows[2]["duration"] = "abc"
+    result = cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+    assert result.inserted == 1
+    assert CallDetailRecord.objects.get().charge == Decimal("0.0275")
+    reasons = {call_id: reason for _, call_id, reason in result.rejects}
+    assert reasons.keys() == {"feb30", "text"}
+    assert reasons["feb30"].startswith("bad start_time") and "no revision" not in reasons["feb30"]
+    assert reasons["text"].startswith("bad duration")
