@@ -14,13 +14,25 @@ route, has no revision live at its start, no prefix, or a blocked prefix is reje
 What a row costs: the DID is a join, and a customer whose routes have no tech prefix or dial pattern
 (the usual case) sends every call through the same route, so only other customers' calls probe their
 routes one by one. For a large file every customer's routes are read once and hash-joined; a few
-rows (the switch's CDRs) read just their own customer's. The live revision is one index probe.
+rows (the switch's CDRs) read just their own customer's. The live revision is one index probe
+(per_row and routes_once; a large file is rated as described below).
 
 The longest prefix is usually one more: the greatest prefix not above the number (one B-tree
 descent) is the longest prefix of the number whenever it is a prefix of it at all, since any longer
 one would sort between the two. When it is a neighbour instead, the answer is a prefix of what the
 two share, so the same probe below that shared part usually finds it; only then are all the
 number's prefixes probed.
+
+A large file (SORTED_FROM rows to price) is rated in a statement of its own before the import,
+`rating_sorted_prepare`, and the import joins its result by row (`rating_sorted_joins`): the same
+rules, decided for all rows at once. Each row's card and number come from the routes and DIDs as
+above, its revision from every card's revisions and their live spans (a hash join). Then one sort
+puts the numbers among their revisions' prefixes (a one-character revision code ahead of each, so
+the sort compares the numbers' own leading bytes); the last prefix before each number is the greatest
+not above it, and for the few numbers for which that neighbour is not a prefix, the prefixes of what
+the two share are looked up (a hash join) and the longest taken. This costs a sort of the file's
+numbers and a read of its revisions' prefixes instead of a B-tree descent or more per row, which
+pays from about as many rows as the revisions have prefixes.
 """
 
 ROUTE_TABLE = "routing_ingressroute"
@@ -28,7 +40,7 @@ ROUTE_TABLE = "routing_ingressroute"
 # of routes) is cheaper than reading each row's customer's (an index probe per row).
 ROUTES_ONCE_FROM = 10_000
 # From this many, every row's longest prefix is found in one sort of the numbers among the prefixes
-# (rating_sorted), whose cost grows with the revisions' prefixes, rather than by a descent per row.
+# (rating_sorted_prepare), whose cost grows with the revisions' prefixes, rather than by a descent per row.
 SORTED_FROM = 50_000
 DID_TABLE = "dids_did"  # inbound calls (dids app): the dialled number is the customer's DID
 
@@ -140,10 +152,10 @@ _LATERAL = f"""
 ) rating ON true"""
 
 
-# A large file: every row's card, revision and number first (routes and revisions hash-joined), then
-# the greatest prefix not above each number for all rows at once, in one sort of the numbers among
-# their revisions' prefixes; the few numbers whose neighbour is not a prefix of them try the prefixes
-# of what they share with it, as one hash join.
+# A large file (see the module doc): every row's card, revision and number (routes and revisions
+# hash-joined), then the greatest prefix not above each number for all rows at once, in one sort of
+# the numbers among their revisions' prefixes; the numbers whose neighbour is not a prefix of them
+# try the prefixes of what they share with it, as one hash join.
 _SORTED_CTES = f"""rating_revisions AS (
   -- Each revision's live span, and a one-character code that puts its prefixes and numbers together
   -- in one sort whose leading bytes are the numbers' (the most recent revisions get one-byte codes).
