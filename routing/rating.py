@@ -14,19 +14,34 @@ route, has no revision live at its start, no prefix, or a blocked prefix is reje
 What a row costs: the DID is a join, and a customer whose routes have no tech prefix or dial pattern
 (the usual case) sends every call through the same route, so only other customers' calls probe their
 routes one by one. For a large file every customer's routes are read once and hash-joined; a few
-rows (the switch's CDRs) read just their own customer's. The live revision is one index probe.
+rows (the switch's CDRs) read just their own customer's. The live revision is one index probe
+(per_row and routes_once; a large file is rated as described below).
 
 The longest prefix is usually one more: the greatest prefix not above the number (one B-tree
 descent) is the longest prefix of the number whenever it is a prefix of it at all, since any longer
 one would sort between the two. When it is a neighbour instead, the answer is a prefix of what the
 two share, so the same probe below that shared part usually finds it; only then are all the
 number's prefixes probed.
+
+A large file (SORTED_FROM rows to price) is rated in a statement of its own before the import,
+`rating_sorted_prepare`, and the import joins its result by row (`rating_sorted_joins`): the same
+rules, decided for all rows at once. Each row's card and number come from the routes and DIDs as
+above, its revision from every card's revisions and their live spans (a hash join). Then one sort
+puts the numbers among their revisions' prefixes (a one-character revision code ahead of each, so
+the sort compares the numbers' own leading bytes); the last prefix before each number is the greatest
+not above it, and for the few numbers for which that neighbour is not a prefix, the prefixes of what
+the two share are looked up (a hash join) and the longest taken. This costs a sort of the file's
+numbers and a read of its revisions' prefixes instead of a B-tree descent or more per row, which
+pays from about as many rows as the revisions have prefixes.
 """
 
 ROUTE_TABLE = "routing_ingressroute"
 # From this many rows to price, reading all customers' routes once (whose cost grows with the number
 # of routes) is cheaper than reading each row's customer's (an index probe per row).
 ROUTES_ONCE_FROM = 10_000
+# From this many, every row's longest prefix is found in one sort of the numbers among the prefixes
+# (rating_sorted_prepare), whose cost grows with the revisions' prefixes, rather than by a descent per row.
+SORTED_FROM = 50_000
 DID_TABLE = "dids_did"  # inbound calls (dids app): the dialled number is the customer's DID
 
 # Rounding to the card's precision, per its mode; x ≥ 0. (packages.services rounds the same way.)
@@ -66,27 +81,13 @@ LEFT JOIN LATERAL (
   WHERE r.customer_id = {{a}}.customer_id AND {{a}}.charge IS NULL AND {{a}}.reason = ''
 ) rating_routes ON true"""
 
-_LATERAL = f"""
--- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
+_DID = f"""-- Inbound: a call to the customer's own DID is priced on the DID's customer origination card.
 LEFT JOIN {DID_TABLE} rating_did ON rating_did.number = ltrim({{a}}.dialed_number, '+')
   AND rating_did.customer_id = {{a}}.customer_id AND rating_did.customer_card_id IS NOT NULL
-LEFT JOIN LATERAL (
-  SELECT q.rate_card_id, q.rate_revision_id, q.rate_prefix, q.rate, q.rate_name, q.billed AS rated_billed,
-         CASE WHEN q.billed = 0 THEN 0 ELSE {_ROUNDED} END AS rated_charge, q.rating_problem
-  FROM (
-    SELECT p.*, p.connect_fee + p.rate * p.billed / 60 AS exact
-    FROM (
-      SELECT rt.rate_card_id, rv.id AS rate_revision_id, rr.prefix AS rate_prefix, rr.rate, rr.name AS rate_name,
-             rr.connect_fee, card.precision, card.rounding,
-             CASE WHEN {{a}}.answer_time IS NULL OR {{a}}.duration <= 0 OR {{a}}.duration <= rr.grace THEN 0
-                  WHEN {{a}}.duration <= rr.mcd THEN rr.mcd
-                  ELSE rr.mcd + (({{a}}.duration - rr.mcd + rr.pulse - 1) / rr.pulse) * rr.pulse END AS billed,
-             CASE WHEN rt.rate_card_id IS NULL THEN 'no ingress route matches the dialed number'
-                  WHEN rv.id IS NULL THEN 'rate card ' || rt.rate_card_id || ' has no revision live at start_time'
-                  WHEN rr.id IS NULL THEN 'no rate for the dialed number'
-                  WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
-      FROM (SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
-      -- A customer whose routes pick by tech prefix or dial pattern: the switch's choice for this number
+"""
+# The card and the number to look up on it (tech prefix stripped), from the DID, the customer's routes
+# and n.digits (the dialled number without its +).
+_PICK = f"""      -- A customer whose routes pick by tech prefix or dial pattern: the switch's choice for this number
       -- (card, tech prefix length), looked up only for such a customer's calls.
       CROSS JOIN LATERAL (
         SELECT CASE WHEN rating_did.id IS NULL AND NOT rating_routes.plain THEN (
@@ -102,7 +103,31 @@ LEFT JOIN LATERAL (
                CASE WHEN rating_did.id IS NOT NULL OR rating_routes.plain THEN n.digits
                     ELSE substr(n.digits, picked.route[2]::int + 1) END COLLATE "C" AS number
       ) rt
-      LEFT JOIN rates_ratecard card ON card.id = rt.rate_card_id
+"""
+
+# What a row costs, from the card (rt.rate_card_id, card), the revision ({revision}) and the rate row
+# (rr) that price it, and the reason it cannot be priced. {rows} are the FROM items that find them.
+_PRICE = """
+  SELECT q.rate_card_id, q.rate_revision_id, q.rate_prefix, q.rate, q.rate_name, q.billed AS rated_billed,
+         CASE WHEN q.billed = 0 THEN 0 ELSE <ROUNDED> END AS rated_charge, q.rating_problem
+  FROM (
+    SELECT p.*, p.connect_fee + p.rate * p.billed / 60 AS exact
+    FROM (
+      SELECT rt.rate_card_id, {revision} AS rate_revision_id, rr.prefix AS rate_prefix, rr.rate, rr.name AS rate_name,
+             rr.connect_fee, card.precision, card.rounding,
+             CASE WHEN {a}.answer_time IS NULL OR {a}.duration <= 0 OR {a}.duration <= rr.grace THEN 0
+                  WHEN {a}.duration <= rr.mcd THEN rr.mcd
+                  ELSE rr.mcd + (({a}.duration - rr.mcd + rr.pulse - 1) / rr.pulse) * rr.pulse END AS billed,
+             CASE WHEN rt.rate_card_id IS NULL THEN 'no ingress route matches the dialed number'
+                  WHEN {revision} IS NULL THEN 'rate card ' || rt.rate_card_id || ' has no revision live at start_time'
+                  WHEN rr.id IS NULL THEN 'no rate for the dialed number'
+                  WHEN rr.blocked THEN 'destination blocked (prefix ' || rr.prefix || ')' END AS rating_problem
+      FROM {rows}
+    ) p
+  ) q""".replace("<ROUNDED>", _ROUNDED)
+
+_PER_ROW_ROWS = f"""(SELECT ltrim({{a}}.dialed_number, '+') AS digits WHERE {{a}}.charge IS NULL AND {{a}}.reason = '') n
+{_PICK}      LEFT JOIN rates_ratecard card ON card.id = rt.rate_card_id
       LEFT JOIN LATERAL (
         SELECT v.id FROM rates_raterevision v WHERE v.card_id = rt.rate_card_id AND v.live_from <= {{a}}.start_time
         ORDER BY v.live_from DESC LIMIT 1
@@ -121,10 +146,102 @@ LEFT JOIN LATERAL (
          FROM rates_raterow x WHERE x.revision_id = rv.id AND x.prefix = ANY(cx_prefixes(rt.number))
          ORDER BY length(x.prefix) DESC LIMIT 1)
         LIMIT 1
-      ) rr ON true
-    ) p
-  ) q
+      ) rr ON true"""
+_LATERAL = f"""
+{_DID}LEFT JOIN LATERAL ({_PRICE.replace("{revision}", "rv.id").replace("{rows}", _PER_ROW_ROWS)}
 ) rating ON true"""
+
+
+# A large file (see the module doc): every row's card, revision and number (routes and revisions
+# hash-joined), then the greatest prefix not above each number for all rows at once, in one sort of
+# the numbers among their revisions' prefixes; the numbers whose neighbour is not a prefix of them
+# try the prefixes of what they share with it, as one hash join.
+_SORTED_CTES = f"""rating_revisions AS (
+  -- Each revision's live span, and a one-character code that puts its prefixes and numbers together
+  -- in one sort whose leading bytes are the numbers' (the most recent revisions get one-byte codes).
+  SELECT v.id, v.card_id, v.live_from, lead(v.live_from) OVER (PARTITION BY v.card_id ORDER BY v.live_from) AS live_until,
+         chr((CASE WHEN v.n < 55264 THEN v.n + 32 ELSE v.n + 2080 END)::int) COLLATE "C" AS code
+  FROM (SELECT v.*, row_number() OVER (ORDER BY v.id DESC) AS n FROM rates_raterevision v) v
+), rating_keyed AS MATERIALIZED (
+  SELECT k.row_no, rt.rate_card_id, rv.id AS rate_revision_id, rv.code || rt.number AS key
+  FROM ({{source}}) k
+  {_DID.replace("{a}", "k")}{_ROUTES_ONCE.replace("{a}", "k")}
+  CROSS JOIN LATERAL (SELECT ltrim(k.dialed_number, '+') AS digits) n
+{_PICK.replace("{a}", "k")}  LEFT JOIN rating_revisions rv ON rv.card_id = rt.rate_card_id AND rv.live_from <= k.start_time
+    AND (k.start_time < rv.live_until OR rv.live_until IS NULL)
+), rating_rates AS MATERIALIZED (
+  SELECT x.id, x.revision_id, x.prefix, left(k.key, 1) || x.prefix AS key
+  FROM (SELECT DISTINCT rate_revision_id, left(key, 1) AS key FROM rating_keyed) k
+  JOIN rates_raterow x ON x.revision_id = k.rate_revision_id
+), rating_below AS MATERIALIZED (
+  -- The greatest prefix of the row's revision not above each number, tagged with its row's id: the
+  -- last prefix before the number in the sort (" " sorts below every digit, so the tagged prefixes
+  -- sort as the prefixes do), if it has the number's revision code.
+  SELECT w.row_no, w.rate_card_id, w.rate_revision_id, substr(w.key, 2) AS number,
+         CASE WHEN left(w.tagged, 1) = left(w.key, 1) THEN split_part(substr(w.tagged, 2), ' ', 1) END AS below,
+         CASE WHEN left(w.tagged, 1) = left(w.key, 1) THEN split_part(w.tagged, ' ', 2)::bigint END AS rate_row_id
+  FROM (
+    SELECT m.row_no, m.rate_card_id, m.rate_revision_id, m.key, m.kind,
+           max(m.tagged) OVER (ORDER BY m.key, m.kind ROWS UNBOUNDED PRECEDING) AS tagged
+    FROM (
+      SELECT row_no, rate_card_id, rate_revision_id, key, 1 AS kind, NULL::text COLLATE "C" AS tagged FROM rating_keyed
+      UNION ALL
+      SELECT NULL, NULL, revision_id, key, 0, key || ' ' || id FROM rating_rates
+    ) m
+  ) w WHERE w.kind = 1
+), rating_match AS (
+  SELECT b.row_no, b.rate_card_id, b.rate_revision_id, b.rate_row_id
+  FROM rating_below b WHERE coalesce(starts_with(b.number, b.below), true)
+  UNION ALL
+  -- The longest prefix of what the number shares with its neighbour (a prefix of both), or none.
+  SELECT f.row_no, f.rate_card_id, f.rate_revision_id, (max(ARRAY[f.length, r.id]) FILTER (WHERE r.id IS NOT NULL))[2]
+  FROM (
+    SELECT b.row_no, b.rate_card_id, b.rate_revision_id, b.number,
+           generate_series(0, {_common_length("b.below", "b.number")}) AS length
+    FROM rating_below b WHERE NOT starts_with(b.number, b.below)
+  ) f
+  LEFT JOIN rating_rates r ON r.revision_id = f.rate_revision_id AND r.prefix = left(f.number, f.length)
+  GROUP BY f.row_no, f.rate_card_id, f.rate_revision_id
+)"""
+
+# What the sorted rating leaves for the import statement: each row's card, revision and rate row, and
+# those rate rows (temporary tables, dropped at commit).
+SORTED_ROWS, SORTED_RATES = "rating_sorted_rows", "rating_sorted_rates"
+# Room to sort a large file's numbers in memory (for these statements only).
+SORTED_WORK_MEM = "256MB"
+
+_SORTED_JOINS = f"""
+LEFT JOIN {SORTED_ROWS} rating_m ON rating_m.row_no = {{a}}.row_no AND {{a}}.charge IS NULL AND {{a}}.reason = ''
+LEFT JOIN {SORTED_RATES} rr ON rr.id = rating_m.rate_row_id
+LEFT JOIN rates_ratecard card ON card.id = rating_m.rate_card_id
+LEFT JOIN LATERAL ({_PRICE.replace("{revision}", "rating_m.rate_revision_id").replace(
+    "{rows}", "(SELECT rating_m.rate_card_id WHERE rating_m.row_no IS NOT NULL) rt")}
+) rating ON true"""
+
+
+def rating_sorted_prepare(cursor, source: str) -> None:
+    """For a large file: find what prices each row of `source` (row_no, customer_id, dialed_number
+    and start_time of every row that may need a price; rows that keep their own charge or have a
+    problem may be among them, they are ignored), for rating_sorted_joins to read."""
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_mergejoin')")
+    work_mem, mergejoin = cursor.fetchone()
+    # The plan the estimates of a fresh table would pick sorts a million rows more than once.
+    cursor.execute(f"SELECT set_config('work_mem', '{SORTED_WORK_MEM}', true), "
+                   "set_config('enable_mergejoin', 'off', true)")
+    cursor.execute(f"DROP TABLE IF EXISTS {SORTED_ROWS}, {SORTED_RATES}")
+    cursor.execute(f"CREATE TEMP TABLE {SORTED_ROWS} ON COMMIT DROP AS WITH "
+                   + _SORTED_CTES.replace("{source}", source) + " SELECT * FROM rating_match")
+    cursor.execute(f"CREATE TEMP TABLE {SORTED_RATES} ON COMMIT DROP AS "
+                   "SELECT x.id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked "
+                   f"FROM rates_raterow x WHERE x.revision_id IN (SELECT DISTINCT rate_revision_id FROM {SORTED_ROWS})")
+    cursor.execute(f"ANALYZE {SORTED_ROWS}, {SORTED_RATES}")
+    cursor.execute(f"SELECT set_config('work_mem', '{work_mem}', true), "
+                   f"set_config('enable_mergejoin', '{mergejoin}', true)")
+
+
+def rating_sorted_joins(alias: str) -> str:
+    """After rating_sorted_prepare: the joins that price row `alias` as rating_lateral does."""
+    return _SORTED_JOINS.replace("{a}", alias)
 
 
 def rating_lateral(alias: str, *, routes_once: bool = False) -> str:

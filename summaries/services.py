@@ -203,9 +203,14 @@ def _priced_select(checked, *, rated="per_row"):
     billed_duration, destination and what priced the call come from the rating, and a row that
     cannot be priced is rejected with the reason. `rated=False` (no row lacks a charge) leaves the
     rating out, which would only look at each row to find it has nothing to do; "routes_once" (a
-    large file) reads all customers' routes once rather than each row's customer's."""
-    from routing.rating import rating_lateral
+    large file) reads all customers' routes once rather than each row's customer's; "sorted" (a
+    larger one) reads what _rate_sorted found for every row at once."""
+    from routing.rating import rating_lateral, rating_sorted_joins
 
+    if rated == "sorted":
+        joins = rating_sorted_joins("c")
+    else:
+        joins = rating_lateral("c", routes_once=rated == "routes_once") if rated else _UNRATED
     return f"""SELECT c.row_no, c.raw_call_id, c.call_id, c.customer_id, c.start_time, c.answer_time, c.end_time,
          c.duration, coalesce(rating.rated_billed, c.billed_duration) AS billed_duration, c.cli, c.dialed_number,
          CASE WHEN coalesce(rating.rate_name, '') <> '' AND rating.rating_problem IS NULL THEN rating.rate_name
@@ -213,7 +218,24 @@ def _priced_select(checked, *, rated="per_row"):
          c.sip_code, c.pdd_ms, coalesce(c.charge, rating.rated_charge) AS charge, c.cost,
          rating.rate_card_id, rating.rate_revision_id, coalesce(rating.rate_prefix, '') AS rate_prefix, rating.rate,
          concat_ws('; ', nullif(c.reason, ''), rating.rating_problem) AS reason
-  FROM {checked} c {rating_lateral("c", routes_once=rated == "routes_once") if rated else _UNRATED}"""
+  FROM {checked} c {joins}"""
+
+
+def _rate_sorted(cursor, typed):
+    """A large file's rows without a charge: what prices each, found for all at once (see
+    routing.rating), from the same customer, number and start as the checked rows have."""
+    from routing.rating import rating_sorted_prepare
+
+    customer = "s.customer_id" if typed else "CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
+    for time_expression in (_FAST_TIME, _STRICT_TIME):
+        source = (f"SELECT s.row_no, {customer} AS customer_id, s.dialed_number, "
+                  f"{time_expression.format(v='s.start_time')} AS start_time FROM cdr_stage s WHERE s.charge IS NULL OFFSET 0")
+        try:
+            with transaction.atomic():
+                return rating_sorted_prepare(cursor, source)
+        except DataError as exc:  # a time shaped right but not a real one: the strict check
+            if time_expression == _STRICT_TIME or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+                raise
 
 
 _INSERT_COLUMNS = ("call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
@@ -449,11 +471,15 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
             except psycopg.DataError as exc:
                 raise _copy_error(exc) from exc
         # Rows left to the panel to price: none, a few, or enough to read every customer's routes once.
-        from routing.rating import ROUTES_ONCE_FROM
+        from routing.rating import ROUTES_ONCE_FROM, SORTED_FROM
 
-        cursor.execute(f"SELECT count(*) FROM (SELECT FROM cdr_stage WHERE charge IS NULL LIMIT {ROUTES_ONCE_FROM}) n")
+        most = max(ROUTES_ONCE_FROM, SORTED_FROM)
+        cursor.execute(f"SELECT count(*) FROM (SELECT FROM cdr_stage WHERE charge IS NULL LIMIT {most}) n")
         unpriced = cursor.fetchone()[0]
-        rated = "routes_once" if unpriced >= ROUTES_ONCE_FROM else "per_row" if unpriced else False
+        rated = ("sorted" if unpriced >= SORTED_FROM else "routes_once" if unpriced >= ROUTES_ONCE_FROM
+                 else "per_row" if unpriced else False)
+        if rated == "sorted":
+            _rate_sorted(cursor, typed)
         rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)

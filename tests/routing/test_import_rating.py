@@ -35,12 +35,15 @@ def call(customer, call_id, number, seconds=37, start=T0, answered=True, **extra
                    end_time=(start + timedelta(seconds=seconds)).isoformat(), destination="", **extra)
 
 
-@pytest.fixture(autouse=True, params=["per_row", "routes_once"])
+@pytest.fixture(autouse=True, params=["per_row", "routes_once", "sorted"])
 def routes_read(request, monkeypatch):
-    """Every test prices its few rows both ways: each row reading its customer's routes, and all
-    customers' routes read once as for a large file."""
-    if request.param == "routes_once":
+    """Every test prices its few rows three ways: each row reading its customer's routes; all
+    customers' routes read once as for a large file; and every row's prefix found in one sort as
+    for a larger one."""
+    if request.param in ("routes_once", "sorted"):
         monkeypatch.setattr("routing.rating.ROUTES_ONCE_FROM", 1)
+    if request.param == "sorted":
+        monkeypatch.setattr("routing.rating.SORTED_FROM", 1)
     return request.param
 
 
@@ -212,3 +215,60 @@ def test_each_call_is_priced_by_its_longest_prefix_however_the_deck_nests(custom
     assert got == {call_id: prefix for call_id, prefix in expected.items() if prefix}
     assert {call_id: reason for _, call_id, reason in result.rejects} == {
         call_id: "no rate for the dialed number" for call_id, prefix in expected.items() if not prefix}
+
+
+def test_a_file_mixing_customers_with_and_without_routes_and_two_revisions(customer, route):
+    teched = CustomerFactory(currency=customer.currency)
+    IngressRouteFactory(customer=teched, rate_card=route.rate_card, tech_prefix="77")
+    stranger = CustomerFactory(currency=customer.currency)
+    deck(route.rate_card, "prefix,rate\n44,0.6\n4479,0.9\n", live_from=datetime(2026, 11, 21, tzinfo=UTC))
+    before = datetime(2026, 11, 20, 23, 59, 50, tzinfo=UTC)
+    after = datetime(2026, 11, 21, 0, 0, 10, tzinfo=UTC)
+    rows = [call(who, call_id, number, seconds=60, start=start, charge="", billed_duration="")
+            for who, call_id, number, start in [
+                (customer, "old", "447911123456", before), (customer, "new", "447911123456", after),
+                (customer, "new-44", "447811123456", after), (customer, "old-blocked", "447811123456", before),
+                (teched, "teched-old", "77447911123456", before), (teched, "teched-new", "77441234", after),
+                (teched, "teched-bare", "447911123456", after), (stranger, "stranger", "447911123456", after)]]
+    rows.append(call(customer, "priced", "447911123456", seconds=60, start=after, charge="2", billed_duration="60"))
+    result = cdr_import(stream=csv_stream(rows))
+    got = {c: (prefix, charge, revision.live_from.day) for c, prefix, charge, revision in
+           ((cdr.call_id, cdr.rate_prefix, cdr.charge, cdr.rate_revision) for cdr in
+            CallDetailRecord.objects.select_related("rate_revision").exclude(call_id="priced"))}
+    assert got == {"old": ("4479", Decimal("0.0350"), 1), "new": ("4479", Decimal("0.9"), 21),
+                   "new-44": ("44", Decimal("0.6"), 21), "teched-old": ("4479", Decimal("0.0350"), 1),
+                   "teched-new": ("44", Decimal("0.6"), 21)}
+    assert CallDetailRecord.objects.get(call_id="priced").charge == Decimal("2")
+    assert {call_id: reason for _, call_id, reason in result.rejects} == {
+        "old-blocked": "destination blocked (prefix 4478)",
+        "teched-bare": "no ingress route matches the dialed number",
+        "stranger": "no ingress route matches the dialed number",
+    }
+
+
+def test_overlapping_prefixes_and_neighbours_that_are_not_prefixes(customer):
+    card = RateCardFactory(currency=customer.currency)
+    deck(card, "prefix,rate\n4,1\n44,2\n4420,3\n44201,4\n442019,5\n4421,6\n45,7\n")
+    IngressRouteFactory(customer=customer, rate_card=card)
+    numbers = {"a": ("44201999", "442019"), "b": ("44202", "4420"), "c": ("4420", "4420"), "d": ("442", "44"),
+               "e": ("4429", "44"), "f": ("400", "4"), "g": ("449", "44"), "h": ("3999", None), "i": ("4500", "45"),
+               "j": ("460", "4"), "k": ("442018", "44201"), "l": ("44210", "4421"), "m": ("5000", None)}
+    result = cdr_import(stream=csv_stream([call(customer, k, n) for k, (n, _) in numbers.items()], columns=UNPRICED))
+    got = dict(CallDetailRecord.objects.values_list("call_id", "rate_prefix"))
+    assert got == {k: p for k, (_, p) in numbers.items() if p}
+    assert {call_id: reason for _, call_id, reason in result.rejects} == {
+        k: "no rate for the dialed number" for k, (_, p) in numbers.items() if not p}
+
+
+def test_a_real_looking_but_impossible_time_and_a_text_cell_leave_the_other_rows_priced(customer, route):
+    rows = [call(customer, "ok", "447911123456"), call(customer, "feb30", "447911123456"),
+            call(customer, "text", "447911123456")]
+    rows[1]["start_time"] = "2026-02-30T10:00:00Z"
+    rows[2]["duration"] = "abc"
+    result = cdr_import(stream=csv_stream(rows, columns=UNPRICED))
+    assert result.inserted == 1
+    assert CallDetailRecord.objects.get().charge == Decimal("0.0275")
+    reasons = {call_id: reason for _, call_id, reason in result.rejects}
+    assert reasons.keys() == {"feb30", "text"}
+    assert reasons["feb30"].startswith("bad start_time") and "no revision" not in reasons["feb30"]
+    assert reasons["text"].startswith("bad duration")
