@@ -229,8 +229,9 @@ def rating_sorted_prepare(cursor, source: str) -> None:
     cursor.execute(f"SELECT set_config('work_mem', '{SORTED_WORK_MEM}', true), "
                    "set_config('enable_mergejoin', 'off', true)")
     cursor.execute(f"DROP TABLE IF EXISTS {SORTED_ROWS}, {SORTED_RATES}")
+    # With parameters (none), as `source` is written for: its %% stand for %.
     cursor.execute(f"CREATE TEMP TABLE {SORTED_ROWS} ON COMMIT DROP AS WITH "
-                   + _SORTED_CTES.replace("{source}", source) + " SELECT * FROM rating_match")
+                   + _SORTED_CTES.replace("{source}", source) + " SELECT * FROM rating_match", ())
     cursor.execute(f"CREATE TEMP TABLE {SORTED_RATES} ON COMMIT DROP AS "
                    "SELECT x.id, x.prefix, x.name, x.rate, x.connect_fee, x.mcd, x.pulse, x.grace, x.blocked "
                    f"FROM rates_raterow x WHERE x.revision_id IN (SELECT DISTINCT rate_revision_id FROM {SORTED_ROWS})")
