@@ -145,6 +145,56 @@ def test_live_calls_hold_their_minimum_charge_so_max_duration_shrinks_and_credit
     assert live.live_channels_in_use(f"customer:{acme.pk}") == 2  # the refusal took no channel
 
 
+def test_an_allowed_call_stores_its_decision_live_info_and_attempt_with_the_reservation(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"))  # credit is not the limit
+    first = authorize(switch_api, "rich-1")
+    assert first["allowed"] and first["max_duration"] == 7200  # the route's max duration
+    assert authorize(switch_api, "rich-1") == first  # a repeat: the stored decision, nothing more taken
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    assert live.credit_held(acme.pk) == Decimal("0.07")
+    assert [row["call_id"] for row in switch_api.get("/api/v1/calls/live").json()["results"]] == ["rich-1"]
+    assert call_events_drain() == 1
+    attempt = CallAttempt.objects.get(call_id="rich-1")
+    assert attempt.allowed and attempt.sip_code == 200 and attempt.result == first and attempt.trace
+    assert LiveCall.objects.get(call_id="rich-1").info["max_duration"] == 7200
+
+
+def test_a_refused_call_stores_no_live_call_and_holds_nothing(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=1)
+    assert authorize(switch_api, "one")["allowed"]
+    refused = authorize(switch_api, "two")
+    assert (refused["allowed"], refused["sip_code"], refused["step"]) == (False, 503, "channels")
+    assert live.live_redis().get(live._info_key("two")) is None
+    assert live.credit_held(acme.pk) == Decimal("0.07")  # the first call's hold only
+    assert [row["call_id"] for row in switch_api.get("/api/v1/calls/live").json()["results"]] == ["one"]
+    assert call_events_drain() == 2
+    assert not CallAttempt.objects.get(call_id="two").allowed
+    assert list(LiveCall.objects.values_list("call_id", flat=True)) == ["one"]
+
+
+def test_the_credit_threshold_never_lets_credit_that_would_shorten_a_call_pass():
+    import math
+    import random
+
+    from calls.services import _credit_threshold
+    from routing.engine import billed_cap
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        per_min = Decimal(rng.choice(["0.000001", "0.0050", "0.12", "1.5", "37.123456"]))
+        connect = Decimal(rng.choice(["0", "0.01", "0.333333"]))
+        mcd, pulse = rng.choice([0, 1, 6, 30, 60]), rng.choice([1, 6, 30, 60])
+        cap = rng.choice([0, 1, 5, 59, 60, 61, 3600, 7200])
+        threshold = _credit_threshold(cap, per_min, connect, mcd, pulse)
+        assert threshold is not False
+        for left_us in (threshold, threshold + 1, threshold + rng.randrange(10**9), math.ceil(threshold * 1.5)):
+            left = Decimal(left_us) / live.MICRO
+            covered = int((left - connect) / per_min * 60)
+            assert max(min(cap, billed_cap(covered, mcd, pulse)), 1) == max(cap, 1), (per_min, connect, mcd, pulse,
+                                                                                  cap, left)
+    assert _credit_threshold(60, Decimal("0"), Decimal("0"), 1, 1) is None  # free calls: never shortened
+
+
 def test_an_end_for_a_call_never_authorized_is_recorded_and_flagged(switch_api, acme):
     answer = end(switch_api, "ghost@203.0.113.9", duration=5)
     assert answer == {"call_id": "ghost@203.0.113.9", "status": "unknown", "flagged": True}
@@ -228,8 +278,8 @@ def test_bad_input_is_a_400_next_to_the_field(switch_api, acme):
 def test_authorize_works_after_redis_lost_its_scripts(switch_api, acme, monkeypatch):
     from django.conf import settings
 
-    reserve_credit = live._more_scripts_for(settings.REDIS_URL)[0]
-    for script in (live._scripts().reserve, reserve_credit):
+    authorize_script = live._authorize_script_for(settings.REDIS_URL)
+    for script in (live._scripts().reserve, live._more_scripts_for(settings.REDIS_URL)[0], authorize_script):
         monkeypatch.setattr(script, "sha", "0" * 40)  # what Redis answers NOSCRIPT to, as after a restart
     answer = authorize(switch_api, "after-restart")
     assert answer["allowed"] and answer["max_duration"] == 492
@@ -333,11 +383,16 @@ def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_se
     original = redis.connection.AbstractConnection.send_packed_command
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
                         lambda self, *args, **kwargs: sent.append(1) or original(self, *args, **kwargs))
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=10)  # credit is not the limit
     authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account
     sent.clear()
     assert authorize(switch_api, "steady")["allowed"] is True
-    # The versions (token, snapshot, account) in one read, the limits and credit, the decision and event.
-    assert len(sent) == 3
+    # The versions (token, snapshot, account) in one read; then one script for the limits, the credit
+    # hold and the stored decision, live info and event.
+    assert len(sent) == 2
+    sent.clear()
+    assert authorize(switch_api, "steady") == authorize(switch_api, "steady")  # a repeat: one read, one script
+    assert len(sent) == 2 + 2
 
     Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
     from routing.cache import accounts_changed
