@@ -1,6 +1,7 @@
 """The switch's call-control API: authorize, answer, end, live calls, and the event stream that
 writes attempts, live calls and CDRs to PostgreSQL."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -341,6 +342,52 @@ def test_an_event_refused_on_its_own_data_is_set_aside_and_the_rest_are_written(
     assert json.loads(fields["e"])["call_id"] == "broken-1" and fields["error"].startswith("KeyError")
     page = staff_client.get("/settings/health/").content.decode()
     assert "1 set aside (24 h)" in page and "call broken-1: KeyError" in page
+
+
+def test_postgresql_reads_authorize_events_into_the_same_rows_as_python(switch_api, acme):
+    from calls.events import _apply, _apply_raw
+    from calls.services import _dumps
+
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("0.20"), channels=100)
+    for n in range(3):  # two allowed (one with its max duration cut by the credit), one refused for credit
+        authorize(switch_api, f"same-{n}", cli="44 20 7\\1\"\tx", pai="+4420é")
+    authorize(switch_api, "same-nope", dialed="99912345")  # no rate
+    client = live.live_redis()
+    raws = [fields["e"] for _, fields in client.xrange(live.events_key())]
+    # Text the switch may send: long, quoted, escaped, beyond ASCII; a time on a half microsecond.
+    event = json.loads(raws[0])
+    raws.append(_dumps({**event, "call_id": "x" * 230, "dialed": "9" * 80, "sip_user": None, "at": 1796062917.4999995,
+                        "live": None}).decode())
+
+    def rows():
+        attempts = list(CallAttempt.objects.order_by("call_id").values(*[f.name for f in CallAttempt._meta.fields
+                                                                          if f.name != "id"]))
+        lives = list(LiveCall.objects.order_by("call_id").values())
+        return attempts, lives
+
+    _apply([json.loads(raw) for raw in raws])
+    by_python = rows()
+    CallAttempt.objects.all().delete()
+    LiveCall.objects.all().delete()
+    _apply_raw(raws)
+    assert rows() == by_python
+    assert len(by_python[0]) == 5 and len(by_python[1]) == 2
+
+
+def test_an_authorize_event_postgresql_cannot_take_as_written_is_written_or_set_aside_by_python(switch_api, acme):
+    from calls.events import failed_events_key
+
+    authorize(switch_api, "fine-1")
+    client = live.live_redis()
+    client.xadd(live.events_key(), {"e": '{"kind":"authorize","call_id":"no-time","allowed":true,"sip_code":200}'})
+    event = json.loads(client.xrange(live.events_key())[0][1]["e"])
+    client.xadd(live.events_key(), {"e": json.dumps({**event, "call_id": "dialed-0", "dialed": 0},
+                                                    separators=(",", ":"))})
+    assert call_events_drain() == 2
+    assert set(CallAttempt.objects.values_list("call_id", flat=True)) == {"fine-1", "dialed-0"}
+    assert CallAttempt.objects.get(call_id="dialed-0").dialed == ""  # as the Python rows read a falsy number
+    (_, fields), = client.xrange(failed_events_key())
+    assert json.loads(fields["e"])["call_id"] == "no-time" and fields["error"].startswith("KeyError")
 
 
 def test_authorize_keeps_its_declared_permission_on_the_lean_path(api_client, acme):
