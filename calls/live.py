@@ -63,9 +63,11 @@ for i = 1, n do
   local channels = KEYS[2 * i]
   redis.call('ZREMRANGEBYSCORE', channels, '-inf', string.format('%.6f', now))
   local limit = tonumber(ARGV[4 + 3 * i - 2])
-  local in_use = redis.call('ZCARD', channels)
-  if limit > 0 and in_use >= limit then
-    return {0, i, 'channels', in_use}
+  if limit > 0 then
+    local in_use = redis.call('ZCARD', channels)
+    if in_use >= limit then
+      return {0, i, 'channels', in_use}
+    end
   end
 end
 local expires = string.format('%.6f', now + ttl)
