@@ -136,7 +136,7 @@ def _apply(events):
 
 
 # Authorize events (nearly every event) are read by PostgreSQL itself: the batch's JSON texts go as
-# one array parameter, each is taken apart once (json_to_record), and the attempt and live-call rows
+# one array parameter, each is taken apart once (jsonb_to_record), and the attempt and live-call rows
 # are selected from the parts in one statement — the same values the Python rows above hold (text cut
 # to the column, epoch seconds to the microsecond as datetime.fromtimestamp rounds them, the JSON
 # parts as sent). (Copying them into a table first cost more than the Python rows: an event is larger
@@ -157,7 +157,7 @@ _AUTHORIZE_TEXT_FIELDS = ("dialed", "cli", "pai", "source_ip", "sip_user", "swit
 _AUTHORIZE_PARTS = ("kind text, call_id jsonb, at text, customer text, "
                     + ", ".join(f"{name} jsonb" for name in _AUTHORIZE_TEXT_FIELDS)
                     + ", allowed jsonb, sip_code text, reasons jsonb, result jsonb, trace jsonb, live jsonb")
-# json_to_record reads a missing field and a JSON null alike (SQL NULL): the JSON parts must be there.
+# jsonb_to_record reads a missing field and a JSON null alike (SQL NULL): the JSON parts must be there.
 _AUTHORIZE_WELL_FORMED = " AND ".join([
     "kind = 'authorize'", "jsonb_typeof(call_id) = 'string'",
     *(f"coalesce(jsonb_typeof({name}), 'string') = 'string'" for name in _AUTHORIZE_TEXT_FIELDS),
@@ -167,7 +167,7 @@ _AUTHORIZE_WELL_FORMED = " AND ".join([
 _STARTED, _EXPIRES = "live->>'started'", "live->>'expires'"
 _AUTHORIZE_WRITE = (
     "WITH r AS MATERIALIZED (SELECT n, r.* FROM unnest(%b::text[]) WITH ORDINALITY AS t(e, n), "
-    f"json_to_record(e::json) AS r({_AUTHORIZE_PARTS})), "
+    f"jsonb_to_record(e::jsonb) AS r({_AUTHORIZE_PARTS})), "
     f"attempts AS (INSERT INTO calls_callattempt ({', '.join(ATTEMPT_COLUMNS)}) "
     f"SELECT customer::bigint, {_epoch_sql('at')}, left(call_id #>> '{{}}', 200), "
     + ", ".join(f"left(coalesce({name} #>> '{{}}', ''), 64)" for name in _AUTHORIZE_TEXT_FIELDS)
