@@ -22,6 +22,7 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from connex import redis_batch
 from connex.redis_batch import batch
 
 PREFIX = "live"
@@ -466,12 +467,29 @@ def _run_scripts(client, calls):
 # total), then decision, info, the live customers set, the event stream.
 # ARGV: reserve key count, reserve arg count, the reserve's args, the credit's 5 args, then the
 # threshold ('always', 'never' or micro-units), decision (JSON), its ttl, info (JSON), its expiry
-# (epoch s), the customer id, the attempt event (JSON).
+# (epoch s), the customer id, the attempt event (JSON); then the assumed values and their count (the
+# keys last in KEYS).
 # Returns {allowed, scope index, reason, in_use, held (1, 0, or 2 when not tried), left (micro),
 # outcome (0 stored nothing, 1 stored the prepared answer, 2 a repeat), the stored decision or ''}.
 AUTHORIZE_LUA = (
     "local function reserve(KEYS, ARGV)\n" + RESERVE_LUA + "\nend\n"
     "local function credit(KEYS, ARGV)\n" + CREDIT_RESERVE_LUA + "\nend\n" + """
+-- First the values the caller assumed (the last KEYS, their values before the last ARGV, which counts
+-- them): one changed, and nothing is done; the reply is {-1, what each key holds}.
+local nc = tonumber(ARGV[#ARGV])
+if nc > 0 then
+  local current, stale = {-1}, false
+  for i = 1, nc do
+    local v = redis.call('GET', KEYS[#KEYS - nc + i])
+    current[i + 1] = v
+    if v ~= ARGV[#ARGV - nc - 1 + i] then
+      stale = true
+    end
+  end
+  if stale then
+    return current
+  end
+end
 local nr, na = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rkeys, rargs = {}, {}
 for i = 1, nr do rkeys[i] = KEYS[i] end
@@ -533,7 +551,9 @@ class Authorized:
 def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now, decision_key, prepared=None):
     """live_reserve, then credit_reserve when the channels were taken, then the prepared answer
     stored when both were and the credit is not what limits the call: one script, one round trip.
-    A repeat whose decision (at `decision_key`) is stored gets that decision back and takes nothing new."""
+    A repeat whose decision (at `decision_key`) is stored gets that decision back and takes nothing new.
+    Values this request assumed (connex.redis_batch.prefetch_assumed) are checked first: one that
+    changed raises redis_batch.Stale, nothing done."""
     from decimal import Decimal
 
     script = _authorize_script_for(settings.REDIS_URL)
@@ -551,8 +571,15 @@ def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now,
     else:
         args += ["always" if prepared.threshold is None else prepared.threshold, prepared.decision,
                  prepared.decision_ttl, prepared.info, prepared.info_expires_at, prepared.customer_id, prepared.event]
-    ((allowed, index, reason, in_use, held, left, outcome, stored),) = _run_scripts(
-        script.registered_client, [(script, keys, [nr, na, *args])])
+    checks = redis_batch.assumed()
+    keys += checks
+    args += [*checks.values(), len(checks)]
+    (reply,) = _run_scripts(script.registered_client, [(script, keys, [nr, na, *args])])
+    if reply[0] == -1:
+        redis_batch.assumed_seen(dict(zip(checks, reply[1:], strict=True)))  # raises Stale
+    if checks:
+        redis_batch.assumed_seen(checks)  # confirmed by the script
+    allowed, index, reason, in_use, held, left, outcome, stored = reply
     if allowed:
         reservation = Reservation(allowed=True, existing=reason == "existing")
     else:

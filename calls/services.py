@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from connex import redis_batch
 from connex.redis_batch import batch
 from rates.rating import billed_seconds, call_charge
 from routing.cache import routing_cache
@@ -221,6 +222,9 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
             if route_max is not None:
                 max_duration = min(max_duration, route_max)
             answer, info = allowed(max(max_duration, 1))
+    # A refusal decided on values this request assumed is stored only once they are confirmed (the
+    # reservation's script confirmed them when it ran).
+    redis_batch.assumptions_confirm(client)
     attempt = _attempt(call_id, now, decision, dialed, cli, pai, source_ip, sip_user, switch_ip, answer, info)
     commands = [("SET", _decision_key(call_id), _dumps(answer), "EX", DECISION_TTL, "NX")]
     if info is not None:

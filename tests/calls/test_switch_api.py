@@ -390,6 +390,29 @@ def test_an_authorize_event_postgresql_cannot_take_as_written_is_written_or_set_
     assert json.loads(fields["e"])["call_id"] == "no-time" and fields["error"].startswith("KeyError")
 
 
+def test_a_change_since_the_versions_were_last_read_is_seen_before_anything_is_taken_or_stored(switch_api, acme):
+    from routing.cache import accounts_changed
+
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=10)
+    for n in range(2):
+        authorize(switch_api, f"before-{n}")  # the versions are read, then assumed
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
+    accounts_changed([acme.pk])
+    refused = authorize(switch_api, "while-inactive")  # the assumed account version is stale: read again
+    assert (refused["allowed"], refused["sip_code"]) == (False, 403)
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.ACTIVE)
+    accounts_changed([acme.pk])
+    # Decided on the process's inactive account, the refusal is not stored: its versions are checked first.
+    again = authorize(switch_api, "after-reactivation")
+    assert again["allowed"] is True
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 3
+    assert authorize(switch_api, "after-reactivation") == again
+    call_events_drain()
+    assert CallAttempt.objects.filter(call_id="after-reactivation").count() == 1
+    assert CallAttempt.objects.get(call_id="after-reactivation").allowed
+    assert CallAttempt.objects.filter(call_id="while-inactive").count() == 1
+
+
 def test_authorize_keeps_its_declared_permission_on_the_lean_path(api_client, acme):
     from apitokens.services import api_token_revoke
 
@@ -431,15 +454,19 @@ def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_se
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
                         lambda self, *args, **kwargs: sent.append(1) or original(self, *args, **kwargs))
     Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=10)  # credit is not the limit
-    authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account
+    authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account (and sets their versions)
     sent.clear()
-    assert authorize(switch_api, "steady")["allowed"] is True
+    assert authorize(switch_api, "warm-up-2")["allowed"] is True
     # The versions (token, snapshot, account) in one read; then one script for the limits, the credit
     # hold and the stored decision, live info and event.
     assert len(sent) == 2
     sent.clear()
-    assert authorize(switch_api, "steady") == authorize(switch_api, "steady")  # a repeat: one read, one script
-    assert len(sent) == 2 + 2
+    assert authorize(switch_api, "steady")["allowed"] is True
+    # Versions read before are assumed: the script checks them before it takes or writes anything.
+    assert len(sent) == 1
+    sent.clear()
+    assert authorize(switch_api, "steady") == authorize(switch_api, "steady")  # a repeat: one script each
+    assert len(sent) == 2
 
     Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
     from routing.cache import accounts_changed
