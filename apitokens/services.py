@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .cache import token_for_key, token_used
+from connex.redis_batch import assumptions_confirm
+
+from .cache import _redis_client, token_for_key, token_used
 from .models import ApiToken, Scope
 
 KEY_PREFIX = "cx_"
@@ -62,6 +64,8 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # A token version this request assumed is confirmed before the write (connex.redis_batch).
+        assumptions_confirm(_redis_client())
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
         token_used(key_hash=key_hash, at=now)

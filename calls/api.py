@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from apitokens.cache import VERSION_KEY as TOKENS_VERSION_KEY
 from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelSerializer, ServiceModelViewSet
 from connex.api_policy import TokenScope
-from connex.redis_batch import prefetch
+from connex.redis_batch import prefetch, prefetch_assumed
 from routing.cache import redis_client as routing_redis
 from routing.engine import CallRequest, decide_version_keys
 
@@ -115,16 +115,19 @@ def authorize_values(data):
     return values
 
 
-def authorize_prefetch(data):
+def authorize_prefetch(data, fresh=False):
     """The lean path's read-ahead (connex.api.lean_view): the token's version and the versions decide
-    reads for this caller, in one Redis round trip instead of two."""
+    reads for this caller, in one Redis round trip instead of two — or none, when this thread read
+    them before: they are then assumed, and the reservation's script checks them before it writes
+    (calls.services.call_authorize)."""
     if not isinstance(data, dict):
         return
     fields = {name: data.get(name) for name in ("dialed", "source_ip", "sip_user")}
     if not all(type(value) is str for value in fields.values() if value is not None):
         return
     call = CallRequest(**{name: value or "" for name, value in fields.items()})
-    prefetch(routing_redis(), [TOKENS_VERSION_KEY, *decide_version_keys(call)])
+    keys = [TOKENS_VERSION_KEY, *decide_version_keys(call)]
+    (prefetch if fresh else prefetch_assumed)(routing_redis(), keys)
 
 
 class AnswerSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from connex import redis_batch
 from connex.redis_batch import batch
 
 PREFIX = "live"
@@ -63,9 +64,11 @@ for i = 1, n do
   local channels = KEYS[2 * i]
   redis.call('ZREMRANGEBYSCORE', channels, '-inf', string.format('%.6f', now))
   local limit = tonumber(ARGV[4 + 3 * i - 2])
-  local in_use = redis.call('ZCARD', channels)
-  if limit > 0 and in_use >= limit then
-    return {0, i, 'channels', in_use}
+  if limit > 0 then
+    local in_use = redis.call('ZCARD', channels)
+    if in_use >= limit then
+      return {0, i, 'channels', in_use}
+    end
   end
 end
 local expires = string.format('%.6f', now + ttl)
@@ -454,27 +457,135 @@ def _run_scripts(client, calls):
                 script.sha = client.script_load(script.script)
 
 
-def live_reserve_with_credit(*, call_id, scopes, ttl, customer_id, needed, available, now):
-    """live_reserve and credit_reserve in one round trip: the hold is taken only when the channels
-    were. Returns (Reservation, held or None when the channels were refused, credit left)."""
+# The switch's authorize in one script: RESERVE_LUA for the call's scopes; when it took the channels,
+# CREDIT_RESERVE_LUA for the call's minimum charge; then, when the hold was taken too and the credit
+# left reaches the caller's threshold (the answer the caller prepared assumed the credit would not
+# shorten the call), it stores that answer for repeats, the call's info and its attempt event. A
+# repeat of a call whose decision is stored answers that decision. Anything else (refused, or the
+# credit limits the call) stores nothing: the caller words the answer and stores it itself.
+# KEYS: the reserve's keys (call hash, then per scope channels and CPS), the credit's (held, expiry,
+# total), then decision, info, the live customers set, the event stream.
+# ARGV: reserve key count, reserve arg count, the reserve's args, the credit's 5 args, then the
+# threshold ('always', 'never' or micro-units), decision (JSON), its ttl, info (JSON), its expiry
+# (epoch s), the customer id, the attempt event (JSON); then the assumed values and their count (the
+# keys last in KEYS).
+# Returns {allowed, scope index, reason, in_use, held (1, 0, or 2 when not tried), left (micro),
+# outcome (0 stored nothing, 1 stored the prepared answer, 2 a repeat), the stored decision or ''}.
+AUTHORIZE_LUA = (
+    "local function reserve(KEYS, ARGV)\n" + RESERVE_LUA + "\nend\n"
+    "local function credit(KEYS, ARGV)\n" + CREDIT_RESERVE_LUA + "\nend\n" + """
+-- First the values the caller assumed (the last KEYS, their values before the last ARGV, which counts
+-- them): one changed, and nothing is done; the reply is {-1, what each key holds}.
+local nc = tonumber(ARGV[#ARGV])
+if nc > 0 then
+  local current, stale = {-1}, false
+  for i = 1, nc do
+    local v = redis.call('GET', KEYS[#KEYS - nc + i])
+    current[i + 1] = v
+    if v ~= ARGV[#ARGV - nc - 1 + i] then
+      stale = true
+    end
+  end
+  if stale then
+    return current
+  end
+end
+local nr, na = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rkeys, rargs = {}, {}
+for i = 1, nr do rkeys[i] = KEYS[i] end
+for i = 1, na do rargs[i] = ARGV[2 + i] end
+local r = reserve(rkeys, rargs)
+if r[1] == 0 then
+  return {r[1], r[2], r[3], r[4], 2, '0', 0, ''}
+end
+local a = 2 + na
+local c = credit({KEYS[nr + 1], KEYS[nr + 2], KEYS[nr + 3]},
+                 {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]})
+if r[3] == 'existing' then
+  local stored = redis.call('GET', KEYS[nr + 4])
+  if stored then
+    return {r[1], r[2], r[3], r[4], c[1], c[2], 2, stored}
+  end
+end
+local s = a + 6
+local threshold = ARGV[s]
+if c[1] == 1 and threshold ~= 'never' and (threshold == 'always' or tonumber(c[2]) >= tonumber(threshold)) then
+  redis.call('SET', KEYS[nr + 4], ARGV[s + 1], 'EX', ARGV[s + 2], 'NX')
+  redis.call('SET', KEYS[nr + 5], ARGV[s + 3], 'EXAT', ARGV[s + 4])
+  redis.call('SADD', KEYS[nr + 6], ARGV[s + 5])
+  redis.call('XADD', KEYS[nr + 7], '*', 'e', ARGV[s + 6])
+  return {r[1], r[2], r[3], r[4], c[1], c[2], 1, ''}
+end
+return {r[1], r[2], r[3], r[4], c[1], c[2], 0, ''}
+""")
+
+
+@cache
+def _authorize_script_for(url):
+    return _scripts_for(url).client.register_script(AUTHORIZE_LUA)
+
+
+@dataclass(frozen=True)
+class PreparedAnswer:
+    """What live_authorize stores for an allowed call when the credit left reaches `threshold`
+    (micro-units; None: whatever is left), all serialized by the caller."""
+
+    threshold: int | None
+    decision: bytes
+    decision_ttl: int
+    info: bytes
+    info_expires_at: int
+    customer_id: int
+    event: bytes
+
+
+@dataclass(frozen=True)
+class Authorized:
+    reservation: Reservation
+    held: bool | None  # the credit hold; None when the channels were refused
+    left: object  # Decimal: the credit other live calls leave
+    stored: bool  # the prepared answer was stored (the call is allowed with it)
+    previous: bytes | None  # a repeat: the call's stored decision
+
+
+def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now, decision_key, prepared=None):
+    """live_reserve, then credit_reserve when the channels were taken, then the prepared answer
+    stored when both were and the credit is not what limits the call: one script, one round trip.
+    A repeat whose decision (at `decision_key`) is stored gets that decision back and takes nothing new.
+    Values this request assumed (connex.redis_batch.prefetch_assumed) are checked first: one that
+    changed raises redis_batch.Stale, nothing done."""
     from decimal import Decimal
 
-    scripts = _scripts()
-    reserve_credit, _, _ = _more_scripts_for(settings.REDIS_URL)
+    script = _authorize_script_for(settings.REDIS_URL)
     args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
     keys = [_call_key(call_id)]
     for scope in scopes:
         keys += [_channels_key(scope.key), _cps_key(scope.key)]
         args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
-    (allowed, index, reason, in_use), (held, left) = _run_scripts(scripts.client, [
-        (scripts.reserve, keys, args),
-        (reserve_credit, [*_credit_keys(customer_id), _call_key(call_id)],
-         [call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))])])
+    nr, na = len(keys), len(args)
+    keys += _credit_keys(customer_id)
+    args += [call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))]
+    keys += [decision_key, _info_key(call_id), live_customers_key(), events_key()]
+    if prepared is None:
+        args += ["never", "", 0, "", 0, 0, ""]
+    else:
+        args += ["always" if prepared.threshold is None else prepared.threshold, prepared.decision,
+                 prepared.decision_ttl, prepared.info, prepared.info_expires_at, prepared.customer_id, prepared.event]
+    checks = redis_batch.assumed()
+    keys += checks
+    args += [*checks.values(), len(checks)]
+    (reply,) = _run_scripts(script.registered_client, [(script, keys, [nr, na, *args])])
+    if reply[0] == -1:
+        redis_batch.assumed_seen(dict(zip(checks, reply[1:], strict=True)))  # raises Stale
+    if checks:
+        redis_batch.assumed_seen(checks)  # confirmed by the script
+    allowed, index, reason, in_use, held, left, outcome, stored = reply
     if allowed:
         reservation = Reservation(allowed=True, existing=reason == "existing")
     else:
         reservation = Reservation(allowed=False, reason=reason, scope=scopes[index - 1].key, in_use=in_use)
-    return reservation, (None if held == 2 else bool(held)), Decimal(int(left)) / MICRO
+    return Authorized(reservation, None if held == 2 else bool(held), Decimal(int(left)) / MICRO,
+                      outcome == 1, stored if outcome == 2 else None)
 
 
 def credit_release(*, customer_id, call_id):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from connex import redis_batch
 from connex.redis_batch import batch
 from rates.rating import billed_seconds, call_charge
 from routing.cache import routing_cache
@@ -119,9 +120,30 @@ SCOPE_NAMES = {"customer": "customer", "route": "ingress route", "sipuser": "SIP
                "did": "DID"}
 
 
+def _credit_threshold(cap, per_min, connect, mcd, pulse):
+    """The credit left (micro-units) from which a call's max duration is max(cap, 1) whatever the
+    credit: None when the credit never shortens it (no per-minute rate), False when not worked out."""
+    if per_min <= 0:
+        return None
+    if pulse <= 0:
+        return False
+    seconds = max(mcd + -(-max(cap - mcd, 0) // pulse) * pulse, 0)  # the fewest covered seconds billed_cap lets reach cap
+    if billed_cap(seconds, mcd, pulse) < cap:
+        return False
+    # One second more, so that the rounding of (left - connect) / per_min * 60 can never fall short of it.
+    return math.ceil((connect + per_min * (seconds + 1) / 60) * live.MICRO)
+
+
 def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", source_ip: str = "",
                    sip_user: str = "", switch_ip: str = "") -> dict:
-    """May the call go, and where: the switch's answer (HTTP 200 for both verdicts)."""
+    """May the call go, and where: the switch's answer (HTTP 200 for both verdicts).
+
+    An allowed call's answer is prepared before the reservation, with the max duration it has when
+    the credit does not shorten it; the reservation's script stores it (decision, live info, attempt
+    event) when the channels and the credit hold were taken and enough credit is left, so the common
+    case takes one round trip after the read-ahead. Otherwise the answer is worded here, with the
+    credit the script found, and stored in one more.
+    """
     client = live.live_redis()
     options = _call_options()
     now = time.time()
@@ -143,15 +165,44 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
         per_min, connect = Decimal(rate["per_min"]), Decimal(rate["connect"])
         mcd, pulse = int(rate["mcd"]), int(rate["pulse"])
         held = connect + per_min * mcd / 60
-        # Channels and CPS of every scope, then the credit hold, in one round trip.
-        reservation, ok, left = live.live_reserve_with_credit(
+
+        def allowed(max_duration):
+            routes = [{"provider": o.provider_id, "gateway": o.gateway_id, "uri": o.uri,
+                       "cost_rate": str(o.cost_rate)} for o in decision.routes]
+            answer = {"allowed": True, "call_id": call_id, "routes": routes, "dialed": decision.dialed,
+                      "cli": decision.cli, "pai": decision.pai, "max_duration": max_duration,
+                      "rate": {"prefix": rate["prefix"], "per_min": str(per_min), "connect": str(connect),
+                               "mcd": mcd, "pulse": pulse}}
+            info = {"call_id": call_id, "customer": decision.customer_id, "customer_name": decision.customer,
+                    "route": decision.route_id, "started": now, "dialed": dialed, "number": decision.dialed,
+                    "cli": decision.cli or cli, "switch_ip": switch_ip, "max_duration": max_duration,
+                    "expires": expires, "held": str(held), "scopes": [s.key for s in scopes],
+                    "rate": {k: str(v) for k, v in rate.items()},
+                    "offers": {str(o.gateway_id): [o.provider_id, o.provider, o.revision_id, str(o.cost_rate),
+                                                   o.gateway] for o in decision.routes}}
+            return answer, info
+
+        cap = decision.max_duration if route_max is None else min(decision.max_duration, route_max)
+        threshold = _credit_threshold(cap, per_min, connect, mcd, pulse)
+        prepared = None
+        if threshold is not False:
+            answer, info = allowed(max(cap, 1))
+            prepared = live.PreparedAnswer(
+                threshold, _dumps(answer), DECISION_TTL, _dumps(info), int(expires) + END_ANSWER_TTL,
+                decision.customer_id, _dumps(_attempt(call_id, now, decision, dialed, cli, pai, source_ip,
+                                                      sip_user, switch_ip, answer, info)))
+        # Channels and CPS of every scope, the credit hold and (when they hold) the answer, in one round trip.
+        result = live.live_authorize(
             call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, customer_id=decision.customer_id,
-            needed=held, available=limits.available, now=now)
-        if reservation.existing:
+            needed=held, available=limits.available, now=now, decision_key=_decision_key(call_id),
+            prepared=prepared)
+        if result.previous is not None:
             # A repeat (retransmission, resend after a challenge): the first decision, nothing taken.
-            stored = client.get(_decision_key(call_id))
-            if stored is not None:
-                return json.loads(stored)
+            return json.loads(result.previous)
+        if result.stored:
+            return answer
+        reservation, ok, left = result.reservation, result.held, result.left
+        answer, info = None, None
         if not reservation.allowed:
             kind = reservation.scope.split(":", 1)[0]
             if reservation.reason == "cps":
@@ -170,27 +221,11 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                 max_duration = min(max_duration, billed_cap(covered, mcd, pulse))
             if route_max is not None:
                 max_duration = min(max_duration, route_max)
-            max_duration = max(max_duration, 1)
-            routes = [{"provider": o.provider_id, "gateway": o.gateway_id, "uri": o.uri,
-                       "cost_rate": str(o.cost_rate)} for o in decision.routes]
-            answer = {"allowed": True, "call_id": call_id, "routes": routes, "dialed": decision.dialed,
-                      "cli": decision.cli, "pai": decision.pai, "max_duration": max_duration,
-                      "rate": {"prefix": rate["prefix"], "per_min": str(per_min), "connect": str(connect),
-                               "mcd": mcd, "pulse": pulse}}
-            info = {"call_id": call_id, "customer": decision.customer_id, "customer_name": decision.customer,
-                    "route": decision.route_id, "started": now, "dialed": dialed, "number": decision.dialed,
-                    "cli": decision.cli or cli, "switch_ip": switch_ip, "max_duration": max_duration,
-                    "expires": expires, "held": str(held), "scopes": [s.key for s in scopes],
-                    "rate": {k: str(v) for k, v in rate.items()},
-                    "offers": {str(o.gateway_id): [o.provider_id, o.provider, o.revision_id, str(o.cost_rate),
-                                                   o.gateway] for o in decision.routes}}
-    # The trace as the Latest Calls tab shows it (cheaper than Decision.as_dict's deep copy).
-    trace = [{"step": step.step, "ok": step.ok, "text": step.text, "data": step.data} for step in decision.trace]
-    attempt = {"kind": "authorize", "call_id": call_id, "at": now, "customer": decision.customer_id,
-               "dialed": dialed, "cli": cli, "pai": pai, "source_ip": source_ip, "sip_user": sip_user,
-               "switch_ip": switch_ip, "allowed": answer["allowed"],
-               "sip_code": 200 if answer["allowed"] else answer["sip_code"],
-               "reasons": answer.get("reasons", []), "result": answer, "trace": trace, "live": info}
+            answer, info = allowed(max(max_duration, 1))
+    # A refusal decided on values this request assumed is stored only once they are confirmed (the
+    # reservation's script confirmed them when it ran).
+    redis_batch.assumptions_confirm(client)
+    attempt = _attempt(call_id, now, decision, dialed, cli, pai, source_ip, sip_user, switch_ip, answer, info)
     commands = [("SET", _decision_key(call_id), _dumps(answer), "EX", DECISION_TTL, "NX")]
     if info is not None:
         commands += [("SET", live._info_key(call_id), _dumps(info), "EXAT", int(expires) + END_ANSWER_TTL),
@@ -198,6 +233,17 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
     commands.append(("XADD", live.events_key(), "*", "e", _dumps(attempt)))
     batch(client, *commands)
     return answer
+
+
+def _attempt(call_id, now, decision, dialed, cli, pai, source_ip, sip_user, switch_ip, answer, info):
+    """The authorize's event: the attempt as the Latest Calls tab shows it, and the live call's info."""
+    # The trace as the Latest Calls tab shows it (cheaper than Decision.as_dict's deep copy).
+    trace = [{"step": step.step, "ok": step.ok, "text": step.text, "data": step.data} for step in decision.trace]
+    return {"kind": "authorize", "call_id": call_id, "at": now, "customer": decision.customer_id,
+            "dialed": dialed, "cli": cli, "pai": pai, "source_ip": source_ip, "sip_user": sip_user,
+            "switch_ip": switch_ip, "allowed": answer["allowed"],
+            "sip_code": 200 if answer["allowed"] else answer["sip_code"],
+            "reasons": answer.get("reasons", []), "result": answer, "trace": trace, "live": info}
 
 
 def _info(call_id):

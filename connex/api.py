@@ -266,7 +266,10 @@ def lean_view(view_class, handle, prefetch=None):
 
     `prefetch(data)`, when given, runs before authentication with the parsed body: it reads ahead, in
     one Redis round trip, values the request will need (connex.redis_batch.prefetch), the token's
-    version among them. What it read is dropped when the request ends.
+    version among them, or takes them as this thread read them last (prefetch_assumed: the handler
+    checks them before it writes anything, and raises redis_batch.Stale when one changed; the request
+    then runs once more after `prefetch(data, fresh=True)` reads them). What it read is dropped when
+    the request ends.
     """
     from apitokens.authentication import ApiTokenAuthentication
 
@@ -301,7 +304,13 @@ def lean_view(view_class, handle, prefetch=None):
         try:
             if prefetch is not None and data is not None and "HTTP_AUTHORIZATION" in request.META:
                 prefetch(data)
-            answer = lean(request, data, args, kwargs)
+            try:
+                answer = lean(request, data, args, kwargs)
+            except redis_batch.Stale:
+                # A value taken as read before had changed; nothing was written. Again, read now.
+                redis_batch.prefetch_clear()
+                prefetch(data, fresh=True)
+                answer = lean(request, data, args, kwargs)
         finally:
             redis_batch.prefetch_clear()
         if answer is None:

@@ -116,12 +116,82 @@ def prefetch(client: redis.Redis, keys) -> None:
     """Reads `keys` in one round trip for this thread's later `prefetched` calls; on a Redis error
     nothing is kept (each reader then reads, and handles the error, as without a prefetch)."""
     keys = list(keys)
+    _local.assumed = None
     try:
         (values,) = batch(client, ("MGET", *keys))
     except (redis.RedisError, OSError):
         _local.prefetched = None
         return
     _local.prefetched = dict(zip(keys, values, strict=True))
+    _remember(keys, values)
+
+
+# Values assumed for this request ---------------------------------------------------------------
+#
+# Versions change rarely. `prefetch_assumed` spares the read-ahead's round trip when this thread has
+# read every key before: the values it read last are handed to the readers as if read now, and kept
+# as this request's assumptions. Nothing that depends on them may be written before they are
+# confirmed: by a script that checks them itself before any write (`assumed`, then `assumed_seen`
+# with what it found) or by `assumptions_confirm` (one MGET). A changed value raises Stale, before
+# anything was written; the request then runs again after a real `prefetch` (connex.api.lean_view).
+
+
+class Stale(Exception):
+    """A value this request assumed has changed: nothing was written; run it again after a prefetch."""
+
+
+def _remember(keys, values):
+    remembered = getattr(_local, "remembered", None)
+    if remembered is None or _local.remembered_pid != os.getpid():
+        remembered = _local.remembered = {}
+        _local.remembered_pid = os.getpid()
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            remembered.pop(key, None)  # a missing key is never assumed: its reader sets it
+        else:
+            remembered[key] = value
+
+
+def prefetch_assumed(client: redis.Redis, keys) -> None:
+    """`prefetch`, without the round trip when this thread read every key before (see above)."""
+    keys = list(keys)
+    remembered = getattr(_local, "remembered", None)
+    if remembered is not None and _local.remembered_pid == os.getpid():
+        values = [remembered.get(key) for key in keys]
+        if None not in values:
+            _local.prefetched = dict(zip(keys, values, strict=True))
+            _local.assumed = dict(_local.prefetched)
+            return
+    prefetch(client, keys)
+
+
+def assumed() -> dict:
+    """This request's unconfirmed assumptions: key -> value (bytes)."""
+    return getattr(_local, "assumed", None) or {}
+
+
+def assumed_seen(current: dict) -> None:
+    """A script checked the assumptions and found `current` (key -> value): Stale unless unchanged."""
+    expected = assumed()
+    _local.assumed = None
+    _remember(list(current), [value if value is None or type(value) is bytes else str(value).encode()
+                              for value in current.values()])
+    if any(getattr(_local, "remembered", {}).get(key) != value for key, value in expected.items()):
+        raise Stale
+
+
+def assumptions_confirm(client: redis.Redis) -> None:
+    """Checks this request's assumptions (one MGET) before something that depends on them is written."""
+    expected = assumed()
+    if not expected:
+        return
+    keys = list(expected)
+    try:
+        (values,) = batch(client, ("MGET", *keys))
+    except (redis.RedisError, OSError):
+        _local.assumed = None
+        raise Stale from None  # the request runs again on values read now (or handles Redis as usual)
+    assumed_seen(dict(zip(keys, values, strict=True)))
 
 
 def prefetched(key: str):
@@ -135,3 +205,4 @@ def prefetched(key: str):
 
 def prefetch_clear() -> None:
     _local.prefetched = None
+    _local.assumed = None

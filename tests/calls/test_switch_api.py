@@ -1,6 +1,7 @@
 """The switch's call-control API: authorize, answer, end, live calls, and the event stream that
 writes attempts, live calls and CDRs to PostgreSQL."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -145,6 +146,56 @@ def test_live_calls_hold_their_minimum_charge_so_max_duration_shrinks_and_credit
     assert live.live_channels_in_use(f"customer:{acme.pk}") == 2  # the refusal took no channel
 
 
+def test_an_allowed_call_stores_its_decision_live_info_and_attempt_with_the_reservation(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"))  # credit is not the limit
+    first = authorize(switch_api, "rich-1")
+    assert first["allowed"] and first["max_duration"] == 7200  # the route's max duration
+    assert authorize(switch_api, "rich-1") == first  # a repeat: the stored decision, nothing more taken
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    assert live.credit_held(acme.pk) == Decimal("0.07")
+    assert [row["call_id"] for row in switch_api.get("/api/v1/calls/live").json()["results"]] == ["rich-1"]
+    assert call_events_drain() == 1
+    attempt = CallAttempt.objects.get(call_id="rich-1")
+    assert attempt.allowed and attempt.sip_code == 200 and attempt.result == first and attempt.trace
+    assert LiveCall.objects.get(call_id="rich-1").info["max_duration"] == 7200
+
+
+def test_a_refused_call_stores_no_live_call_and_holds_nothing(switch_api, acme):
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=1)
+    assert authorize(switch_api, "one")["allowed"]
+    refused = authorize(switch_api, "two")
+    assert (refused["allowed"], refused["sip_code"], refused["step"]) == (False, 503, "channels")
+    assert live.live_redis().get(live._info_key("two")) is None
+    assert live.credit_held(acme.pk) == Decimal("0.07")  # the first call's hold only
+    assert [row["call_id"] for row in switch_api.get("/api/v1/calls/live").json()["results"]] == ["one"]
+    assert call_events_drain() == 2
+    assert not CallAttempt.objects.get(call_id="two").allowed
+    assert list(LiveCall.objects.values_list("call_id", flat=True)) == ["one"]
+
+
+def test_the_credit_threshold_never_lets_credit_that_would_shorten_a_call_pass():
+    import math
+    import random
+
+    from calls.services import _credit_threshold
+    from routing.engine import billed_cap
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        per_min = Decimal(rng.choice(["0.000001", "0.0050", "0.12", "1.5", "37.123456"]))
+        connect = Decimal(rng.choice(["0", "0.01", "0.333333"]))
+        mcd, pulse = rng.choice([0, 1, 6, 30, 60]), rng.choice([1, 6, 30, 60])
+        cap = rng.choice([0, 1, 5, 59, 60, 61, 3600, 7200])
+        threshold = _credit_threshold(cap, per_min, connect, mcd, pulse)
+        assert threshold is not False
+        for left_us in (threshold, threshold + 1, threshold + rng.randrange(10**9), math.ceil(threshold * 1.5)):
+            left = Decimal(left_us) / live.MICRO
+            covered = int((left - connect) / per_min * 60)
+            assert max(min(cap, billed_cap(covered, mcd, pulse)), 1) == max(cap, 1), (per_min, connect, mcd, pulse,
+                                                                                  cap, left)
+    assert _credit_threshold(60, Decimal("0"), Decimal("0"), 1, 1) is None  # free calls: never shortened
+
+
 def test_an_end_for_a_call_never_authorized_is_recorded_and_flagged(switch_api, acme):
     answer = end(switch_api, "ghost@203.0.113.9", duration=5)
     assert answer == {"call_id": "ghost@203.0.113.9", "status": "unknown", "flagged": True}
@@ -228,8 +279,8 @@ def test_bad_input_is_a_400_next_to_the_field(switch_api, acme):
 def test_authorize_works_after_redis_lost_its_scripts(switch_api, acme, monkeypatch):
     from django.conf import settings
 
-    reserve_credit = live._more_scripts_for(settings.REDIS_URL)[0]
-    for script in (live._scripts().reserve, reserve_credit):
+    authorize_script = live._authorize_script_for(settings.REDIS_URL)
+    for script in (live._scripts().reserve, live._more_scripts_for(settings.REDIS_URL)[0], authorize_script):
         monkeypatch.setattr(script, "sha", "0" * 40)  # what Redis answers NOSCRIPT to, as after a restart
     answer = authorize(switch_api, "after-restart")
     assert answer["allowed"] and answer["max_duration"] == 492
@@ -293,6 +344,75 @@ def test_an_event_refused_on_its_own_data_is_set_aside_and_the_rest_are_written(
     assert "1 set aside (24 h)" in page and "call broken-1: KeyError" in page
 
 
+def test_postgresql_reads_authorize_events_into_the_same_rows_as_python(switch_api, acme):
+    from calls.events import _apply, _apply_raw
+    from calls.services import _dumps
+
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("0.20"), channels=100)
+    for n in range(3):  # two allowed (one with its max duration cut by the credit), one refused for credit
+        authorize(switch_api, f"same-{n}", cli="44 20 7\\1\"\tx", pai="+4420é")
+    authorize(switch_api, "same-nope", dialed="99912345")  # no rate
+    client = live.live_redis()
+    raws = [fields["e"] for _, fields in client.xrange(live.events_key())]
+    # Text the switch may send: long, quoted, escaped, beyond ASCII; a time on a half microsecond.
+    event = json.loads(raws[0])
+    raws.append(_dumps({**event, "call_id": "x" * 230, "dialed": "9" * 80, "sip_user": None, "at": 1796062917.4999995,
+                        "live": None}).decode())
+
+    def rows():
+        attempts = list(CallAttempt.objects.order_by("call_id").values(*[f.name for f in CallAttempt._meta.fields
+                                                                          if f.name != "id"]))
+        lives = list(LiveCall.objects.order_by("call_id").values())
+        return attempts, lives
+
+    _apply([json.loads(raw) for raw in raws])
+    by_python = rows()
+    CallAttempt.objects.all().delete()
+    LiveCall.objects.all().delete()
+    _apply_raw(raws)
+    assert rows() == by_python
+    assert len(by_python[0]) == 5 and len(by_python[1]) == 2
+
+
+def test_an_authorize_event_postgresql_cannot_take_as_written_is_written_or_set_aside_by_python(switch_api, acme):
+    from calls.events import failed_events_key
+
+    authorize(switch_api, "fine-1")
+    client = live.live_redis()
+    client.xadd(live.events_key(), {"e": '{"kind":"authorize","call_id":"no-time","allowed":true,"sip_code":200}'})
+    event = json.loads(client.xrange(live.events_key())[0][1]["e"])
+    client.xadd(live.events_key(), {"e": json.dumps({**event, "call_id": "dialed-0", "dialed": 0},
+                                                    separators=(",", ":"))})
+    assert call_events_drain() == 2
+    assert set(CallAttempt.objects.values_list("call_id", flat=True)) == {"fine-1", "dialed-0"}
+    assert CallAttempt.objects.get(call_id="dialed-0").dialed == ""  # as the Python rows read a falsy number
+    (_, fields), = client.xrange(failed_events_key())
+    assert json.loads(fields["e"])["call_id"] == "no-time" and fields["error"].startswith("KeyError")
+
+
+def test_a_change_since_the_versions_were_last_read_is_seen_before_anything_is_taken_or_stored(switch_api, acme):
+    from routing.cache import accounts_changed
+
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=10)
+    for n in range(2):
+        authorize(switch_api, f"before-{n}")  # the versions are read, then assumed
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
+    accounts_changed([acme.pk])
+    refused = authorize(switch_api, "while-inactive")  # the assumed account version is stale: read again
+    assert (refused["allowed"], refused["sip_code"]) == (False, 403)
+    Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.ACTIVE)
+    accounts_changed([acme.pk])
+    # Decided on the process's inactive account, the refusal is not stored: its versions are checked first.
+    again = authorize(switch_api, "after-reactivation")
+    assert again["allowed"] is True
+    assert live.live_channels_in_use(f"customer:{acme.pk}") == 3
+    assert authorize(switch_api, "after-reactivation") == again
+    call_events_drain()
+    assert CallAttempt.objects.filter(call_id="after-reactivation").count() == 1
+    assert CallAttempt.objects.get(call_id="after-reactivation").allowed
+    assert CallAttempt.objects.filter(call_id="while-inactive").count() == 1
+
+
 def test_authorize_keeps_its_declared_permission_on_the_lean_path(api_client, acme):
     from apitokens.services import api_token_revoke
 
@@ -333,11 +453,20 @@ def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_se
     original = redis.connection.AbstractConnection.send_packed_command
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
                         lambda self, *args, **kwargs: sent.append(1) or original(self, *args, **kwargs))
-    authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account
+    Customer.objects.filter(pk=acme.pk).update(balance=Decimal("1000"), channels=10)  # credit is not the limit
+    authorize(switch_api, "warm-up")  # loads the token, the snapshot and the account (and sets their versions)
+    sent.clear()
+    assert authorize(switch_api, "warm-up-2")["allowed"] is True
+    # The versions (token, snapshot, account) in one read; then one script for the limits, the credit
+    # hold and the stored decision, live info and event.
+    assert len(sent) == 2
     sent.clear()
     assert authorize(switch_api, "steady")["allowed"] is True
-    # The versions (token, snapshot, account) in one read, the limits and credit, the decision and event.
-    assert len(sent) == 3
+    # Versions read before are assumed: the script checks them before it takes or writes anything.
+    assert len(sent) == 1
+    sent.clear()
+    assert authorize(switch_api, "steady") == authorize(switch_api, "steady")  # a repeat: one script each
+    assert len(sent) == 2
 
     Customer.objects.filter(pk=acme.pk).update(status=Customer.Status.INACTIVE)
     from routing.cache import accounts_changed

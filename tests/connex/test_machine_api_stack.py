@@ -124,3 +124,16 @@ def test_writes_through_the_machine_stack_are_audited_with_the_token_s_user(appl
     answer = call(application, "POST", "/api/v1/customers/", key=token.key, body={"name": "Audited", "currency": "USD"})
     assert answer["status"] == 201, answer["body"][:300]
     assert audit_actors(Customer.objects.get(name="Audited")) == ["provisioner"]
+
+
+def test_a_worker_freezes_what_it_holds_once_warm_and_answers_as_before(monkeypatch):
+    import gc
+
+    from connex import handlers
+
+    frozen = []
+    monkeypatch.setattr(handlers, "FREEZE_AFTER", frozenset({3}))
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    application = Application()
+    answers = [call(application, "GET", "/api/v1/customers/", key="cx_nope_nope")["status"] for _ in range(5)]
+    assert answers == [401] * 5 and frozen == [True]
