@@ -54,7 +54,8 @@ _lock = threading.Lock()
 _redis = None
 
 
-def _redis_client():
+def redis_client():
+    """The token cache's Redis client: short timeouts, so a slow Redis cannot stall authentication."""
     global _redis
     if _redis is None:
         _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2,
@@ -65,7 +66,7 @@ def _redis_client():
 def auth_version() -> str | None:
     """The current version, or None when Redis cannot say (then nothing is trusted)."""
     try:
-        client = _redis_client()
+        client = redis_client()
         value = prefetched(VERSION_KEY)  # read ahead with the switch's other versions (calls.api)
         if value is MISSING:
             (value,) = batch(client, ("GET", VERSION_KEY))  # a plain GET costs three times the Python work
@@ -87,7 +88,7 @@ def api_auth_changed(**_):
 
     def bump():
         try:
-            _redis_client().set(VERSION_KEY, uuid.uuid4().hex)
+            redis_client().set(VERSION_KEY, uuid.uuid4().hex)
         except redis.RedisError:
             # Entries are then trusted at most MAX_AGE; requests read PostgreSQL while Redis is away.
             logger.warning("API token version not bumped", exc_info=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from connex.redis_batch import assumptions_confirm
 
-from .cache import _redis_client, token_for_key, token_used
+from .cache import redis_client, token_for_key, token_used
 from .models import ApiToken, Scope
 
 KEY_PREFIX = "cx_"
@@ -65,7 +65,7 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         # A token version this request assumed is confirmed before the write (connex.redis_batch).
-        assumptions_confirm(_redis_client())
+        assumptions_confirm(redis_client())
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
         token_used(key_hash=key_hash, at=now)

@@ -107,6 +107,11 @@ _RATED = {"rated": True}
 OPTIONAL_COLUMNS = ("billed_duration", "charge")
 
 
+def _staged_customer_id(typed):
+    """The staged row's customer_id as a number, or NULL when the text staging holds no number."""
+    return "s.customer_id" if typed else "CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
+
+
 def _typed_select(typed):
     columns = []
     for name, options in (("duration", {}), ("billed_duration", _RATED), ("pdd_ms", {"required": False}),
@@ -116,10 +121,8 @@ def _typed_select(typed):
         columns.append(f"{value} AS {name}, {problem} AS {name}_problem")
     if typed:
         sip = "CASE WHEN s.sip_code BETWEEN 100 AND 699 THEN s.sip_code::smallint END"
-        customer = "c.id = s.customer_id"
     else:
         sip = "CASE WHEN s.sip_code ~ '^[1-6][0-9][0-9]$' THEN s.sip_code::smallint END"
-        customer = "c.id = CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
     return f"""
   SELECT s.row_no, s.call_id AS raw_call_id, s.customer_id AS raw_customer_id,
          s.start_time AS raw_start, s.answer_time AS raw_answer, s.end_time AS raw_end,
@@ -132,7 +135,7 @@ def _typed_select(typed):
          coalesce(s.cli, '') AS cli, s.dialed_number, coalesce(s.destination, '') AS destination,
          {sip} AS sip_code
   FROM cdr_stage s
-  LEFT JOIN customers_customer c ON {customer}
+  LEFT JOIN customers_customer c ON c.id = {_staged_customer_id(typed)}
   OFFSET 0  -- evaluate each parse once, not once per reason that mentions it
 """
 
@@ -223,18 +226,20 @@ def _priced_select(checked, *, rated="per_row"):
 
 def _rate_sorted(cursor, typed):
     """A large file's rows without a charge: what prices each, found for all at once (see
-    routing.rating), from the same customer, number and start as the checked rows have."""
+    routing.rating), from the same customer, number and start as the checked rows have. Returns
+    whether the times needed the strict check (so the import statement starts with it)."""
     from routing.rating import rating_sorted_prepare
 
-    customer = "s.customer_id" if typed else "CASE WHEN s.customer_id ~ '^[0-9]{1,18}$' THEN s.customer_id::bigint END"
-    for time_expression in (_FAST_TIME, _STRICT_TIME):
-        source = (f"SELECT s.row_no, {customer} AS customer_id, s.dialed_number, "
+    for strict in (False, True):
+        time_expression = _STRICT_TIME if strict else _FAST_TIME
+        source = (f"SELECT s.row_no, {_staged_customer_id(typed)} AS customer_id, s.dialed_number, "
                   f"{time_expression.format(v='s.start_time')} AS start_time FROM cdr_stage s WHERE s.charge IS NULL OFFSET 0")
         try:
             with transaction.atomic():
-                return rating_sorted_prepare(cursor, source)
+                rating_sorted_prepare(cursor, source)
+                return strict
         except DataError as exc:  # a time shaped right but not a real one: the strict check
-            if time_expression == _STRICT_TIME or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
+            if strict or getattr(exc.__cause__, "sqlstate", None) not in _TIME_ERRORS:
                 raise
 
 
@@ -478,9 +483,8 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         unpriced = cursor.fetchone()[0]
         rated = ("sorted" if unpriced >= SORTED_FROM else "routes_once" if unpriced >= ROUTES_ONCE_FROM
                  else "per_row" if unpriced else False)
-        if rated == "sorted":
-            _rate_sorted(cursor, typed)
-        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated)
+        strict = _rate_sorted(cursor, typed) if rated == "sorted" else False
+        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated, strict=strict)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
         try:
@@ -512,7 +516,7 @@ _MISSING_PARTITION = "no partition of relation"
 _CALL_ID_KEY = f"{CALL_ID_TABLE}_pkey"
 
 
-def _insert_staged(cursor, typed, *, rated):
+def _insert_staged(cursor, typed, *, rated, strict=False):
     """Run the import statement; returns (rows, valid, inserted, charged).
 
     The cheapest form runs first, and each way it can fail on clean data selects the form that
@@ -520,9 +524,9 @@ def _insert_staged(cursor, typed, *, rated):
     call_id already stored (or repeated in the file) the upserting store. The daily partitions are
     normally there (created ahead by a task); a file that reaches a day without one fails fast on
     its first such row, the days of the staged rows then get their partitions, in this
-    transaction, and the statement runs again.
+    transaction, and the statement runs again. `strict`: the times are known to need the strict check.
     """
-    strict = upsert = partitioned = False
+    upsert = partitioned = False
     while True:
         flags = {"typed": typed, "strict": strict, "rated": rated}
         try:

@@ -59,6 +59,11 @@ def route(customer):
     return route
 
 
+def _card_prefix_charge_by_call():
+    return {c: (card, prefix, charge) for c, card, prefix, charge in
+            CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+
+
 def test_rows_without_a_charge_column_are_rated_and_record_what_priced_them(customer, route):
     result = cdr_import(stream=csv_stream([call(customer, "a", "447911123456")], columns=UNPRICED))
 
@@ -124,8 +129,7 @@ def test_route_by_longest_tech_prefix_then_dial_pattern_and_the_prefix_is_stripp
     cdr_import(stream=csv_stream([call(customer, "tech", "123441234", seconds=60),
                                   call(customer, "pattern", "442071234567", seconds=60),
                                   call(customer, "plain", "441234", seconds=60)], columns=UNPRICED))
-    got = {c: (card, prefix, charge) for c, card, prefix, charge in
-           CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+    got = _card_prefix_charge_by_call()
     assert got == {"tech": (premium.pk, "44", Decimal("1")), "pattern": (patterned.pk, "44", Decimal("2")),
                    "plain": (route.rate_card_id, "44", Decimal("0.01"))}
 
@@ -142,8 +146,7 @@ def test_a_call_to_the_customers_own_did_is_priced_on_its_card_before_any_route(
     cdr_import(stream=csv_stream([call(customer, "did", "+442071234567", seconds=60),
                                   call(customer, "tech", "442071234568", seconds=60),
                                   call(stranger, "stranger", "442071234567", seconds=60)], columns=UNPRICED))
-    got = {c: (card, prefix, charge) for c, card, prefix, charge in
-           CallDetailRecord.objects.values_list("call_id", "rate_card_id", "rate_prefix", "charge")}
+    got = _card_prefix_charge_by_call()
     assert got == {"did": (did_card.pk, "44", Decimal("0.9")), "tech": (teched.pk, "7", Decimal("2")),
                    "stranger": (route.rate_card_id, "44", Decimal("0.01"))}
 
