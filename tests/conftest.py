@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 
@@ -107,3 +108,23 @@ def worker(transactional_db, settings):
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
         yield
     app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def own_versions(monkeypatch):
+    """The routing and token versions under keys of this test's own: a parallel worker's bump would
+    only add reloads, and could hide a missing one or an extra round trip."""
+    from apitokens import cache as token_cache
+    from calls import api as calls_api
+    from routing import cache as routing_cache
+
+    prefix = f"connex:test-{uuid.uuid4().hex[:10]}:"
+    for name in ("VERSION_KEY", "ACCOUNTS_KEY", "ACCOUNT_KEY"):
+        monkeypatch.setattr(routing_cache, name, prefix + getattr(routing_cache, name).split(":", 2)[2])
+    monkeypatch.setattr(token_cache, "VERSION_KEY", prefix + "apitokens:version")
+    monkeypatch.setattr(calls_api, "TOKENS_VERSION_KEY", token_cache.VERSION_KEY)
+    yield prefix
+    client = routing_cache.redis_client()
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -446,7 +446,7 @@ def test_a_body_left_to_the_serializer_gets_the_same_decision_as_a_switch_s_plai
 
 
 def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_sees_each_change(
-        switch_api, acme, monkeypatch):
+        own_versions, switch_api, acme, monkeypatch):
     import redis
 
     sent = []

@@ -2,7 +2,6 @@
 next decision, and a decision on a warm cache reads nothing from PostgreSQL."""
 
 import random
-import uuid
 from datetime import time
 from decimal import Decimal
 
@@ -20,27 +19,13 @@ from routing.engine import CallRequest, account_read, decide
 from tests.factories import AlertFactory, AllowedWindowFactory, ApprovedCLIFactory, ContactFactory
 from tests.routing.helpers import NOW, customer_with_route, provider
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_versions")]
 CLI = "442071234567"
 
 
 def call(customer):
     return decide(CallRequest(dialed="447911123456", cli=CLI, customer_id=customer.pk, at=NOW),
                   rng=random.Random(7))
-
-
-@pytest.fixture(autouse=True)
-def _own_versions(monkeypatch):
-    """Versions under keys of this test's own: parallel workers' bumps would only add reloads, and
-    could hide a missing one."""
-    prefix = f"connex:routing-test-{uuid.uuid4().hex[:10]}:"
-    for name in ("VERSION_KEY", "ACCOUNTS_KEY", "ACCOUNT_KEY"):
-        monkeypatch.setattr(cache, name, prefix + getattr(cache, name).split(":", 2)[2])
-    yield
-    client = cache.redis_client()
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture
