@@ -152,7 +152,7 @@ def test_without_redis_every_request_reads_the_database(monkeypatch):
     assert client.get("/api/v1/customers/").status_code == 401
 
 
-def test_a_known_token_authenticates_and_checks_permissions_without_queries(django_assert_num_queries):
+def test_a_known_token_authenticates_and_checks_permissions_without_queries(own_versions, django_assert_num_queries):
     user = grant(StaffFactory(perms=()), *PERMS)
     token = ApiTokenFactory(user=user, scopes=["read"])
     api_token_authenticate(key=token.key)

@@ -93,7 +93,7 @@ def test_unknown_and_released_numbers_are_404():
     assert inbound().sip_code == 404
 
 
-def test_outbound_calls_from_customers_do_not_look_up_dids():
+def test_outbound_calls_from_customers_do_not_look_up_dids(own_versions):
     inbound_setup()
     customer, _ = customer_with_route()
     IpAuthEntryFactory(customer=customer, address="198.51.100.9")

@@ -318,7 +318,7 @@ def test_a_new_deck_or_a_route_change_is_seen_by_the_next_decision(carriers):
     assert providers_of(call(customer)) == ["A", "B"]
 
 
-def test_a_decision_on_a_warm_cache_takes_at_most_two_queries(carriers):
+def test_a_decision_on_a_warm_cache_takes_at_most_two_queries(own_versions, carriers):
     customer, _ = customer_with_route()
     call(customer)
 
