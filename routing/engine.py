@@ -14,6 +14,7 @@ every reason; its SIP code is the first reason's, in the order of the steps belo
 """
 
 import random
+import threading
 import weakref
 import zoneinfo
 from dataclasses import asdict, dataclass, field, replace
@@ -555,6 +556,16 @@ def account_load(customer_id: int, at: datetime) -> CustomerAccount | None:
 
 
 _rotations: dict = {}
+_turns = threading.local()  # the round-robin turn this thread's last decision took: (customer id, turn)
+
+
+def decide_turn_give_back() -> None:
+    """This thread's last decision was not used (its request runs again on fresh values): the
+    round-robin turn it took goes back, so that the rerun takes the same one."""
+    turn = getattr(_turns, "taken", None)
+    _turns.taken = None
+    if turn is not None and _rotations.get(turn[0]) == turn[1]:
+        _rotations[turn[0]] = turn[1] - 1
 
 
 def decide_version_keys(call: CallRequest) -> list[str]:
@@ -577,6 +588,7 @@ def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int
     of that snapshot and of the caller's account are read together; only what moved is loaded again."""
     from .inbound import decide_if_inbound, is_inbound
 
+    _turns.taken = None
     if call.at is None:
         call = CallRequest(**{**call.__dict__, "at": datetime.now(UTC)})
     snapshot = routing_cache.snapshot
@@ -607,6 +619,7 @@ def decide(call: CallRequest, *, rng: random.Random | None = None, rotation: int
     if rotation is None:
         # Round robin turns per customer in this process; the switch API may pass a shared counter.
         _rotations[customer_id] = rotation = _rotations.get(customer_id, -1) + 1
+        _turns.taken = (customer_id, rotation)
     decision = decide_with(call, snapshot=snapshot, rows=routing_cache.rows, account=account,
                            customer_id=customer_id, rng=rng, rotation=rotation)
     decision.trace[:0] = identified.steps

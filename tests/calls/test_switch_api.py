@@ -478,3 +478,23 @@ def test_an_authorize_reads_the_token_and_routing_versions_together_and_still_se
     api_token_revoke(api_token=switch_api.token)
     assert switch_api.post("/api/v1/calls/authorize", {"call_id": "revoked", "source_ip": IP,
                                                        "dialed": "447911123456"}, format="json").status_code == 401
+
+
+def test_a_request_run_again_on_fresh_versions_keeps_its_round_robin_turn(own_versions, switch_api):
+    provider({"4479": "0.0500"}, name="First")
+    provider({"4479": "0.0600"}, name="Second")
+    customer, _ = customer_with_route(balance="1000", strategy="round_robin")
+    IpAuthEntryFactory(customer=customer, address="198.51.100.8")
+    from routing.cache import routing_changed
+
+    def first_provider(call_id):
+        answer = authorize(switch_api, call_id, ip="198.51.100.8")
+        assert answer["allowed"], answer
+        return answer["routes"][0]["provider"]
+
+    first_provider("rr-warm")  # sets the versions this thread then takes as read
+    firsts = [first_provider("rr-1")]
+    routing_changed()  # the next request's assumed routing version is stale: it runs twice
+    firsts.append(first_provider("rr-2"))
+    firsts.append(first_provider("rr-3"))
+    assert firsts[0] != firsts[1] and firsts[2] == firsts[0]
