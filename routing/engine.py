@@ -15,12 +15,13 @@ every reason; its SIP code is the first reason's, in the order of the steps belo
 
 import random
 import threading
-import weakref
+import time
 import zoneinfo
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import psycopg
 from django.db import connection
 
 from .cache import RateRow, Snapshot, routing_cache, version_keys, versions_read
@@ -507,21 +508,28 @@ FROM customers_customer c WHERE c.id = %s
 """
 
 
-# The account query is planned once per database session (a prepared statement): planning its
-# subqueries cost PostgreSQL more than running them, and every balance movement sends the next
-# decision here. Prepared statements outlive a rolled-back transaction, so a session is prepared once.
-ACCOUNT_STATEMENT = "connex_routing_account"
-_account_prepared = weakref.WeakSet()  # the driver connections (sessions) holding the statement
+# The account query is planned once per database session: planning its subqueries cost PostgreSQL
+# more than running them, and every balance movement sends the next decision here. The driver
+# prepares it in the protocol (psycopg's prepare=True), not with SQL PREPARE, so a pooler in
+# transaction mode (PgBouncer 1.21+ with max_prepared_statements) carries it between its server
+# connections; Django's own queries stay unprepared.
 
 
 def _account_row(customer_id: int):
-    with connection.cursor() as cursor:
-        session = connection.connection
-        if session not in _account_prepared:
-            cursor.execute(f"PREPARE {ACCOUNT_STATEMENT}(bigint) AS {ACCOUNT_SQL.replace('%s', '$1')}")
-            _account_prepared.add(session)
-        cursor.execute(f"EXECUTE {ACCOUNT_STATEMENT}(%s)", [customer_id])
-        return cursor.fetchone()
+    connection.ensure_connection()
+    session = connection.connection
+    if session.prepare_threshold is None:
+        # Django turns the driver's preparing off; a threshold no statement reaches lets prepare=True
+        # work here while every other statement stays unprepared.
+        session.prepare_threshold = 2**31 - 1
+    started = time.perf_counter()
+    with psycopg.Cursor(session) as cursor:  # binds on the server: preparable
+        cursor.execute(ACCOUNT_SQL, [customer_id], prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:  # counted like Django's own queries (CaptureQueriesContext, DEBUG)
+        connection.queries_log.append({"sql": ACCOUNT_SQL.replace("%s", str(int(customer_id))),
+                                       "time": f"{time.perf_counter() - started:.3f}"})
+    return row
 
 
 def account_read(customer_id: int) -> CustomerAccount | None:

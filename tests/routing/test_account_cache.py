@@ -127,6 +127,21 @@ def test_a_decision_on_a_warm_cache_reads_nothing_from_postgresql(customer):
     assert decision.allowed and len(queries) == 0
 
 
+def test_the_account_is_read_by_a_statement_the_driver_prepares_never_by_sql_prepare(customer, monkeypatch):
+    """A pooler in transaction mode carries protocol-level statements between its server connections
+    (PgBouncer 1.21+); a statement from SQL PREPARE stays on one and fails on the next."""
+    monkeypatch.setattr("routing.engine.versions_read", lambda customer_id=None: None)  # read every time
+    with CaptureQueriesContext(connection) as queries:
+        assert call(customer).allowed and call(customer).allowed
+
+    assert sum("FROM customers_customer c WHERE c.id" in q["sql"] for q in queries.captured_queries) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, from_sql FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+    mine = [from_sql for statement, from_sql in statements if "FROM customers_customer c WHERE c.id" in statement]
+    assert mine == [False]  # one statement for both reads, prepared by the protocol
+
+
 def test_a_daily_spend_limit_is_checked_on_the_day_spend_read_for_each_call(customer):
     Customer.objects.filter(pk=customer.pk).update(daily_spend_limit=Decimal("1"))
     assert call(customer).allowed
