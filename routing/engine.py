@@ -523,7 +523,8 @@ def _account_row(customer_id: int):
         # work here while every other statement stays unprepared.
         session.prepare_threshold = 2**31 - 1
     started = time.perf_counter()
-    with psycopg.Cursor(session) as cursor:  # binds on the server: preparable
+    # Django's error classes, and its note that the connection erred, as for its own cursors.
+    with connection.wrap_database_errors, psycopg.Cursor(session) as cursor:  # binds on the server
         cursor.execute(ACCOUNT_SQL, [customer_id], prepare=True)
         row = cursor.fetchone()
     if connection.queries_logged:  # counted like Django's own queries (CaptureQueriesContext, DEBUG)
