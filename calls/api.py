@@ -9,11 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apitokens.cache import VERSION_KEY as TOKENS_VERSION_KEY
+from connex import redis_batch
 from connex.api import SCOPE_SWITCH, ServiceAPIView, ServiceModelSerializer, ServiceModelViewSet
 from connex.api_policy import TokenScope
 from connex.redis_batch import prefetch, prefetch_assumed
 from routing.cache import redis_client as routing_redis
-from routing.engine import CallRequest, decide_version_keys
+from routing.engine import CallRequest, decide_turn_give_back, decide_version_keys
 
 from . import services
 from .models import Switch
@@ -197,7 +198,13 @@ def _authorize(values):
 def authorize_lean(data):
     """The lean path's authorize (connex.api.lean_view): a body authorize_values takes, or None."""
     values = authorize_values(data)
-    return None if values is None else _authorize(values)
+    if values is None:
+        return None
+    try:
+        return _authorize(values)
+    except redis_batch.Stale:
+        decide_turn_give_back()  # the request runs again on fresh values: its rerun takes this turn
+        raise
 
 
 class CallAnswerView(_SwitchView):

@@ -14,7 +14,7 @@ from connex import redis_batch
 from connex.redis_batch import batch
 from rates.rating import billed_seconds, call_charge
 from routing.cache import routing_cache
-from routing.engine import CallRequest, billed_cap, decide, decide_turn_give_back
+from routing.engine import CallRequest, billed_cap, decide
 
 from . import live
 from .limits import customer_limits
@@ -192,14 +192,10 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
                 decision.customer_id, _dumps(_attempt(call_id, now, decision, dialed, cli, pai, source_ip,
                                                       sip_user, switch_ip, answer, info)))
         # Channels and CPS of every scope, the credit hold and (when they hold) the answer, in one round trip.
-        try:
-            result = live.live_authorize(
-                call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, customer_id=decision.customer_id,
-                needed=held, available=limits.available, now=now, decision_key=_decision_key(call_id),
-                prepared=prepared)
-        except redis_batch.Stale:
-            decide_turn_give_back()  # the request runs again: its rerun takes this turn
-            raise
+        result = live.live_authorize(
+            call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, customer_id=decision.customer_id,
+            needed=held, available=limits.available, now=now, decision_key=_decision_key(call_id),
+            prepared=prepared)
         if result.previous is not None:
             # A repeat (retransmission, resend after a challenge): the first decision, nothing taken.
             return json.loads(result.previous)
@@ -228,11 +224,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
             answer, info = allowed(max(max_duration, 1))
     # A refusal decided on values this request assumed is stored only once they are confirmed (the
     # reservation's script confirmed them when it ran).
-    try:
-        redis_batch.assumptions_confirm(client)
-    except redis_batch.Stale:
-        decide_turn_give_back()
-        raise
+    redis_batch.assumptions_confirm(client)
     attempt = _attempt(call_id, now, decision, dialed, cli, pai, source_ip, sip_user, switch_ip, answer, info)
     commands = [("SET", _decision_key(call_id), _dumps(answer), "EX", DECISION_TTL, "NX")]
     if info is not None:
