@@ -464,27 +464,11 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
             "CREATE TEMP TABLE cdr_rejects (row_no bigint, call_id text, reason text) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_charges (customer_id bigint, day date, charge numeric, calls bigint) ON COMMIT DROP;"
             "CREATE TEMP TABLE cdr_new_hours (hour timestamptz) ON COMMIT DROP;")
-        typed = True
-        try:
-            with transaction.atomic():
-                _stage(cursor, stream, names, typed=True, progress=progress)
-        except psycopg.DataError:
-            typed = False  # some cell is not a number: stage as text and find which rows
-            stream.seek(data_start)
-            try:
-                _stage(cursor, stream, names, typed=False, progress=None)
-            except psycopg.DataError as exc:
-                raise _copy_error(exc) from exc
-        # Rows left to the panel to price: none, a few, or enough to read every customer's routes once.
-        from routing.rating import ROUTES_ONCE_FROM, SORTED_FROM
-
-        most = max(ROUTES_ONCE_FROM, SORTED_FROM)
-        cursor.execute(f"SELECT count(*) FROM (SELECT FROM cdr_stage WHERE charge IS NULL LIMIT {most}) n")
-        unpriced = cursor.fetchone()[0]
-        rated = ("sorted" if unpriced >= SORTED_FROM else "routes_once" if unpriced >= ROUTES_ONCE_FROM
-                 else "per_row" if unpriced else False)
-        strict = _rate_sorted(cursor, typed) if rated == "sorted" else False
-        rows, valid, inserted, charged = _insert_staged(cursor, typed, rated=rated, strict=strict)
+        loaded = _load_columnar(cursor, stream, names, data_start, progress)
+        if loaded:
+            rows, valid, inserted, charged = loaded
+        else:
+            rows, valid, inserted, charged = _load_staged(cursor, stream, names, data_start, progress)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
         try:
@@ -499,11 +483,56 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
         _queue_hours(cursor, "SELECT hour FROM cdr_new_hours")
         cursor.execute("SELECT row_no, call_id, reason FROM cdr_rejects ORDER BY row_no")
         result.rejects = [tuple(row) for row in cursor.fetchall()]
-        cursor.execute("DROP TABLE cdr_stage, cdr_rejects, cdr_new_charges, cdr_new_hours")
+        cursor.execute("DROP TABLE IF EXISTS cdr_stage; DROP TABLE cdr_rejects, cdr_new_charges, cdr_new_hours")
     result.rows, result.inserted, result.charged = rows, inserted, Decimal(charged)
     result.duplicates = valid - inserted
     result.rejected = rows - valid
     return result
+
+
+def _load_columnar(cursor, stream, names, data_start, progress):
+    """A large file of priced calls through the columnar load (summaries.columnar), when it takes
+    it: (rows, valid, inserted, charged), or None for the staged import."""
+    from .columnar import COLUMNAR_FROM_BYTES, NotColumnar, cdr_load_columnar
+
+    size = stream.seek(0, io.SEEK_END) - data_start
+    stream.seek(data_start)
+    if size < COLUMNAR_FROM_BYTES or "charge" not in names:
+        return None
+    try:
+        rows, valid, inserted, micros = cdr_load_columnar(cursor, stream, names)
+    except NotColumnar as exc:
+        logger.debug("CDR file for the staged import: %s", exc)
+        stream.seek(data_start)
+        return None
+    if progress:
+        progress(size)
+    return rows, valid, inserted, Decimal(micros).scaleb(-6)
+
+
+def _load_staged(cursor, stream, names, data_start, progress):
+    """The file through a staging table, checked and priced in SQL: (rows, valid, inserted, charged)."""
+    typed = True
+    try:
+        with transaction.atomic():
+            _stage(cursor, stream, names, typed=True, progress=progress)
+    except psycopg.DataError:
+        typed = False  # some cell is not a number: stage as text and find which rows
+        stream.seek(data_start)
+        try:
+            _stage(cursor, stream, names, typed=False, progress=None)
+        except psycopg.DataError as exc:
+            raise _copy_error(exc) from exc
+    # Rows left to the panel to price: none, a few, or enough to read every customer's routes once.
+    from routing.rating import ROUTES_ONCE_FROM, SORTED_FROM
+
+    most = max(ROUTES_ONCE_FROM, SORTED_FROM)
+    cursor.execute(f"SELECT count(*) FROM (SELECT FROM cdr_stage WHERE charge IS NULL LIMIT {most}) n")
+    unpriced = cursor.fetchone()[0]
+    rated = ("sorted" if unpriced >= SORTED_FROM else "routes_once" if unpriced >= ROUTES_ONCE_FROM
+             else "per_row" if unpriced else False)
+    strict = _rate_sorted(cursor, typed) if rated == "sorted" else False
+    return _insert_staged(cursor, typed, rated=rated, strict=strict)
 
 
 def _rating_hooks(cursor):

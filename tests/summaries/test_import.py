@@ -16,6 +16,15 @@ from .helpers import T0, cdr_row, csv_bytes, csv_stream
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["staged", "columnar"])
+def load(request, monkeypatch):
+    """Every test here runs twice: through the staged import alone, and with every file offered to
+    the columnar load first, which takes the files it can and leaves the rest to the staged one."""
+    if request.param == "columnar":
+        monkeypatch.setattr("summaries.columnar.COLUMNAR_FROM_BYTES", 0)
+    return request.param
+
+
 @pytest.fixture
 def customer():
     return CustomerFactory(balance=Decimal("50.000000"))
