@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from summaries.models import CallDetailRecord
+from ledger.models import LedgerEntry
+from summaries.models import CallDetailRecord, CdrImport
 from tests.factories import ApiTokenFactory, CustomerFactory, StaffFactory
 
 from .helpers import cdr_row, csv_bytes
@@ -40,6 +41,16 @@ def test_json_array_is_imported_and_duplicates_are_skipped(api):
 
     assert response.json()["inserted"] == 1 and response.json()["duplicates"] == 1
     assert CallDetailRecord.objects.count() == 1
+
+
+def test_call_charges_of_an_api_import_name_it_as_their_source(api):
+    customer = CustomerFactory()
+    api.post("/api/v1/cdrs", data=json.dumps([cdr_row(customer.pk, "s1")]), content_type="application/json")
+
+    entry = LedgerEntry.objects.get(customer=customer)
+    assert isinstance(entry.source, CdrImport) and entry.source.origin == CdrImport.Origin.API
+    assert (entry.source.rows, entry.source.inserted, entry.source.charged) == (1, 1, Decimal("0.031"))
+    assert entry.description == f"Call charges of 2026-11-20, CDR API (import {entry.source_id})"
 
 
 def test_a_bad_header_is_a_400_with_the_reason(api):
