@@ -212,9 +212,10 @@ def _apply_raw(raws):
 
 
 def _write_cdrs(cursor, records):
+    from summaries.models import CdrImport
     from summaries.services import cdr_import_records
 
-    result = cdr_import_records(records=records)
+    result = cdr_import_records(records=records, origin=CdrImport.Origin.SWITCH)
     if result.rejects:
         by_call = {record["call_id"]: record for record in records}
         rows = []

@@ -26,7 +26,8 @@ def _run_recalc(job: RecalcJob, *, apply: bool) -> RecalcResult:
 
 
 def recalc_preview(*, recalc_job: RecalcJob) -> RecalcResult:
-    """What confirming would do: calls affected, balance delta, issued invoices touched. Writes nothing."""
+    """What confirming would do: the calls changed (count and the first of them, before and after),
+    balance delta, issued invoices touched. Writes nothing."""
     _prepare(recalc_job)
     return _run_recalc(recalc_job, apply=False)
 

@@ -83,7 +83,8 @@ class CdrListView(PermissionRequiredMixin, View):
 
 
 class RecalcView(PermissionRequiredMixin, View):
-    """The Recalc CDR form: Preview shows calls affected and the money delta; Confirm queues the job."""
+    """The Recalc CDR form: Preview shows the calls it changes (the first of them listed) and the money
+    delta; Confirm queues the job."""
 
     permission_required = RUN_RECALC
     template_name = "cdrs/partials/recalc_form.html"

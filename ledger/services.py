@@ -117,13 +117,31 @@ def ledger_post(*, customer_id: int, amount: Decimal, kind: str, description: st
     return entries[0] if entries else None
 
 
+_CALL_CHARGES_SQL = """
+INSERT INTO ledger_pending (customer_id, kind, amount, day, calls, description, source_type_id, source_id)
+SELECT customer_id, %(kind)s, -charge, day, calls,
+       left(%(description)s || ' of ' || to_char(first_day, 'YYYY-MM-DD')
+            || CASE WHEN last_day > first_day THEN ' – ' || to_char(last_day, 'YYYY-MM-DD') ELSE '' END
+            || %(source)s, 200),
+       %(source_type)s, %(source_id)s
+FROM (SELECT *, min(day) OVER w AS first_day, max(day) OVER w AS last_day
+      FROM {table} WINDOW w AS (PARTITION BY customer_id)) charges
+"""
+
+
 @transaction.atomic
-def ledger_post_call_charges(*, cursor, table: str, description: str = "Call charges") -> list[int]:
-    """Debit call charges from a table of (customer_id, day, charge, calls), one entry per customer."""
+def ledger_post_call_charges(*, cursor, table: str, description: str = "Call charges", source=None) -> list[int]:
+    """Debit call charges from a table of (customer_id, day, charge, calls), one entry per customer.
+
+    Each entry names the days its calls started on and its `source` (e.g. the CDR import), which
+    a statement line would not show otherwise: a late file charges today for calls of last week.
+    """
     ledger_pending_create(cursor)
-    cursor.execute(f"INSERT INTO ledger_pending (customer_id, kind, amount, day, calls, description) "
-                   f"SELECT customer_id, %s, -charge, day, calls, %s FROM {table}",
-                   [LedgerEntry.Kind.CALL_CHARGES, description])
+    cursor.execute(_CALL_CHARGES_SQL.replace("{table}", table), {
+        "kind": LedgerEntry.Kind.CALL_CHARGES, "description": description,
+        "source": f", {source}" if source is not None else "",
+        "source_type": ContentType.objects.get_for_model(source).pk if source is not None else None,
+        "source_id": source.pk if source is not None else None})
     return _apply(cursor)
 
 

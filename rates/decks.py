@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
@@ -132,6 +133,18 @@ def _header(stream):
     return names
 
 
+def _xlsx_cell_text(cell) -> str:
+    """A cell as the text its user typed, so a workbook's values are checked as the same CSV's are."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float):
+        # The shortest text that reads back as the stored float, in positional notation: 4e-07 stays
+        # 0.0000004 (and is refused for its places) rather than being rounded to 0.
+        text = format(Decimal(repr(cell)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(cell)
+
+
 def xlsx_to_csv(stream):
     """The first sheet of a workbook as a CSV byte stream, read row by row (openpyxl read-only)."""
     from openpyxl import load_workbook
@@ -146,8 +159,7 @@ def xlsx_to_csv(stream):
     for row in book.worksheets[0].iter_rows(values_only=True):
         if row is None or all(cell in (None, "") for cell in row):
             continue
-        writer.writerow(["" if cell is None else (f"{cell:f}".rstrip("0").rstrip(".") if isinstance(cell, float)
-                                                  else str(cell)) for cell in row])
+        writer.writerow([_xlsx_cell_text(cell) for cell in row])
     book.close()
     text.flush()
     text.detach()

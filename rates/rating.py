@@ -1,6 +1,6 @@
 """Pricing one call: the billed-seconds rule and the rounded charge. Pure arithmetic, no database.
 
-The set-based import path (rates/bulk.py) implements the same rule in SQL; tests hold the two equal.
+The set-based import path (routing/rating.py) implements the same rule in SQL; tests hold the two equal.
 """
 
 import math

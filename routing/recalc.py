@@ -18,28 +18,57 @@ RERATE, ADJUST_DURATION = "rerate", "adjust_duration"
 REFRESH_CREDIT, REFRESH_ALL = "refresh_credit", "refresh_summaries_and_credit"
 
 
+CHANGES_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class RecalcChange:
+    """One call the recalc changes, before and after."""
+
+    call_id: str
+    start_time: datetime
+    dialed_number: str
+    old_charge: Decimal
+    new_charge: Decimal
+    old_duration: int
+    new_duration: int
+    old_billed: int
+    new_billed: int
+
+
 @dataclass
 class RecalcResult:
     calls: int = 0
     delta: Decimal = Decimal("0")  # change of the customer's balance (negative: more charged)
+    changes: list = field(default_factory=list)  # the first CHANGES_SHOWN of the `calls`, by start time
     unpriced: list = field(default_factory=list)  # [(call_id, reason)] left as they were
     invoices: list = field(default_factory=list)  # issued invoice numbers whose period holds the day
     entry: object = None  # the ledger adjustment posted by apply (None when the delta is zero)
 
+    @property
+    def changes_not_shown(self) -> int:
+        return self.calls - len(self.changes)
+
 
 _CANDIDATES = """
 CREATE TEMP TABLE recalc_rows ON COMMIT DROP AS
-SELECT c.id, c.call_id, c.old_charge, c.old_billed, c.duration AS new_duration, rating.rated_billed,
-       rating.rated_charge, rating.rate_card_id, rating.rate_revision_id, rating.rate_prefix, rating.rate,
-       rating.rating_problem
+SELECT c.id, c.call_id, c.start_time, c.dialed_number, c.old_charge, c.old_billed, c.old_duration,
+       c.duration AS new_duration, rating.rated_billed, rating.rated_charge, rating.rate_card_id,
+       rating.rate_revision_id, rating.rate_prefix, rating.rate, rating.rating_problem
 FROM (SELECT id, call_id, customer_id, dialed_number, start_time, answer_time,
              CASE WHEN %(adjust)s AND answer_time IS NOT NULL AND duration > %(longer_than)s
                   THEN %(new_duration)s ELSE duration END AS duration,
-             NULL::numeric AS charge, '' AS reason, charge AS old_charge, billed_duration AS old_billed
+             NULL::numeric AS charge, '' AS reason, charge AS old_charge, billed_duration AS old_billed,
+             duration AS old_duration
       FROM summaries_calldetailrecord
       WHERE customer_id = %(customer)s AND start_time >= %(low)s AND start_time < %(high)s) c
 {lateral}
 """
+
+# The calls a recalc changes: counted, summed, listed and written by this one condition, so the
+# preview's list, count and delta are what apply does.
+_CHANGED = ("rating_problem IS NULL AND (rated_charge, rated_billed, new_duration) "
+            "IS DISTINCT FROM (old_charge, old_billed, old_duration)")
 
 
 def _day_bounds(day: date):
@@ -86,11 +115,14 @@ def cdr_recalc(*, customer_id: int, day: date, mode: str, longer_than: int | Non
 
             for hook in registry.rating_hooks["recalc"]:  # e.g. free minutes already used by these calls
                 hook(cursor)
-            cursor.execute("SELECT count(*) FILTER (WHERE rating_problem IS NULL AND (rated_charge, rated_billed) "
-                           "IS DISTINCT FROM (old_charge, old_billed)), "
+            cursor.execute(f"SELECT count(*) FILTER (WHERE {_CHANGED}), "
                            "coalesce(sum(old_charge - rated_charge) FILTER (WHERE rating_problem IS NULL), 0) "
                            "FROM recalc_rows")
             result.calls, result.delta = cursor.fetchone()
+            cursor.execute("SELECT call_id, start_time, dialed_number, old_charge, rated_charge, old_duration, "
+                           f"new_duration, old_billed, rated_billed FROM recalc_rows WHERE {_CHANGED} "
+                           f"ORDER BY start_time, id LIMIT {CHANGES_SHOWN}")
+            result.changes = [RecalcChange(*row) for row in cursor.fetchall()]
             cursor.execute("SELECT call_id, rating_problem FROM recalc_rows WHERE rating_problem IS NOT NULL "
                            "ORDER BY call_id LIMIT 100")
             result.unpriced = list(cursor.fetchall())

@@ -12,7 +12,7 @@ from connex.api import SCOPE_SWITCH, ServiceAPIView
 from connex.filters import SafeIsoDateTimeFilter
 from customers.selectors import visible_through_customer
 
-from .models import CallDetailRecord, CdrCallId
+from .models import CallDetailRecord, CdrCallId, CdrImport
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
 
 API_WINDOW = timedelta(days=31)
@@ -144,7 +144,7 @@ class CdrImportAPIView(ServiceAPIView):
     def post(self, request):
         try:
             if isinstance(request.data, io.BytesIO):
-                result = cdr_import(stream=request.data)
+                result = cdr_import(stream=request.data, origin=CdrImport.Origin.API)
             elif isinstance(request.data, list):
                 result = cdr_import_records(records=request.data)
             else:

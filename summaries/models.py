@@ -113,6 +113,31 @@ class CdrCallId(models.Model):
         return self.call_id
 
 
+class CdrImport(models.Model):
+    """One run of the CDR import: where its rows came from and what it stored.
+
+    The source of the call-charges ledger entries it posted (one per customer), so a statement line
+    names the file, API call or switch batch that charged it. Written once, in the import's own
+    transaction, and never changed: a record in itself, not audited.
+    """
+
+    class Origin(models.TextChoices):
+        FILE = "file", "CDR file"
+        API = "api", "CDR API"
+        SWITCH = "switch", "Switch calls"
+
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    name = models.CharField(max_length=200, blank=True, help_text="The file's name, when there is one.")
+    imported_at = models.DateTimeField(db_default=Now())
+    rows = models.BigIntegerField(default=0)
+    inserted = models.BigIntegerField(default=0)
+    charged = models.DecimalField(**TOTAL, default=Decimal("0"))
+
+    def __str__(self):
+        label = f"{self.get_origin_display()} {self.name}".rstrip()
+        return f"{label} (import {self.pk})"
+
+
 @pghistory.track(
     pghistory.InsertEvent("cdr_retention.created"),
     pghistory.UpdateEvent("cdr_retention.updated"),

@@ -27,6 +27,7 @@ from .models import (
     CDR_MONEY_LIMIT,
     CallDetailRecord,
     CdrCallId,
+    CdrImport,
     PendingRollupHour,
     SetAsideRollupHour,
     SummaryRebuild,
@@ -56,6 +57,7 @@ class CdrImportResult:
     rejected: int = 0
     charged: Decimal = Decimal("0")
     rejects: list = field(default_factory=list)  # [(row, call_id, reason)], row 1 is the header
+    import_record: object = None  # the CdrImport, source of the ledger entries it posted
 
     def as_dict(self):
         return {"rows": self.rows, "inserted": self.inserted, "duplicates": self.duplicates,
@@ -438,10 +440,13 @@ def _stage(cursor, stream, names, *, typed, progress):
 
 
 @transaction.atomic
-def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrImportResult:
+def cdr_import(*, stream, progress: Callable[[int], None] | None = None, origin: str = CdrImport.Origin.FILE,
+               name: str = "") -> CdrImportResult:
     """Load CDRs from a CSV stream (bytes): new call_ids are stored, seen ones skipped, bad rows
     returned as rejects; the charges of the new CDRs are posted to each customer's ledger and the
     hours they fall in are queued for the rollup, all in this one transaction.
+
+    `origin` and `name` (a file's name) are recorded as the CdrImport the ledger entries come from.
     """
     if not stream.seekable():
         spooled = tempfile.SpooledTemporaryFile(max_size=COPY_CHUNK * 16)
@@ -471,9 +476,11 @@ def cdr_import(*, stream, progress: Callable[[int], None] | None = None) -> CdrI
             rows, valid, inserted, charged = _load_staged(cursor, stream, names, data_start, progress)
         if inserted:  # charges taken off the new CDRs by registered hooks (packages' free minutes)
             charged -= _rating_hooks(cursor)
+        result.import_record = CdrImport.objects.create(origin=origin, name=name[:200], rows=rows,
+                                                        inserted=inserted, charged=charged)
         try:
             with transaction.atomic():
-                _debit_new_charges(cursor)
+                _debit_new_charges(cursor, result.import_record)
         except DataError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != "22003":  # numeric value out of range
                 raise
@@ -599,14 +606,14 @@ def _check_customers_kept(cursor):
         raise CdrImportError("A customer of this file was deleted while it was imported; nothing was imported.")
 
 
-def _debit_new_charges(cursor):
+def _debit_new_charges(cursor, import_record):
     """Post the charges of the new CDRs to the ledger: one entry per customer, spend per call day."""
     from ledger.services import ledger_post_call_charges
 
-    ledger_post_call_charges(cursor=cursor, table="cdr_new_charges", description="Call charges (CDR import)")
+    ledger_post_call_charges(cursor=cursor, table="cdr_new_charges", source=import_record)
 
 
-def cdr_import_records(*, records: list[dict]) -> CdrImportResult:
+def cdr_import_records(*, records: list[dict], origin: str = CdrImport.Origin.API) -> CdrImportResult:
     """The same import for a list of dicts keyed by the CSV column names (the JSON API)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -615,7 +622,7 @@ def cdr_import_records(*, records: list[dict]) -> CdrImportResult:
         if not isinstance(record, dict):
             raise CdrImportError("Each record must be a JSON object.")
         writer.writerow(["" if record.get(name) is None else str(record.get(name)) for name in CDR_COLUMNS])
-    return cdr_import(stream=io.BytesIO(buffer.getvalue().encode()))
+    return cdr_import(stream=io.BytesIO(buffer.getvalue().encode()), origin=origin)
 
 
 def _queue_hours(cursor, hours_sql, params=None):

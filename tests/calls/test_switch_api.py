@@ -15,7 +15,7 @@ from calls.models import CallAttempt, LiveCall
 from calls.services import call_authorize, call_end, live_state_restore
 from customers.models import Customer
 from ledger.models import LedgerEntry
-from summaries.models import CallDetailRecord, PendingRollupHour
+from summaries.models import CallDetailRecord, CdrImport, PendingRollupHour
 from tests.calls.conftest import wipe_live_state
 from tests.factories import IpAuthEntryFactory
 from tests.routing.helpers import customer_with_route, provider
@@ -79,7 +79,8 @@ def test_an_allowed_call_answered_and_ended_writes_one_rated_cdr_into_the_ledger
     assert stored.cost == Decimal("0.042000")  # 0.06/min for 42 s at the provider
     acme.refresh_from_db()
     assert acme.balance == Decimal("0.906000")
-    assert LedgerEntry.objects.filter(customer=acme).count() == 1
+    entry = LedgerEntry.objects.get(customer=acme)
+    assert entry.source.origin == CdrImport.Origin.SWITCH and "Switch calls" in entry.description
     assert PendingRollupHour.objects.exists()
     attempt = CallAttempt.objects.get(call_id="c1@198.51.100.7")
     assert attempt.allowed and not attempt.simulated and attempt.trace

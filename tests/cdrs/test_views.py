@@ -146,6 +146,22 @@ def test_preview_shows_calls_and_delta_then_confirm_runs_the_job(staff_client, p
     assert "Re-rate with the live cards of 2026-11-20" in detail and "-3.6900" in detail
 
 
+def test_preview_lists_the_calls_it_changes_with_old_and_new_charge(staff_client, priced_day):
+    customer, route = priced_day
+    url = reverse("cdrs:recalc", args=[customer.pk])
+    body = staff_client.post(url, {"day": DAY, "mode": "adjust_duration", "longer_than": 3600,
+                                   "new_duration": 60}).content.decode()
+    changes = body.split('id="recalc-changes"')[1].split("</table>")[0]
+    assert ">c2<" in changes and "7200 → 60 s" in changes and "7.200000 → 0.060000" in changes
+    assert ">c0<" not in changes and ">c1<" not in changes and "more." not in body
+
+    deck(route.rate_card, "prefix,rate\n44,0.09\n", datetime(2026, 11, 1, tzinfo=UTC))
+    body = staff_client.post(url, {"day": DAY, "mode": "rerate"}).content.decode()
+    changes = body.split('id="recalc-changes"')[1].split("</table>")[0]
+    assert "0.060000 → 0.090000" in changes and "10:05:00" in changes and " s<" not in changes
+    assert changes.index(">c0<") < changes.index(">c1<") < changes.index(">c2<")
+
+
 def test_bad_recalc_input_is_shown_beside_the_field_and_nothing_is_queued(staff_client, priced_day):
     customer, _ = priced_day
     url = reverse("cdrs:recalc", args=[customer.pk])

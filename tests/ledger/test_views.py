@@ -1,13 +1,15 @@
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from ledger.models import LedgerEntry
 from ledger.services import ledger_post
 from tests.factories import CustomerFactory, StaffFactory
+from tests.summaries.helpers import T0, cdr_row, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,19 @@ def test_payments_tab_shows_the_statement_to_staff_allowed_to_see_it(client, cus
     client.logout()
     page = client_with(client, perm=False).get(f"/customers/{customer.pk}/tab/payments/").content.decode()
     assert 'id="statement"' not in page and LedgerEntry.objects.count() == 4
+
+
+def test_statement_names_the_file_and_call_days_a_call_charge_came_from(client, customer, tmp_path):
+    path = tmp_path / "switch-a-1120.csv"
+    path.write_bytes(csv_bytes([
+        cdr_row(customer.pk, "d1"),
+        cdr_row(customer.pk, "d2", start_time=(T0 + timedelta(days=1)).isoformat(),
+                answer_time=(T0 + timedelta(days=1, seconds=2)).isoformat(),
+                end_time=(T0 + timedelta(days=1, seconds=62)).isoformat())]))
+    call_command("import_cdrs", str(path), "--no-progress")
+
+    response = client_with(client).get(f"/ledger/customers/{customer.pk}/statement/")
+    entry = LedgerEntry.objects.get(customer=customer, calls=2)
+    assert entry.amount == Decimal("-0.062") and entry.source.name == "switch-a-1120.csv"
+    assert (f"Call charges of 2026-11-20 – 2026-11-21, CDR file switch-a-1120.csv (import {entry.source_id})"
+            in response.content.decode())

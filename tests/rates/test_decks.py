@@ -118,6 +118,25 @@ def test_xlsx_decks_load_like_csv(card):
     assert (row.name, row.rate, row.mcd, row.pulse) == ("UK mobile", Decimal("0.1234"), 30, 6)
 
 
+def test_xlsx_numbers_are_checked_as_typed_like_the_same_csv(card):
+    from openpyxl import Workbook
+
+    rows = [[44, 0.0000004], [4479, 0.1234567], [33, 0.00001], [49, 12345678.123456], [1, 2.0]]
+    book = Workbook()
+    book.active.append(["prefix", "rate"])
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    from_xlsx = rate_deck_import(card=card, stream=deck_stream(buffer, "deck.xlsx"), live_from=JAN, dry_run=True)
+    csv_text = "prefix,rate\n44,0.0000004\n4479,0.1234567\n33,0.00001\n49,12345678.123456\n1,2"
+    from_csv = rate_deck_import(card=card, stream=deck(csv_text), live_from=JAN, dry_run=True)
+    assert from_xlsx.errors == from_csv.errors
+    assert [(error["row"], error["reason"]) for error in from_xlsx.errors] == [
+        (2, "bad rate (a number, up to 6 decimal places)"), (3, "bad rate (a number, up to 6 decimal places)")]
+
+
 def test_the_live_deck_downloads_as_csv_that_loads_back_unchanged(card):
     text = "prefix,name,rate,connect_fee,mcd,pulse,grace,blocked\n44,UK,0.05,0.01,30,6,3,false\n4479,\"UK, mobile\",0.12,0,0,1,0,true"
     first = rate_deck_import(card=card, stream=deck(text), live_from=JAN).revision

@@ -58,6 +58,23 @@ def test_tech_prefix_picks_the_route_and_is_stripped_before_the_rate_lookup(carr
     assert with_prefix.routes[0].uri.startswith(f"sip:{UK_MOBILE}@")
 
 
+def test_the_longer_of_two_nested_tech_prefixes_wins_and_only_it_is_stripped(carriers):
+    customer, _ = customer_with_route()
+    short_card, long_card = RateCardFactory(currency=customer.currency), RateCardFactory(currency=customer.currency)
+    deck(short_card, {"3": "0.9000", "4479": "0.3000"})  # "123447…" after "12" would start with 3
+    deck(long_card, {"3": "0.8000", "4479": "0.2000"})
+    short = IngressRouteFactory(customer=customer, rate_card=short_card, tech_prefix="12")
+    long = IngressRouteFactory(customer=customer, rate_card=long_card, tech_prefix="123")
+
+    nested = call(customer, "123" + UK_MOBILE)
+    outer = call(customer, "12" + UK_MOBILE)
+
+    assert (nested.route_id, nested.dialed, nested.rate["prefix"], nested.rate["per_min"]) == (
+        long.pk, UK_MOBILE, "4479", Decimal("0.2"))
+    assert (outer.route_id, outer.dialed, outer.rate["prefix"], outer.rate["per_min"]) == (
+        short.pk, UK_MOBILE, "4479", Decimal("0.3"))
+
+
 def test_a_matching_dial_pattern_wins_over_the_catch_all(carriers):
     customer, catch_all = customer_with_route()
     mobiles = IngressRouteFactory(customer=customer, rate_card=catch_all.rate_card, dial_pattern="^447")

@@ -134,6 +134,19 @@ def test_route_by_longest_tech_prefix_then_dial_pattern_and_the_prefix_is_stripp
                    "plain": (route.rate_card_id, "44", Decimal("0.01"))}
 
 
+def test_the_longer_of_two_nested_tech_prefixes_takes_the_call_and_only_it_is_stripped(customer, route):
+    short_card, long_card = RateCardFactory(currency=customer.currency), RateCardFactory(currency=customer.currency)
+    deck(short_card, "prefix,rate\n3,9\n555,3\n")  # "1235551234" after "12" would start with 3
+    deck(long_card, "prefix,rate\n3,8\n555,1\n")
+    IngressRouteFactory(customer=customer, rate_card=short_card, tech_prefix="12")
+    IngressRouteFactory(customer=customer, rate_card=long_card, tech_prefix="123")
+    result = cdr_import(stream=csv_stream([call(customer, "nested", "1235551234", seconds=60),
+                                           call(customer, "outer", "125551234", seconds=60)], columns=UNPRICED))
+    assert result.inserted == 2, result.rejects
+    assert _card_prefix_charge_by_call() == {"nested": (long_card.pk, "555", Decimal("1")),
+                                             "outer": (short_card.pk, "555", Decimal("3"))}
+
+
 def test_a_call_to_the_customers_own_did_is_priced_on_its_card_before_any_route(customer, route):
     did_card = RateCardFactory(currency=customer.currency)
     deck(did_card, "prefix,rate\n44,0.9\n")

@@ -64,6 +64,26 @@ def test_adjust_duration_shortens_long_calls_then_rerates(priced_day):
     assert ledger_differences() == []
 
 
+def test_the_preview_lists_each_changed_call_as_apply_writes_it(priced_day, monkeypatch):
+    customer, route = priced_day
+    deck(route.rate_card, "prefix,rate\n44,0.09\n", datetime(2026, 11, 1, tzinfo=UTC))
+    monkeypatch.setattr("routing.recalc.CHANGES_SHOWN", 2)
+    preview = cdr_recalc(customer_id=customer.pk, day=T0.date(), mode=ADJUST_DURATION, longer_than=3600,
+                         new_duration=90)
+
+    assert [(c.call_id, c.old_charge, c.new_charge, c.old_duration, c.new_duration) for c in preview.changes] == [
+        ("c0", Decimal("0.06"), Decimal("0.09"), 60, 60), ("c1", Decimal("0.12"), Decimal("0.18"), 120, 120)]
+    assert preview.changes[0].start_time == T0 and preview.changes[0].dialed_number == "441234"
+    assert (preview.calls, preview.changes_not_shown) == (3, 1)
+    applied = cdr_recalc(customer_id=customer.pk, day=T0.date(), mode=ADJUST_DURATION, longer_than=3600,
+                         new_duration=90, apply=True)
+    assert applied.changes == preview.changes and applied.delta == preview.delta
+    stored = {cdr.call_id: cdr for cdr in CallDetailRecord.objects.all()}
+    for change in preview.changes:
+        assert (stored[change.call_id].charge, stored[change.call_id].duration,
+                stored[change.call_id].billed_duration) == (change.new_charge, change.new_duration, change.new_billed)
+
+
 def test_refresh_credit_brings_the_ledger_in_line_with_edited_cdrs(priced_day):
     customer, _ = priced_day
     CallDetailRecord.objects.filter(call_id="c0").update(charge=Decimal("1"))

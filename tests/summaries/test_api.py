@@ -1,12 +1,16 @@
+import io
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from summaries.models import CallDetailRecord
-from tests.factories import ApiTokenFactory, CustomerFactory, StaffFactory
+from ledger.models import LedgerEntry
+from rates.decks import rate_deck_import
+from summaries.models import CallDetailRecord, CdrImport
+from tests.factories import ApiTokenFactory, CustomerFactory, IngressRouteFactory, StaffFactory
 
-from .helpers import cdr_row, csv_bytes
+from .helpers import T0, cdr_row, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +44,39 @@ def test_json_array_is_imported_and_duplicates_are_skipped(api):
 
     assert response.json()["inserted"] == 1 and response.json()["duplicates"] == 1
     assert CallDetailRecord.objects.count() == 1
+
+
+def test_rows_posted_without_a_charge_are_rated_and_listed_with_what_priced_them(api):
+    customer = CustomerFactory(balance=Decimal("10"))
+    route = IngressRouteFactory(customer=customer)
+    revision = rate_deck_import(card=route.rate_card, stream=io.BytesIO(b"prefix,rate,mcd,pulse\n447,0.06,30,6\n"),
+                                live_from=T0 - timedelta(days=1)).revision
+    blank = cdr_row(customer.pk, "csv-blank", duration=40, charge="", billed_duration="", destination="")
+    missing = cdr_row(customer.pk, "json-missing", duration=40, destination="")
+    del missing["charge"], missing["billed_duration"]
+
+    as_csv = api.post("/api/v1/cdrs", data=csv_bytes([blank]), content_type="text/csv")
+    as_json = api.post("/api/v1/cdrs", data=json.dumps([missing]), content_type="application/json")
+
+    assert as_csv.json()["inserted"] == as_json.json()["inserted"] == 1, (as_csv.json(), as_json.json())
+    for call_id in ("csv-blank", "json-missing"):
+        listed = api.get("/api/v1/cdrs", {"call_id": call_id}).json()["results"]
+        # 40 s on 30/6 bills 42 s: 0.06 * 42 / 60
+        assert [(r["billed_duration"], Decimal(r["charge"]), r["rate_card"], r["rate_revision"], r["rate_prefix"],
+                 Decimal(r["rate"])) for r in listed] == [
+            (42, Decimal("0.042"), route.rate_card_id, revision.pk, "447", Decimal("0.06"))]
+    customer.refresh_from_db()
+    assert customer.balance == Decimal("9.916")
+
+
+def test_call_charges_of_an_api_import_name_it_as_their_source(api):
+    customer = CustomerFactory()
+    api.post("/api/v1/cdrs", data=json.dumps([cdr_row(customer.pk, "s1")]), content_type="application/json")
+
+    entry = LedgerEntry.objects.get(customer=customer)
+    assert isinstance(entry.source, CdrImport) and entry.source.origin == CdrImport.Origin.API
+    assert (entry.source.rows, entry.source.inserted, entry.source.charged) == (1, 1, Decimal("0.031"))
+    assert entry.description == f"Call charges of 2026-11-20, CDR API (import {entry.source_id})"
 
 
 def test_a_bad_header_is_a_400_with_the_reason(api):

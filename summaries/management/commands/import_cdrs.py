@@ -57,7 +57,7 @@ class Command(BaseCommand):
             try:
                 with path.open("rb") as stream, system_context("manage.py import_cdrs", command="import_cdrs",
                                                                 file=str(path)):
-                    result = cdr_import(stream=stream, progress=bar)
+                    result = cdr_import(stream=stream, progress=bar, name=path.name)
             except CdrImportError as exc:
                 bar.close()
                 self.stderr.write(self.style.ERROR(f"{path}: {exc}"))
