@@ -4,6 +4,8 @@
 that arrived without a charge and passed every check (the gate is the first FROM item of the
 LATERAL part, so other rows cost no lookup), and a million rows are priced in one statement.
 tests/routing/test_import_rating.py holds the SQL equal to the pure Python rule (rates.rating).
+A large file whose customers all route plainly is priced by the same rules in Arrow instead
+(summaries.columnar._Rating), held equal to this SQL by the same tests.
 
 Which card prices a row: for a call to one of the customer's DIDs (inbound), the DID's customer
 origination card on the whole number; otherwise the customer's ingress route matched on the dialled

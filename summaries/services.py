@@ -504,7 +504,7 @@ def _load_columnar(cursor, stream, names, data_start, progress):
 
     size = stream.seek(0, io.SEEK_END) - data_start
     stream.seek(data_start)
-    if size < COLUMNAR_FROM_BYTES or "charge" not in names:
+    if size < COLUMNAR_FROM_BYTES:
         return None
     try:
         rows, valid, inserted, micros = cdr_load_columnar(cursor, stream, names)

@@ -35,11 +35,14 @@ def call(customer, call_id, number, seconds=37, start=T0, answered=True, **extra
                    end_time=(start + timedelta(seconds=seconds)).isoformat(), destination="", **extra)
 
 
-@pytest.fixture(autouse=True, params=["per_row", "routes_once", "sorted"])
+@pytest.fixture(autouse=True, params=["per_row", "routes_once", "sorted", "columnar"])
 def routes_read(request, monkeypatch):
-    """Every test prices its few rows three ways: each row reading its customer's routes; all
-    customers' routes read once as for a large file; and every row's prefix found in one sort as
-    for a larger one."""
+    """Every test prices its few rows four ways: each row reading its customer's routes; all
+    customers' routes read once as for a large file; every row's prefix found in one sort as for
+    a larger one; and with the file offered to the columnar load first, which prices the calls it
+    can (summaries.columnar) and leaves the rest to the staged import."""
+    if request.param == "columnar":
+        monkeypatch.setattr("summaries.columnar.COLUMNAR_FROM_BYTES", 0)
     if request.param in ("routes_once", "sorted"):
         monkeypatch.setattr("routing.rating.ROUTES_ONCE_FROM", 1)
     if request.param == "sorted":

@@ -1,6 +1,7 @@
 """The columnar load stores exactly what the staged import stores, and steps back for every file it
 does not take (tests/summaries/test_import.py runs each import test both ways as well)."""
 
+import io
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -9,9 +10,10 @@ import pytest
 from django.db import connection
 
 from ledger.models import LedgerEntry
+from rates.decks import rate_deck_import
 from summaries.models import CallDetailRecord, PendingRollupHour
 from summaries.services import cdr_import
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, IngressRouteFactory, RateCardFactory
 
 from .helpers import cdr_row, csv_stream
 
@@ -161,3 +163,87 @@ def test_a_day_without_its_partition_gets_one(columnar):
                                                    answer_time=(day + timedelta(seconds=2)).isoformat(),
                                                    end_time=(day + timedelta(seconds=62)).isoformat())]))
     assert columnar.calls == 0 and result.inserted == 1
+
+
+DECK = """prefix,name,rate,connect_fee,mcd,pulse,grace,blocked
+49,Germany,0.0123,0,1,1,0,false
+4930,Germany Berlin,0.0077,0.0150,30,6,3,false
+4915,Germany mobile,0.1377,0,60,60,0,false
+336,France mobile,0.0999,0.0001,0,1,5,false
+33,France,0.0410,0,6,6,0,false
+"""
+
+
+def priced_deck(card, live_from, scale=1):
+    lines = DECK.splitlines()
+    body = [line if index == 0 else line.replace("0.0", f"0.{scale}", 1) for index, line in enumerate(lines)]
+    result = rate_deck_import(card=card, stream=io.BytesIO("\n".join(body).encode()), live_from=live_from)
+    assert result.ok, result.errors
+
+
+@pytest.mark.parametrize("rounding", ["half_up", "half_down", "up", "down"])
+def test_calls_to_price_are_priced_columnar_as_the_staged_import_prices_them(columnar, monkeypatch, rounding):
+    card = RateCardFactory(precision=3, rounding=rounding)
+    customers = [CustomerFactory(balance=Decimal("100")) for _ in range(2)]
+    for customer in customers:
+        IngressRouteFactory(customer=customer, rate_card=card)
+    rows = varied_rows(customers, "x", count=300)
+    switch = datetime.fromisoformat(rows[150]["start_time"].replace(" ", "T").replace("Z", "+00:00"))
+    priced_deck(card, datetime(2026, 1, 1, tzinfo=UTC))
+    priced_deck(card, switch, scale=2)  # the calls from the 151st on are priced on a second revision
+    rng = random.Random(5)
+    for row in rows:
+        row["dialed_number"] = rng.choice(["+4930", "4915", "+336", "33"]) + str(rng.randint(10 ** 5, 10 ** 9))
+        row["charge"] = row["billed_duration"] = ""
+    result = cdr_import(stream=csv_stream([row | {"call_id": "col-" + row["call_id"]} for row in rows]))
+    assert columnar.calls == 0 and result.inserted == 300
+    monkeypatch.setattr("summaries.columnar.COLUMNAR_FROM_BYTES", 1 << 60)
+    again = cdr_import(stream=csv_stream([row | {"call_id": "stg-" + row["call_id"]} for row in rows]))
+    assert columnar.calls == 1
+    assert result.charged == again.charged > 0
+    columnar_rows, staged_rows = stored("col"), stored("stg")
+    assert columnar_rows == staged_rows
+    assert len({row[-3] for row in columnar_rows}) == 2  # both revisions priced calls
+    assert {row[8] for row in columnar_rows} >= {"Germany Berlin", "France mobile"}  # the rate row names the destination
+
+
+def test_the_longest_prefix_of_a_densely_nested_deck_prices_each_call(columnar):
+    rng = random.Random(11)
+    prefixes = set()
+    while len(prefixes) < 300:
+        prefixes.add(rng.choice("4567") + "".join(rng.choices("0159", k=rng.randint(0, 6))))
+    customer = CustomerFactory()
+    card = RateCardFactory()
+    IngressRouteFactory(customer=customer, rate_card=card)
+    deck = "prefix,rate\n" + "".join(f"{p},0.01\n" for p in sorted(prefixes))
+    assert rate_deck_import(card=card, stream=io.BytesIO(deck.encode()), live_from=datetime(2026, 1, 1, tzinfo=UTC)).ok
+    numbers = [p + "".join(rng.choices("0159", k=rng.randint(max(0, 3 - len(p)), 8)))
+               for p in rng.choices(sorted(prefixes), k=400)]
+    rows = varied_rows([customer], "n", count=len(numbers))
+    for row, number in zip(rows, numbers, strict=True):
+        row.update(dialed_number=number, charge="", billed_duration="")
+    cdr_import(stream=csv_stream(rows))
+    assert columnar.calls == 0
+
+    def longest(number):
+        return max((p for p in prefixes if number.startswith(p)), key=len)
+
+    got = dict(CallDetailRecord.objects.values_list("dialed_number", "rate_prefix"))
+    assert got == {number: longest(number) for number in numbers}
+
+
+@pytest.mark.parametrize("problem", ["blocked", "tech prefix", "no rate"])
+def test_calls_the_columnar_load_cannot_price_go_to_the_staged_import(columnar, problem):
+    customer = CustomerFactory()
+    route = IngressRouteFactory(customer=customer, tech_prefix="77" if problem == "tech prefix" else "")
+    priced_deck(route.rate_card, datetime(2026, 1, 1, tzinfo=UTC))
+    rows = varied_rows([customer], "p", count=10)
+    for row in rows:
+        row.update(dialed_number="+4930123456", charge="", billed_duration="")
+    rows[4]["dialed_number"] = {"blocked": "4915999", "tech prefix": "77493012", "no rate": "1212555"}[problem]
+    if problem == "blocked":
+        rate_deck_import(card=route.rate_card, stream=io.BytesIO(b"prefix,rate,blocked\n4915999,0.1,true\n49,0.1,false\n"),
+                         live_from=datetime(2026, 2, 1, tzinfo=UTC))
+    result = cdr_import(stream=csv_stream(rows))
+    assert columnar.calls == 1
+    assert result.rows == 10 and result.inserted + result.rejected == 10
