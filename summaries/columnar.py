@@ -28,7 +28,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from .models import CDR_EARLIEST, CDR_MONEY_LIMIT
 from .partitions import cdr_partitions_ensure
@@ -366,9 +366,9 @@ def _reserve_ids(side, count: int) -> int:
     writer can be given one of them. The sequence steps by `count` once, in a short transaction of
     a second connection: this import's transaction is long, and would hold every other writer's
     next id until it commits."""
-    side.ensure_connection()
-    raw = side.connection
     try:
+        side.ensure_connection()
+        raw = side.connection
         with raw.transaction(), raw.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '200ms'")
             cursor.execute(f"SELECT nextval('{SEQUENCE}')")
@@ -376,7 +376,7 @@ def _reserve_ids(side, count: int) -> int:
             cursor.execute(f"ALTER SEQUENCE {SEQUENCE} INCREMENT BY {count}")
             cursor.execute(f"SELECT nextval('{SEQUENCE}')")  # first + count: the block is ours
             cursor.execute(f"ALTER SEQUENCE {SEQUENCE} INCREMENT BY 1")
-    except psycopg.errors.LockNotAvailable as exc:  # this transaction itself took ids before
+    except (psycopg.Error, DatabaseError) as exc:  # e.g. this transaction itself took ids before (lock timeout)
         raise NotColumnar("ids") from exc
     return first
 
