@@ -410,7 +410,7 @@ def cdr_load_columnar(cursor, stream, names) -> tuple[int, int, int, int]:
     try:
         with transaction.atomic():
             return _load(cursor.cursor, stream, names, limits, side)
-    except (psycopg.IntegrityError, psycopg.DataError, pa.ArrowInvalid) as exc:
+    except (psycopg.IntegrityError, psycopg.DataError, pa.ArrowException) as exc:
         # A call_id stored before (the dedupe key), a day without its partition, a CSV row Arrow
         # cannot read: all rolled back to the savepoint, for the staged import.
         raise NotColumnar(str(exc)) from exc

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +107,32 @@ def test_customer_upload_answers_any_file_with_a_preview_or_its_reasons(admin_cl
         assert latest.state in (CustomerImport.State.DONE, CustomerImport.State.FAILED, CustomerImport.State.INVALID)
         if latest.state != CustomerImport.State.DONE:
             assert Customer.objects.count() == customers
+
+
+def _import_and_read_back(stream):
+    """(the import's answer, the rows it stored) in a savepoint that is then rolled back."""
+    with transaction.atomic():
+        try:
+            outcome = cdr_import(stream=stream).as_dict()
+        except CdrImportError as exc:
+            outcome = str(exc)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT call_id, customer_id, start_time, answer_time, end_time, duration, billed_duration, "
+                           "cli, dialed_number, destination, sip_code, pdd_ms, charge, cost, rate_prefix "
+                           "FROM summaries_calldetailrecord ORDER BY call_id")
+            stored = cursor.fetchall()
+        transaction.set_rollback(True)
+    return outcome, stored
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(data=st.data(), line_end=st.sampled_from(["\r\n", "\n", "\r"]))
+def test_the_columnar_load_answers_and_stores_as_the_staged_import_does(data, line_end):
+    customer = CustomerFactory()
+    body = encode(data.draw(cdr_rows(customer.pk)), "utf-8", line_end)
+    staged = _import_and_read_back(io.BytesIO(body))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("summaries.columnar.COLUMNAR_FROM_BYTES", 0)
+        columnar = _import_and_read_back(io.BytesIO(body))
+    assert columnar == staged
