@@ -248,6 +248,7 @@ SAMPLES = {
     "portaldomains:domain_edit": lambda w, c: {"pk": w.portal_domain.pk},
     "portaldomains:domain_delete": lambda w, c: {"pk": w.portal_domain.pk},
     "paypal-ipn-detail": lambda w, c: {"pk": w.own.ipn.pk},
+    "cdr-import-detail": lambda w, c: {"pk": w.cdr_import.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
