@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 def load_demo_rated_calls(stdout):
     from customers.models import Customer
     from summaries.demo import demo_cdr_rows
+    from summaries.models import CdrImport
     from summaries.services import CDR_COLUMNS, cdr_import, summary_rollup_pending
 
     from .models import IngressRoute
@@ -27,7 +28,8 @@ def load_demo_rated_calls(stdout):
         values = dict(zip(CDR_COLUMNS, row, strict=True))
         values["call_id"] = f"rated-{values['call_id']}"
         writer.writerow([values[name] for name in columns])
-    result = cdr_import(stream=io.BytesIO(buffer.getvalue().encode()))
+    # As mediation would send them: unpriced rows posted to the CDR API, rated on the way in.
+    result = cdr_import(stream=io.BytesIO(buffer.getvalue().encode()), origin=CdrImport.Origin.API)
     summary_rollup_pending()
     stdout.write(f"Rated calls: {result.inserted} CDRs priced by their routes, {result.rejected} refused "
                  f"(blocked or unpriced destinations), {result.duplicates} already present.")

@@ -8,10 +8,12 @@ from rest_framework import parsers, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from connex.api import SCOPE_SWITCH, ServiceAPIView
+from connex.api import SCOPE_SWITCH, ReadOnlyServiceViewSet, ServiceAPIView
 from connex.filters import SafeIsoDateTimeFilter
 from customers.selectors import visible_through_customer
 
+from . import selectors
+from .filtersets import CdrImportFilterSet
 from .models import CallDetailRecord, CdrCallId, CdrImport
 from .services import CDR_COLUMNS, CdrImportError, cdr_import, cdr_import_records
 
@@ -153,3 +155,24 @@ class CdrImportAPIView(ServiceAPIView):
         except CdrImportError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict())
+
+
+class CdrImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CdrImport
+        fields = ["id", "origin", "name", "imported_at", "rows", "inserted", "charged"]
+        read_only_fields = fields
+
+
+def cdr_import_api_list(*, user):
+    return selectors.cdr_import_list().order_by("pk")
+
+
+class CdrImportViewSet(ReadOnlyServiceViewSet):
+    """Every CDR import run (a file, a POST to /cdrs, a batch of the switch's calls) and what it stored
+    and charged. The call-charges ledger entries it posted name it as their source. Written once:
+    read-only here."""
+
+    selector = staticmethod(cdr_import_api_list)
+    serializer_class = CdrImportSerializer
+    filterset_class = CdrImportFilterSet

@@ -36,6 +36,9 @@ class SummariesConfig(AppConfig):
         register_settings_section(SettingsSection("CDR retention", "summaries_settings:retention",
                                                   "Days of raw CDRs kept; older days are dropped whole.",
                                                   order=61, permission="summaries.change_cdrretentionoptions"))
+        register_settings_section(SettingsSection("CDR imports", "summaries:cdr_import_list",
+                                                  "Every CDR file, API call and switch batch imported, and what "
+                                                  "it charged.", order=62, permission="summaries.view_cdrimport"))
         register_portal_nav(PortalNavItem(PortalSection.SUMMARIES, "Summaries", "summaries_portal:summaries", order=30))
         register_portal_nav(PortalNavItem(PortalSection.CDRS, "CDRs", "summaries_portal:cdrs", order=31))
         register_demo_loader(30, load_demo_cdrs)

@@ -83,7 +83,7 @@ def load_demo_cdrs(stdout):
     writer = csv.writer(buffer)
     writer.writerow(CDR_COLUMNS)
     writer.writerows(demo_cdr_rows(customers))
-    result = cdr_import(stream=io.BytesIO(buffer.getvalue().encode()))
+    result = cdr_import(stream=io.BytesIO(buffer.getvalue().encode()), name="demo-cdrs-30-days.csv")
     hours = summary_rollup_pending()
     stdout.write(f"summaries: {result.inserted} CDRs imported ({result.duplicates} already there), "
                  f"{hours} hours rolled up")

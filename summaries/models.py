@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import BrinIndex
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Now
+from django.urls import reverse
 
 from connex.models import SingleRowModel, TimeStampedModel
 
@@ -133,9 +134,18 @@ class CdrImport(models.Model):
     inserted = models.BigIntegerField(default=0)
     charged = models.DecimalField(**TOTAL, default=Decimal("0"))
 
+    class Meta:
+        verbose_name = "CDR import"
+        # The switch records one per batch of ended calls: the list pages newest first and filters
+        # by date on this index, not by sorting the whole table.
+        indexes = [models.Index(fields=["imported_at", "id"], name="cdrimport_imported_at")]
+
     def __str__(self):
         label = f"{self.get_origin_display()} {self.name}".rstrip()
         return f"{label} (import {self.pk})"
+
+    def get_absolute_url(self):
+        return reverse("summaries:cdr_import_detail", args=[self.pk])
 
 
 @pghistory.track(

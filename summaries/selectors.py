@@ -1,12 +1,16 @@
-"""Reads of summaries and CDRs: period tables, chart series, CDR reports."""
+"""Reads of summaries and CDRs: period tables, chart series, CDR reports, CDR imports."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-from .models import CallDetailRecord
+from customers.selectors import visible_through_customer
+from ledger.models import LedgerEntry
+
+from .models import CallDetailRecord, CdrImport
 from .periods import DAILY, HOURLY, MONTHLY, UNITS, WEEKLY, Period
 
 ZERO = Decimal("0")
@@ -197,3 +201,17 @@ def set_aside_hours_health():
         count = cursor.fetchone()[0]
     return Health(count == 0, f"{count} hour(s) set aside" if count else "none", count,
                   details=[f"{hour} UTC — {error} (since {since:%Y-%m-%d %H:%M})" for hour, error, since in rows])
+
+
+def cdr_import_list(*, name: str = ""):
+    """Every CDR import run; `name` narrows to file names containing it."""
+    imports = CdrImport.objects.all()
+    name = name.strip()
+    return imports.filter(name__icontains=name) if name else imports
+
+
+def cdr_import_ledger_entries(*, cdr_import, user):
+    """The call-charges entries the import posted, of the customers the staff member may see."""
+    entries = LedgerEntry.objects.filter(source_type=ContentType.objects.get_for_model(CdrImport),
+                                         source_id=cdr_import.pk).select_related("customer")
+    return visible_through_customer(user, entries)

@@ -7,18 +7,24 @@ from django.http import Http404, HttpResponseGone, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
+from django.views.generic import DetailView
+from django_tables2 import RequestConfig
 
 from connex.exports import csv_row
 from connex.permissions import PermissionRequiredMixin
 from connex.registry import registry
-from connex.views import OptionsFormView
+from connex.views import ObjectListView, OptionsFormView
 from customers.selectors import customer_get_visible
 
 from . import selectors, services
+from .filtersets import CdrImportFilterSet
 from .forms import CdrRetentionOptionsForm, RebuildForm
 from .models import SummaryRebuild
 from .partitions import CdrDaysGone, cdr_days_check
 from .periods import HOURLY, UNITS, Period
+from .tables import CdrImportEntryTable, CdrImportTable
+
+LEDGER_PERMISSION = "ledger.view_ledgerentry"
 
 
 class _Echo:
@@ -130,3 +136,36 @@ class CdrRetentionOptionsView(OptionsFormView):
     permission_required = "summaries.change_cdrretentionoptions"
     form_class = CdrRetentionOptionsForm
     title = "CDR retention"
+
+
+class CdrImportListView(ObjectListView):
+    """Every CDR import run (files, API calls, the switch's batches): read-only, as they are written once."""
+
+    permission_required = "summaries.view_cdrimport"
+    table_class = CdrImportTable
+    filterset_class = CdrImportFilterSet
+    title = "CDR imports"
+    search_placeholder = "File name"
+
+    def get_queryset(self):
+        return selectors.cdr_import_list(name=self.request.GET.get("q", ""))
+
+
+class CdrImportDetailView(PermissionRequiredMixin, DetailView):
+    """One CDR import and the ledger entries it posted (shown to staff who may read the ledger)."""
+
+    permission_required = "summaries.view_cdrimport"
+    context_object_name = "cdr_import"
+    template_name = "summaries/cdr_import_detail.html"
+
+    def get_queryset(self):
+        return selectors.cdr_import_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.has_perm(LEDGER_PERMISSION):
+            table = CdrImportEntryTable(selectors.cdr_import_ledger_entries(cdr_import=self.object,
+                                                                            user=self.request.user))
+            RequestConfig(self.request, paginate={"per_page": 100}).configure(table)
+            context["entries"] = table
+        return context

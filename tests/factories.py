@@ -303,6 +303,19 @@ class SummaryRebuildFactory(factory.django.DjangoModelFactory):
     hours_total = 48
 
 
+class CdrImportFactory(factory.django.DjangoModelFactory):
+    """A recorded import run; the ledger entries it would have posted are not made."""
+
+    class Meta:
+        model = "summaries.CdrImport"
+
+    origin = "file"
+    name = factory.Sequence(lambda n: f"switch-a-{n:04d}.csv")
+    rows = 100
+    inserted = 98
+    charged = Decimal("3.100000")
+
+
 class DailySummaryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "summaries.DailySummary"

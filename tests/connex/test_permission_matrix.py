@@ -40,6 +40,7 @@ from tests.factories import (
     ApprovedCLIFactory,
     BroadcastFactory,
     CallAttemptFactory,
+    CdrImportFactory,
     CliRuleFactory,
     ContactFactory,
     CustomerFactory,
@@ -129,6 +130,7 @@ SAMPLES = {
     "summaries:summary_table": own(lambda w, c: {"pk": c.customer.pk}),
     "summaries:cdr_report": own(lambda w, c: {"pk": c.customer.pk}),
     "summaries:rebuild_progress": lambda w, c: {"pk": w.rebuild.pk},
+    "summaries:cdr_import_detail": lambda w, c: {"pk": w.cdr_import.pk},
     "invoicing:invoice_detail": own(lambda w, c: {"pk": c.invoice.pk}),
     "invoicing:invoice_pdf": own(lambda w, c: {"pk": c.invoice.pk}),
     "invoicing:invoice_issue": own(lambda w, c: {"pk": c.invoice.pk}),
@@ -246,6 +248,7 @@ SAMPLES = {
     "portaldomains:domain_edit": lambda w, c: {"pk": w.portal_domain.pk},
     "portaldomains:domain_delete": lambda w, c: {"pk": w.portal_domain.pk},
     "paypal-ipn-detail": lambda w, c: {"pk": w.own.ipn.pk},
+    "cdr-import-detail": lambda w, c: {"pk": w.cdr_import.pk},
 }
 QUERIES = {"summaries:cdr_report": "?period=hourly:2026-01-01T00"}
 # Portal pages anyone may open.
@@ -298,6 +301,7 @@ class World:
         self.template = InvoiceTemplateFactory()
         self.broadcast = BroadcastFactory()
         self.rebuild = SummaryRebuildFactory()
+        self.cdr_import = CdrImportFactory()
         self.token = ApiTokenFactory(user=self.staff["Administrator"])
         self.rate_card = RateCardFactory()
         self.rate_revision = RateRevisionFactory(card=self.rate_card)

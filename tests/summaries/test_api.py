@@ -1,6 +1,6 @@
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,14 @@ import pytest
 from ledger.models import LedgerEntry
 from rates.decks import rate_deck_import
 from summaries.models import CallDetailRecord, CdrImport
-from tests.factories import ApiTokenFactory, CustomerFactory, IngressRouteFactory, StaffFactory
+from tests.api_cases import results
+from tests.factories import (
+    ApiTokenFactory,
+    CdrImportFactory,
+    CustomerFactory,
+    IngressRouteFactory,
+    StaffFactory,
+)
 
 from .helpers import T0, cdr_row, csv_bytes
 
@@ -104,3 +111,63 @@ def test_non_staff_and_anonymous_callers_cannot_import(client, staff):
 
     assert response.status_code in (401, 403)
     assert not CallDetailRecord.objects.exists()
+
+
+# CDR imports ------------------------------------------------------------------------------------
+
+def test_cdr_imports_are_listed_retrieved_and_filtered_by_origin_and_imported_at(api_client):
+    api = api_client("summaries.view_cdrimport")
+    day = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    file = CdrImportFactory(name="switch-a-1120.csv", imported_at=day, rows=3, inserted=2,
+                            charged=Decimal("0.062"))
+    switch = CdrImportFactory(origin=CdrImport.Origin.SWITCH, name="", imported_at=day + timedelta(days=1))
+    api_import = CdrImportFactory(origin=CdrImport.Origin.API, name="", imported_at=day + timedelta(days=2))
+
+    assert [row["id"] for row in results(api.get("/api/v1/cdr-imports/"))] == [file.pk, switch.pk, api_import.pk]
+    assert [row["id"] for row in results(api.get("/api/v1/cdr-imports/", {"origin": "switch"}))] == [switch.pk]
+    assert [row["id"] for row in results(api.get("/api/v1/cdr-imports/", {
+        "imported_at_after": "2026-11-21", "imported_at_before": "2026-11-21"}))] == [switch.pk]
+    assert api.get("/api/v1/cdr-imports/", {"origin": "mail"}).status_code == 400
+    detail = api.get(f"/api/v1/cdr-imports/{file.pk}/").json()
+    assert detail == {"id": file.pk, "origin": "file", "name": "switch-a-1120.csv",
+                      "imported_at": "2026-11-20T12:00:00Z", "rows": 3, "inserted": 2, "charged": "0.062000"}
+
+
+def test_the_import_named_by_a_ledger_entry_is_found_through_the_api(api, api_client):
+    customer = CustomerFactory()
+    api.post("/api/v1/cdrs", data=json.dumps([cdr_row(customer.pk, "s1")]), content_type="application/json")
+    entry = LedgerEntry.objects.get(customer=customer)
+
+    found = api_client("summaries.view_cdrimport").get(f"/api/v1/cdr-imports/{entry.source_id}/").json()
+
+    assert (found["origin"], found["rows"], found["inserted"], found["charged"]) == ("api", 1, 1, "0.031000")
+
+
+def test_cdr_imports_cannot_be_created_changed_or_deleted_through_the_api(api_client):
+    api = api_client("summaries.view_cdrimport", "summaries.add_cdrimport", "summaries.change_cdrimport",
+                     "summaries.delete_cdrimport")
+    record = CdrImportFactory(name="kept.csv", rows=5)
+    body = {"origin": "file", "name": "changed.csv", "rows": 1}
+
+    assert api.post("/api/v1/cdr-imports/", body, format="json").status_code == 405
+    assert api.put(f"/api/v1/cdr-imports/{record.pk}/", body, format="json").status_code == 405
+    assert api.patch(f"/api/v1/cdr-imports/{record.pk}/", body, format="json").status_code == 405
+    assert api.delete(f"/api/v1/cdr-imports/{record.pk}/").status_code == 405
+    record.refresh_from_db()
+    assert CdrImport.objects.count() == 1 and (record.name, record.rows) == ("kept.csv", 5)
+
+
+def test_cdr_imports_are_refused_to_a_caller_without_the_view_permission(api_client):
+    record = CdrImportFactory()
+    api = api_client("summaries.view_calldetailrecord", "ledger.view_ledgerentry")
+
+    assert api.get("/api/v1/cdr-imports/").status_code == 403
+    assert api.get(f"/api/v1/cdr-imports/{record.pk}/").status_code == 403
+
+
+def test_the_schema_documents_cdr_imports_as_read_only_with_their_filters(staff_client):
+    paths = staff_client.get("/api/schema/?format=json").json()["paths"]
+
+    assert set(paths["/api/v1/cdr-imports/"]) == {"get"} and set(paths["/api/v1/cdr-imports/{id}/"]) == {"get"}
+    parameters = {p["name"] for p in paths["/api/v1/cdr-imports/"]["get"]["parameters"]}
+    assert {"origin", "imported_at_after", "imported_at_before", "limit", "offset"} <= parameters

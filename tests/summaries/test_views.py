@@ -10,14 +10,19 @@ from django.http import StreamingHttpResponse
 
 from connex.registry import registry
 from invoicing.services import INVOICE_PERIODS
+from summaries.models import CdrImport
 from summaries.periods import Period
-from summaries.services import summary_resum_days
+from summaries.services import cdr_import, summary_resum_days
 from tests.factories import (
     CallDetailRecordFactory,
+    CdrImportFactory,
     ContactFactory,
     CustomerFactory,
     HourlySummaryFactory,
+    StaffFactory,
 )
+
+from .helpers import cdr_row, csv_stream
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +191,99 @@ def test_24_hours_view_is_the_last_24_clock_hours_with_empty_hours_as_zero_and_a
     series = summary_series(customer_id=customer.pk, now=now)["hourly"]
     assert [row.attempts for row in reversed(table["rows"])] == series["attempts"]
     assert table["total"].attempts == sum(series["attempts"])
+
+
+# CDR imports ------------------------------------------------------------------------------------
+
+def listed_imports(response):
+    assert response.status_code == 200, response.content
+    return [row.record.pk for row in response.context["table"].page.object_list]
+
+
+def test_cdr_import_list_shows_every_import_with_its_counts_and_is_on_the_settings_page(staff_client):
+    CdrImportFactory(name="switch-a-1120.csv", rows=1200, inserted=1187, charged=Decimal("41.25"))
+    CdrImportFactory(origin=CdrImport.Origin.SWITCH, name="")
+
+    html = staff_client.get("/summaries/imports/").content.decode()
+
+    assert 'id="cdr-import-table"' in html
+    assert "switch-a-1120.csv" in html and "CDR file" in html and "Switch calls" in html
+    assert "1200" in html and "1187" in html and "41.2500" in html
+    export = list(csv.reader(io.StringIO(staff_client.get("/summaries/imports/?_export=csv").content
+                                         .decode("utf-8-sig"))))
+    assert export[0] == ["Imported at", "Origin", "Name", "Rows", "Inserted", "Charged"]
+    assert ["CDR file", "switch-a-1120.csv", "1200", "1187", "41.250000"] in [row[1:] for row in export]
+    assert 'href="/summaries/imports/"' in staff_client.get("/settings/").content.decode()
+
+
+def test_cdr_import_list_filters_by_origin_date_range_and_file_name(staff_client):
+    day = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    file = CdrImportFactory(name="switch-a-1120.csv", imported_at=day)
+    switch = CdrImportFactory(origin=CdrImport.Origin.SWITCH, name="", imported_at=day + timedelta(days=1))
+    api = CdrImportFactory(origin=CdrImport.Origin.API, name="", imported_at=day + timedelta(days=2))
+
+    assert listed_imports(staff_client.get("/summaries/imports/", {"origin": "switch"})) == [switch.pk]
+    assert listed_imports(staff_client.get("/summaries/imports/", {"origin": "api"})) == [api.pk]
+    assert listed_imports(staff_client.get("/summaries/imports/", {
+        "imported_at_after": "2026-11-21", "imported_at_before": "2026-11-22"})) == [api.pk, switch.pk]
+    assert listed_imports(staff_client.get("/summaries/imports/", {"q": "1120"})) == [file.pk]
+    assert listed_imports(staff_client.get("/summaries/imports/", {"origin": "mail"})) == []
+
+
+def test_cdr_import_detail_shows_the_record_and_the_ledger_entries_it_posted(staff_client):
+    acme, globex = CustomerFactory(name="Acme"), CustomerFactory(name="Globex")
+    cdr_import(stream=csv_stream([cdr_row(acme.pk, "other")]), name="earlier.csv")
+    result = cdr_import(stream=csv_stream([cdr_row(acme.pk, "a1"), cdr_row(acme.pk, "a2"),
+                                           cdr_row(globex.pk, "g1", charge="0.5")]), name="switch-a-1120.csv")
+    record = result.import_record
+
+    response = staff_client.get(f"/summaries/imports/{record.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "switch-a-1120.csv" in html and "CDR file" in html
+    rows = [(entry.customer.name, entry.amount, entry.calls) for entry in
+            (row.record for row in response.context["entries"].page.object_list)]
+    assert rows == [("Acme", Decimal("-0.062"), 2), ("Globex", Decimal("-0.5"), 1)]
+    assert "-0.0620" in html and "-0.5000" in html
+    assert f'href="/customers/{acme.pk}/tab/payments/"' in html
+
+
+def test_cdr_import_detail_lists_only_entries_of_customers_the_staff_member_may_see(client):
+    manager = StaffFactory(groups=["Account manager"])
+    mine, theirs = CustomerFactory(name="Mine", account_manager=manager), CustomerFactory(name="Theirs")
+    record = cdr_import(stream=csv_stream([cdr_row(mine.pk, "m1"), cdr_row(theirs.pk, "t1")])).import_record
+    client.force_login(manager)
+
+    response = client.get(f"/summaries/imports/{record.pk}/")
+
+    assert [row.record.customer for row in response.context["entries"].page.object_list] == [mine]
+    assert "Theirs" not in response.content.decode()
+
+
+def test_cdr_import_detail_leaves_out_ledger_entries_for_staff_who_may_not_read_the_ledger(client):
+    customer = CustomerFactory(name="Acme")
+    record = cdr_import(stream=csv_stream([cdr_row(customer.pk, "a1")])).import_record
+    client.force_login(StaffFactory(perms=["summaries.view_cdrimport", "customers.view_all_customers"]))
+
+    response = client.get(f"/summaries/imports/{record.pk}/")
+
+    assert response.status_code == 200 and "entries" not in response.context
+    assert 'id="cdr-import-entries"' not in response.content.decode()
+
+
+def test_cdr_import_pages_are_refused_without_the_view_permission(client):
+    record = CdrImportFactory()
+    client.force_login(StaffFactory(perms=["ledger.view_ledgerentry", "customers.view_all_customers"]))
+
+    assert client.get("/summaries/imports/").status_code == 403
+    assert client.get(f"/summaries/imports/{record.pk}/").status_code == 403
+
+
+def test_cdr_import_pages_cannot_change_or_delete_an_import(staff_client):
+    record = CdrImportFactory(name="kept.csv", rows=5)
+
+    assert staff_client.post("/summaries/imports/", {"name": "changed"}).status_code == 405
+    assert staff_client.post(f"/summaries/imports/{record.pk}/", {"name": "changed"}).status_code == 405
+    assert staff_client.delete(f"/summaries/imports/{record.pk}/").status_code == 405
+    record.refresh_from_db()
+    assert (record.name, record.rows) == ("kept.csv", 5)
