@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.core.validators import MinValueValidator
@@ -139,6 +140,8 @@ class CdrImport(models.Model):
         # The switch records one per batch of ended calls: the list pages newest first and filters
         # by date on this index, not by sorting the whole table.
         indexes = [models.Index(fields=["imported_at", "id"], name="cdrimport_imported_at")]
+        # The source the ledger's call-charges entries name: written once, like them.
+        triggers = [pgtrigger.Protect(name="cdrimport_write_once", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
         label = f"{self.get_origin_display()} {self.name}".rstrip()

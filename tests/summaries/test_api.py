@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from ledger.models import LedgerEntry
 from rates.decks import rate_deck_import
@@ -171,3 +172,12 @@ def test_the_schema_documents_cdr_imports_as_read_only_with_their_filters(staff_
     assert set(paths["/api/v1/cdr-imports/"]) == {"get"} and set(paths["/api/v1/cdr-imports/{id}/"]) == {"get"}
     parameters = {p["name"] for p in paths["/api/v1/cdr-imports/"]["get"]["parameters"]}
     assert {"origin", "imported_at_after", "imported_at_before", "limit", "offset"} <= parameters
+
+
+def test_a_cdr_import_cannot_be_changed_or_removed_once_written():
+    record = CdrImportFactory(name="calls.csv")
+    with pytest.raises(Exception, match="cdrimport_write_once"), transaction.atomic():
+        CdrImport.objects.filter(pk=record.pk).update(inserted=99)
+    with pytest.raises(Exception, match="cdrimport_write_once"), transaction.atomic():
+        record.delete()
+    assert CdrImport.objects.get(pk=record.pk).inserted == record.inserted
