@@ -8,6 +8,10 @@
    Every authorize runs the engine, the channel/CPS script and the credit hold, and queues its
    attempt on the call-event stream.
    Goal: ≥ 1,000 authorizations/s, p99 ≤ 20 ms, ≥ 0.5 of the bare endpoint's throughput.
+   Where the CPU goes, per request of each phase: the web server, Redis, PostgreSQL (the drain's
+   backend, the other backends on the benchmark's database, its own writer processes), the drain's
+   Python, wrk, and the rest of the machine; each phase ends when the drain has written what it
+   queued, so its writing counts with it. Redis's own time per authorize script is printed too.
 2. SIPp through Kamailio against the same web server at BENCH_CALL_RATE calls/s for BENCH_SECONDS
    (short calls), with the call-event drain running: calls placed, answered, failed, and CDRs
    written (must equal answered).
@@ -19,6 +23,7 @@ import asyncio
 import csv
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -141,24 +146,107 @@ async def _client(port, path, body_for, key, stop_at, latencies, errors):
     writer.close()
 
 
-def group_cpu(pgid):
-    """CPU seconds (user + system) used so far by the live processes of process group `pgid`."""
-    total = 0
+DRAIN_BACKEND = {"pid": None}  # the PostgreSQL backend the drain thread writes through
+# PostgreSQL's own processes, by their titles: they write and flush what the backends change.
+PG_AUX = (b"checkpointer", b"background writer", b"walwriter", b"autovacuum launcher")
+
+
+def _part(pid, name, group, pgid):
+    """Which part of the stack a process is (None: not the benchmark's)."""
+    if group == pgid:
+        return "web"
+    if name == "redis-server":
+        return "redis"
+    if name != "postgres" and not name.startswith("postgres:"):
+        return None
+    if pid == DRAIN_BACKEND["pid"]:
+        return "pg_drain"
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    if f" {DB} ".encode() in title:
+        return "pg_web"  # the web workers' backends (and any other session on the benchmark's database)
+    if any(name in title for name in PG_AUX):
+        return "pg_aux"
+    return None  # the postmaster, or a backend of another database
+
+
+def cpu_snapshot(pgid):
+    """CPU ticks so far of each process of the stack — (pid, part) -> ticks: the web server (process
+    group `pgid`), Redis, the drain's PostgreSQL backend, the other backends on the benchmark's
+    database, PostgreSQL's own processes — plus this process (the drain thread and the load's
+    bookkeeping), the load generators reaped so far (wrk) and the machine's busy ticks (all cores)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    ticks = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        head, tail = text.rsplit(")", 1)
+        fields = tail.split()
+        pid = int(stat.parent.name)
+        part = _part(pid, head.split("(", 1)[1], int(fields[2]), pgid)
+        if part is not None:
+            ticks[pid, part] = (int(fields[11]) + int(fields[12])) / tick
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks[0, "bench"] = own.ru_utime + own.ru_stime
+    ticks[0, "wrk"] = children.ru_utime + children.ru_stime  # the web server is reaped only at the end
+    user, nice, system, _, _, irq, softirq, steal, *_ = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:])
+    ticks[0, "machine"] = (user + nice + system + irq + softirq + steal) / tick
+    return ticks
+
+
+PARTS = ("web", "redis", "pg_drain", "pg_web", "pg_aux", "bench", "wrk")
+
+
+def cpu_used(before, after):
+    """CPU seconds by part between two snapshots; `others` is the rest of the machine's (other
+    users' processes, the kernel's own threads and interrupts)."""
+    used = dict.fromkeys(PARTS, 0.0)
+    for (pid, part), value in after.items():
+        if part != "machine":
+            used[part] += value - before.get((pid, part), 0.0)
+    used["others"] = after[0, "machine"] - before[0, "machine"] - sum(used.values())
+    return used
+
+
+def drain_settled(timeout=30):
+    """Waits until the drain has written every queued event (so its work is counted with the phase
+    that queued it), then for one more drain pass to finish."""
+    deadline = time.time() + timeout
+    from calls.events import call_events_pending
+
+    while time.time() < deadline and call_events_pending():
+        time.sleep(0.05)
+    passes = DRAINED["passes"]
+    while time.time() < deadline and DRAINED["passes"] < passes + 1:
+        time.sleep(0.05)
+
+
+def script_stats():
+    """(calls, microseconds) of the Lua scripts Redis has run (EVALSHA), from its own statistics."""
+    from calls import live
+
+    stats = live.live_redis().info("commandstats").get("cmdstat_evalsha", {})
+    return stats.get("calls", 0), stats.get("usec", 0)
 
 
 def measured(pgid, run):
-    """run()'s result with the web server's CPU per request (ms) while it ran."""
-    before = group_cpu(pgid)
+    """run()'s result with the CPU per request (ms) of each part of the stack while it ran, including
+    the drain's writing of the events it queued."""
+    scripts_before = script_stats()
+    before = cpu_snapshot(pgid)
     result = run()
-    result["server_cpu_ms"] = round((group_cpu(pgid) - before) * 1000 / max(result["requests"], 1), 3)
+    drain_settled()
+    requests = max(result["requests"], 1)
+    cpu = {part: seconds * 1000 / requests for part, seconds in cpu_used(before, cpu_snapshot(pgid)).items()}
+    cpu["stack"] = sum(cpu[part] for part in PARTS)
+    result["cpu_ms"] = cpu
+    result["scripts"] = [after - before for after, before in zip(script_stats(), scripts_before, strict=True)]
+    result["server_cpu_ms"] = round(cpu["web"], 3)
     return result
 
 
@@ -217,10 +305,13 @@ def merge(results):
             "p50_ms": max(r["p50_ms"] or 0 for r in results), "p99_ms": max(r["p99_ms"] or 0 for r in results),
             "errors": sum(r["errors"] for r in results),
             "first_error": next((r["first_error"] for r in results if r["first_error"]), ""),
-            "server_cpu_ms": round(sum(r["server_cpu_ms"] * r["requests"] for r in results) / max(requests, 1), 3)}
+            "server_cpu_ms": round(sum(r["server_cpu_ms"] * r["requests"] for r in results) / max(requests, 1), 3),
+            "cpu_ms": {part: round(sum(r["cpu_ms"][part] * r["requests"] for r in results) / max(requests, 1), 3)
+                       for part in results[0]["cpu_ms"]},
+            "scripts": [sum(r["scripts"][i] for r in results) for i in (0, 1)]}
 
 
-DRAINED = {"events": 0, "cpu": 0.0}  # the drain thread's events written and its own CPU seconds
+DRAINED = {"events": 0, "cpu": 0.0, "passes": 0}  # the drain thread's events written, its CPU seconds, passes
 
 
 def drain_forever(stop):
@@ -232,6 +323,8 @@ def drain_forever(stop):
         started = time.thread_time()
         DRAINED["events"] += call_events_drain(consumer="bench-drain")
         DRAINED["cpu"] += time.thread_time() - started
+        DRAINED["passes"] += 1
+        DRAIN_BACKEND["pid"] = connection.connection.info.backend_pid if connection.connection else None
 
     while not stop.wait(1.0):
         drain()
@@ -295,6 +388,7 @@ def main():
     try:
         load(port, "/api/v1/bench/bare", key, 2, "warm")
         load(port, "/api/v1/calls/authorize", key, 2, "warm")
+        drain_settled()
         # Alternating rounds, so a change in the machine's load touches both alike.
         drained_before = dict(DRAINED)
         rounds = [(measured(server.pid, lambda: load(port, "/api/v1/bench/bare", key, DURATION / 2, "bare")),
@@ -307,6 +401,11 @@ def main():
         drain_cpu_ms = round((DRAINED["cpu"] - drained_before["cpu"]) * 1000 / drained, 3) if drained else None
         print(f"web server CPU per request: bare {bare['server_cpu_ms']} ms, authorize {authorize['server_cpu_ms']} ms;"
               f" drain (Python side) {drain_cpu_ms} ms per event ({drained} events)")
+        for name, phase in (("bare", bare), ("authorize", authorize)):
+            print(f"CPU per request, {name} (ms): " + ", ".join(f"{part} {value}" for part, value in phase["cpu_ms"].items()))
+        calls, usec = authorize["scripts"]
+        script_us = round(usec / calls, 1) if calls else None
+        print(f"Redis's time per authorize script (EVALSHA): {script_us} µs")
         ratio = round(authorize["per_s"] / bare["per_s"], 3) if bare["per_s"] else None
         print(f"authorize / bare throughput: {ratio}")
         calls = None
@@ -326,6 +425,8 @@ def main():
         "bare_per_s": bare["per_s"], "bare_p99_ms": bare["p99_ms"], "authorize_vs_bare": ratio,
         "server_cpu_ms_authorize": authorize["server_cpu_ms"], "server_cpu_ms_bare": bare["server_cpu_ms"],
         "drain_cpu_ms_per_event": drain_cpu_ms,
+        "cpu_ms_authorize": authorize["cpu_ms"], "cpu_ms_bare": bare["cpu_ms"],
+        "redis_script_us_authorize": script_us,
         "goal_per_s_met": authorize["per_s"] >= 1000, "goal_p99_met": (authorize["p99_ms"] or 1e9) <= 20,
         "goal_ratio_met": (ratio or 0) >= 0.5, "sipp": calls}))
 
