@@ -24,6 +24,13 @@ import threading
 
 import redis
 
+try:
+    # hiredis packs a command in C, as redis-py's own encoder would (str as UTF-8, int and float
+    # by repr), in a third of the time of the loop below.
+    from hiredis import pack_command as _pack_command
+except ImportError:
+    _pack_command = None
+
 _local = threading.local()
 
 
@@ -66,6 +73,12 @@ def _arg(value) -> bytes:
 
 def pack(commands) -> bytes:
     """The commands in Redis's wire format (RESP arrays of bulk strings), ready for one write."""
+    if _pack_command is not None:
+        try:
+            return b"".join([_pack_command(command if type(command) is tuple else tuple(command))
+                             for command in commands])
+        except TypeError:
+            pass  # a value hiredis does not take: packed below, which refuses it as redis-py does
     parts = []
     append = parts.append
     for command in commands:

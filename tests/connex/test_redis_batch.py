@@ -61,3 +61,17 @@ def test_a_prefetched_value_is_taken_once_and_a_failed_prefetch_leaves_every_rea
         assert prefetched(key) is MISSING
     finally:
         prefetch_clear()
+
+
+def test_hiredis_packs_every_value_as_the_python_packer_does(monkeypatch):
+    from connex import redis_batch
+
+    pytest.importorskip("hiredis")
+    commands = [("EVALSHA", "é", b"\x00raw", 7, -3, 2**70, 2.5, 1796093283.3938355, 1e20, memoryview(b"mv")),
+                ["GET", "key"]]
+    packed = redis_batch.pack(commands)
+    for value in (None, True, 1.5j):  # refused by hiredis, then by the Python packer in redis-py's words
+        with pytest.raises(redis.DataError):
+            redis_batch.pack([("SET", "key", value)])
+    monkeypatch.setattr(redis_batch, "_pack_command", None)
+    assert redis_batch.pack(commands) == packed
