@@ -33,6 +33,7 @@ class CustomerLimits:
     routes: dict = field(default_factory=dict)  # route id -> (Limit, max_duration)
     sip_users: dict = field(default_factory=dict)  # username -> Limit
     ip_entries: tuple = ()  # (address, tech_prefix, Limit), longest tech prefix first
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # what callers derive from these limits
 
     @property
     def available(self) -> Decimal:

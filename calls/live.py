@@ -17,7 +17,8 @@ cluster), which is what the panel runs.
 
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
@@ -149,6 +150,15 @@ class Scope:
     channels: int | None = None
     cps: int | None = None
     cps_buffer: int = 0
+
+    # What the reserve script takes for the scope, made once for a scope the caller keeps.
+    @cached_property
+    def script_keys(self):
+        return _channels_key(self.key), _cps_key(self.key)
+
+    @cached_property
+    def script_args(self):
+        return self.channels or 0, self.cps or 0, self.cps_buffer or 0
 
 
 @dataclass(frozen=True)
@@ -525,8 +535,7 @@ def _authorize_script_for(url):
     return _scripts_for(url).client.register_script(AUTHORIZE_LUA)
 
 
-@dataclass(frozen=True)
-class PreparedAnswer:
+class PreparedAnswer(NamedTuple):
     """What live_authorize stores for an allowed call when the credit left reaches `threshold`
     (micro-units; None: whatever is left), all serialized by the caller."""
 
@@ -539,13 +548,21 @@ class PreparedAnswer:
     event: bytes
 
 
-@dataclass(frozen=True)
-class Authorized:
-    reservation: Reservation
+class Authorized(NamedTuple):
+    reservation: Reservation | None  # None when the prepared answer was stored (the call holds its channels)
     held: bool | None  # the credit hold; None when the channels were refused
-    left: object  # Decimal: the credit other live calls leave
+    left_micro: int  # the credit other live calls leave, in micro-units
     stored: bool  # the prepared answer was stored (the call is allowed with it)
     previous: bytes | None  # a repeat: the call's stored decision
+
+    @property
+    def left(self):
+        from decimal import Decimal
+
+        return Decimal(self.left_micro) / MICRO
+
+
+_NOT_PREPARED = ("never", "", 0, "", 0, 0, "")
 
 
 def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now, decision_key, prepared=None):
@@ -554,23 +571,20 @@ def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now,
     A repeat whose decision (at `decision_key`) is stored gets that decision back and takes nothing new.
     Values this request assumed (connex.redis_batch.prefetch_assumed) are checked first: one that
     changed raises redis_batch.Stale, nothing done."""
-    from decimal import Decimal
-
     script = _authorize_script_for(settings.REDIS_URL)
-    args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
     keys = [_call_key(call_id)]
+    args = [call_id, ttl, round(now * 1_000_000), len(scopes)]
     for scope in scopes:
-        keys += [_channels_key(scope.key), _cps_key(scope.key)]
-        args += [scope.channels or 0, scope.cps or 0, scope.cps_buffer or 0]
+        keys += scope.script_keys
+        args += scope.script_args
     nr, na = len(keys), len(args)
     keys += _credit_keys(customer_id)
     args += [call_id, int(needed * MICRO), int(available * MICRO), repr(float(now + ttl)), repr(float(now))]
     keys += [decision_key, _info_key(call_id), live_customers_key(), events_key()]
     if prepared is None:
-        args += ["never", "", 0, "", 0, 0, ""]
+        args += _NOT_PREPARED
     else:
-        args += ["always" if prepared.threshold is None else prepared.threshold, prepared.decision,
-                 prepared.decision_ttl, prepared.info, prepared.info_expires_at, prepared.customer_id, prepared.event]
+        args += ("always" if prepared.threshold is None else prepared.threshold, *prepared[1:])
     checks = redis_batch.assumed()
     keys += checks
     args += [*checks.values(), len(checks)]
@@ -580,12 +594,14 @@ def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now,
     if checks:
         redis_batch.assumed_seen(checks)  # confirmed by the script
     allowed, index, reason, in_use, held, left, outcome, stored = reply
+    if outcome == 1:
+        return Authorized(None, True, int(left), True, None)
     if allowed:
         reservation = Reservation(allowed=True, existing=reason == "existing")
     else:
         reservation = Reservation(allowed=False, reason=reason, scope=scopes[index - 1].key, in_use=in_use)
-    return Authorized(reservation, None if held == 2 else bool(held), Decimal(int(left)) / MICRO,
-                      outcome == 1, stored if outcome == 2 else None)
+    return Authorized(reservation, None if held == 2 else bool(held), int(left), False,
+                      stored if outcome == 2 else None)
 
 
 def credit_release(*, customer_id, call_id):

@@ -91,29 +91,44 @@ def _refusal(sip_code, reasons, step=""):
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
 
 
+_EVENT_OPTIONS = _ORJSON_OPTIONS & ~orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _dumps(value) -> bytes:
     return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS)
 
 
 def _scopes(limits, decision, request, burst_percent):
+    """The scopes a call counts against, and its route's max duration. Kept with the customer's
+    limits (calls.limits), so that the calls of a route and entry reuse one list of scopes."""
+    route = limits.routes.get(decision.route_id)
+    entry = limits.entry_for(sip_user=request.sip_user, source_ip=request.source_ip, dialed=request.dialed)
+    did = getattr(decision, "did", None)
+    if not (did and (did.get("channels") or did.get("cps"))):
+        did = None
+    memo_key = (decision.route_id, entry and (entry[0], entry[1].ident),
+                did and (did["id"], did.get("channels"), did.get("cps")), burst_percent)
+    found = limits.memo.get(memo_key)
+    if found is not None:
+        return found
+
     def scope(kind, ident, channels, cps):
         return live.Scope(live.scope_key(kind, ident), channels=channels or None, cps=cps or None,
                           cps_buffer=math.ceil((cps or 0) * burst_percent / 100))
 
     scopes = [scope("customer", limits.customer_id, limits.channels, limits.cps)]
-    route = limits.routes.get(decision.route_id)
     if route is not None:
         scopes.append(scope("route", route[0].ident, route[0].channels, route[0].cps))
-    entry = limits.entry_for(sip_user=request.sip_user, source_ip=request.source_ip, dialed=request.dialed)
     if entry is not None:
         kind, limit = entry
         scopes.append(scope(kind, limit.ident, limit.channels, limit.cps))
-    did = getattr(decision, "did", None)
-    if did and (did.get("channels") or did.get("cps")):
+    if did is not None:
         # An inbound call to a number with limits of its own also counts against the number.
         scopes.append(scope("did", did["id"], did.get("channels"), did.get("cps")))
     scopes.append(live.Scope(GLOBAL_SCOPE))
-    return scopes, (route[1] if route is not None else None)
+    found = limits.memo[memo_key] = (scopes, route[1] if route is not None else None,
+                                     [s.key for s in scopes])
+    return found
 
 
 SCOPE_NAMES = {"customer": "customer", "route": "ingress route", "sipuser": "SIP user", "ip": "IP entry",
@@ -159,7 +174,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
         if limits is None or limits.channels == 0:
             answer = _refusal(503, ["channel limit reached (customer has no channels)"], "channels")
     if answer is None:
-        scopes, route_max = _scopes(limits, decision, request, options.burst_percent)
+        scopes, route_max, scope_keys = _scopes(limits, decision, request, options.burst_percent)
         expires = now + options.unanswered_expiry
         rate = decision.rate
         per_min, connect = Decimal(rate["per_min"]), Decimal(rate["connect"])
@@ -176,7 +191,7 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
             info = {"call_id": call_id, "customer": decision.customer_id, "customer_name": decision.customer,
                     "route": decision.route_id, "started": now, "dialed": dialed, "number": decision.dialed,
                     "cli": decision.cli or cli, "switch_ip": switch_ip, "max_duration": max_duration,
-                    "expires": expires, "held": str(held), "scopes": [s.key for s in scopes],
+                    "expires": expires, "held": str(held), "scopes": scope_keys,
                     "rate": {k: str(v) for k, v in rate.items()},
                     "offers": {str(o.gateway_id): [o.provider_id, o.provider, o.revision_id, str(o.cost_rate),
                                                    o.gateway] for o in decision.routes}}
@@ -189,8 +204,8 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
             answer, info = allowed(max(cap, 1))
             prepared = live.PreparedAnswer(
                 threshold, _dumps(answer), DECISION_TTL, _dumps(info), int(expires) + END_ANSWER_TTL,
-                decision.customer_id, _dumps(_attempt(call_id, now, decision, dialed, cli, pai, source_ip,
-                                                      sip_user, switch_ip, answer, info)))
+                decision.customer_id, _dumps_event(_attempt(call_id, now, decision, dialed, cli, pai, source_ip,
+                                                            sip_user, switch_ip, answer, info)))
         # Channels and CPS of every scope, the credit hold and (when they hold) the answer, in one round trip.
         result = live.live_authorize(
             call_id=call_id, scopes=scopes, ttl=options.unanswered_expiry, customer_id=decision.customer_id,
@@ -230,20 +245,25 @@ def call_authorize(*, call_id: str, dialed: str, cli: str = "", pai: str = "", s
     if info is not None:
         commands += [("SET", live._info_key(call_id), _dumps(info), "EXAT", int(expires) + END_ANSWER_TTL),
                      ("SADD", live.live_customers_key(), decision.customer_id)]
-    commands.append(("XADD", live.events_key(), "*", "e", _dumps(attempt)))
+    commands.append(("XADD", live.events_key(), "*", "e", _dumps_event(attempt)))
     batch(client, *commands)
     return answer
 
 
 def _attempt(call_id, now, decision, dialed, cli, pai, source_ip, sip_user, switch_ip, answer, info):
-    """The authorize's event: the attempt as the Latest Calls tab shows it, and the live call's info."""
-    # The trace as the Latest Calls tab shows it (cheaper than Decision.as_dict's deep copy).
-    trace = [{"step": step.step, "ok": step.ok, "text": step.text, "data": step.data} for step in decision.trace]
+    """The authorize's event: the attempt as the Latest Calls tab shows it, and the live call's info.
+    Its trace is the engine's steps, which _dumps_event writes as the tab reads them."""
     return {"kind": "authorize", "call_id": call_id, "at": now, "customer": decision.customer_id,
             "dialed": dialed, "cli": cli, "pai": pai, "source_ip": source_ip, "sip_user": sip_user,
             "switch_ip": switch_ip, "allowed": answer["allowed"],
             "sip_code": 200 if answer["allowed"] else answer["sip_code"],
-            "reasons": answer.get("reasons", []), "result": answer, "trace": trace, "live": info}
+            "reasons": answer.get("reasons", []), "result": answer, "trace": decision.trace, "live": info}
+
+
+def _dumps_event(event) -> bytes:
+    """_dumps, with dataclasses written as objects of their fields: the trace's steps (routing.engine.Step)
+    as {"step", "ok", "text", "data"}, without a dict made for each first."""
+    return orjson.dumps(event, default=str, option=_EVENT_OPTIONS)
 
 
 def _info(call_id):
