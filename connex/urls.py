@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from calls.api_urls import switch_urlpatterns
 from connex import views
 from connex.permissions import permission_required, public_view
 from customers.views import DelayedChangeListView
@@ -26,7 +27,9 @@ handler404 = "connex.views.page_not_found"
 handler500 = "connex.views.server_error"
 
 urlpatterns = [
-    # First: the API is what machines call many times a second, and it shares no path with pages.
+    # First: the switch's calls, then the rest of the API, which machines call many times a second
+    # and which shares no path with pages.
+    *switch_urlpatterns,
     path("api/v1/", include(api_patterns)),
     path("", public_view(RedirectView.as_view(pattern_name="customers:customer_list", permanent=False))),
     path("favicon.ico", public_view(RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True))),
