@@ -40,13 +40,16 @@ class CallAttempt(models.Model):
     trace = models.JSONField(default=list, blank=True)
     simulated = models.BooleanField(default=False)
     flag = models.CharField(max_length=32, choices=Flag.choices, blank=True, default="")
+    # Only staff simulations name a user: the index holds those alone, so a switch's attempt adds nothing to it.
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
         permissions = [("simulate_call", "Can simulate a call (routing decision and trace)")]
-        indexes = [models.Index(fields=["customer", "-at"], name="callattempt_customer_at")]
+        indexes = [models.Index(fields=["customer", "-at"], name="callattempt_customer_at"),
+                   models.Index(fields=["requested_by"], condition=models.Q(requested_by__isnull=False),
+                                name="callattempt_requested_by")]
         constraints = [
             # At-least-once delivery from the event stream: a redelivered attempt is skipped.
             models.UniqueConstraint(fields=["call_id", "flag"], condition=models.Q(simulated=False) & ~models.Q(call_id=""),
@@ -66,13 +69,16 @@ class LiveCall(models.Model):
     after a restart, and what a late end finds once Redis has let the call expire.
 
     Rows arrive and leave through the call-event stream; Redis is the live truth for counting.
+    The table holds the calls in progress, read whole only after a Redis restart and by the hourly
+    purge: its one index is the call id's, so each call written costs one index entry.
     """
 
     call_id = models.CharField(max_length=200, primary_key=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="live_calls")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="live_calls",
+                                 db_index=False)
     started = models.DateTimeField()
     answered = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
     scopes = ArrayField(models.CharField(max_length=64), default=list)
     reserved = models.DecimalField(max_digits=18, decimal_places=6, default=0,
                                    help_text="Credit held for the call (its minimum charge).")
