@@ -22,7 +22,7 @@ rating tests run every case both ways.
 
 import itertools
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pyarrow as pa
@@ -32,6 +32,7 @@ from django.db import DatabaseError, connections, transaction
 
 from .models import CDR_EARLIEST, CDR_MONEY_LIMIT
 from .partitions import cdr_partitions_ensure
+from .services import CDR_COLUMNS, CDR_FUTURE_TOLERANCE, CDR_LONGEST_CALL
 
 # From this size a file is worth the columnar load (below it the staged import is just as quick).
 COLUMNAR_FROM_BYTES = 4 << 20
@@ -48,8 +49,8 @@ _SIP = r"^[1-6][0-9][0-9]$"
 assert CDR_MONEY_LIMIT == 10 ** 12
 
 EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL counts timestamps from 2000-01-01 UTC
-MAX_CALL_US = 2 * 86_400_000_000  # CDR_LONGEST_CALL
-FUTURE_US = 86_400_000_000  # CDR_FUTURE_TOLERANCE
+MAX_CALL_US = CDR_LONGEST_CALL // timedelta(microseconds=1)
+FUTURE_US = CDR_FUTURE_TOLERANCE // timedelta(microseconds=1)
 
 CDR_COPY_COLUMNS = ("id", "call_id", "customer_id", "start_time", "answer_time", "end_time", "duration",
                     "billed_duration", "cli", "dialed_number", "destination", "sip_code", "pdd_ms", "charge",
@@ -154,14 +155,13 @@ class _Limits:
 
     def __init__(self, cursor):
         cursor.execute("SELECT now(), (SELECT dropped_before FROM summaries_cdrretentionoptions WHERE id = 1)")
-        self.now, dropped_before = cursor.fetchone()
+        now, dropped_before = cursor.fetchone()
         cursor.execute("SELECT coalesce(array_agg(id), '{}') FROM customers_customer")
         self.customers = pa.array(cursor.fetchone()[0], pa.int64())
-        self.now_us = _datetime_micros(self.now)
-        self.earliest_us = _datetime_micros(CDR_EARLIEST)
+        self.now_us = _datetime_micros(now)
         kept_from = (datetime(dropped_before.year, dropped_before.month, dropped_before.day, tzinfo=UTC)
                      if dropped_before else CDR_EARLIEST)
-        self.kept_from_us = max(self.earliest_us, _datetime_micros(kept_from))
+        self.kept_from_us = max(_datetime_micros(CDR_EARLIEST), _datetime_micros(kept_from))
 
 
 def _datetime_micros(moment: datetime) -> int:
@@ -419,8 +419,6 @@ def cdr_load_columnar(cursor, stream, names) -> tuple[int, int, int, int]:
 
 
 def _load(cursor, stream, names, limits, side):
-    from .services import CDR_COLUMNS
-
     reader = _reader(stream, names)
     absent = [name for name in CDR_COLUMNS if name not in names]  # billed_duration, charge: to be priced
     batches = (_with_columns(batch, absent) for batch in reader)
