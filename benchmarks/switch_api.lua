@@ -50,8 +50,15 @@ function done(summary, latency, requests)
     if first == "" then first = thread:get("first_bad") end
   end
   local e = summary.errors
+  -- The latency curve from the 1st to the 100th percentile (finer above the 90th), so that the
+  -- rounds of a phase can be pooled into one distribution.
+  local curve = {}
+  for p = 1, 89 do curve[#curve + 1] = latency:percentile(p) end
+  for p = 900, 999 do curve[#curve + 1] = latency:percentile(p / 10) end
+  curve[#curve + 1] = latency.max
   io.write(string.format('WRK {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,'
-    .. '"max_us":%d,"bad":%d,"socket_errors":%d,"first_bad":%s}\n',
+    .. '"max_us":%d,"bad":%d,"socket_errors":%d,"first_bad":%s,"curve_us":[%s]}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, total_bad, e.connect + e.read + e.write + e.timeout, quote(first)))
+    latency:percentile(99), latency.max, total_bad, e.connect + e.read + e.write + e.timeout, quote(first),
+    table.concat(curve, ",")))
 end

@@ -4,7 +4,8 @@
    panel's WSGI app, token auth), driven by a loopback load generator at fixed concurrency (wrk with
    benchmarks/switch_api.lua, or an asyncio client without wrk: keep-alive connections, a new
    call_id per request, answers counted unless 200 and allowed), beside a bare endpoint on the same
-   stack (same middleware, lean path, token and permission check, constant answer) in the same run.
+   stack (same middleware, lean path, token and permission check, constant answer) in the same run,
+   the two alternating in BENCH_ROUNDS rounds; latency percentiles pool every round's requests.
    Every authorize runs the engine, the channel/CPS script and the credit hold, and queues its
    attempt on the call-event stream.
    Goal: ≥ 1,000 authorizations/s, p99 ≤ 20 ms, ≥ 0.5 of the bare endpoint's throughput.
@@ -41,7 +42,10 @@ DB = os.environ.get("BENCH_DB", "connex_bench_switch")
 # Connections the load generator keeps busy. By Little's law, at 1,000 calls/s N connections mean N ms
 # a call on average: 16 would leave a mean of 16 ms against a p99 of 20 ms; 8 leaves 8 ms.
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
-DURATION = float(os.environ.get("BENCH_DURATION", "10"))
+DURATION = float(os.environ.get("BENCH_DURATION", "12"))
+# Each phase's time is split into this many rounds, bare and authorize alternating, so that a change in
+# the machine's speed (other tenants of the host) falls on both alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 # The web server's processes and threads: production's (scripts/web.sh) unless set.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
@@ -272,7 +276,8 @@ def wrk_load(port, path, key, seconds, tag):
     return {"requests": count, "per_s": round(count / (result["duration_us"] / 1e6), 1),
             "p50_ms": round(result["p50_us"] / 1000, 2), "p99_ms": round(result["p99_us"] / 1000, 2),
             "errors": errors, "first_error": result["first_bad"] or (f"{result['socket_errors']} socket errors"
-                                                                     if result["socket_errors"] else "")}
+                                                                     if result["socket_errors"] else ""),
+            "curve_ms": [value / 1000 for value in result["curve_us"]]}
 
 
 def asyncio_load(port, path, key, seconds, tag):
@@ -296,13 +301,37 @@ def asyncio_load(port, path, key, seconds, tag):
     return {"requests": count, "per_s": round(count / elapsed, 1),
             "p50_ms": round(latencies[count // 2] * 1000, 2) if count else None,
             "p99_ms": round(latencies[min(count - 1, int(count * 0.99))] * 1000, 2) if count else None,
-            "errors": len(errors), "first_error": errors[0].decode(errors="replace") if errors else ""}
+            "errors": len(errors), "first_error": errors[0].decode(errors="replace") if errors else "",
+            "curve_ms": [latencies[min(count - 1, int(count * p / 100))] * 1000 for p in CURVE] if count else []}
+
+
+# The percentiles each round's latency curve gives (benchmarks/switch_api.lua): 1–89, 90–99.9 by
+# tenths, and 100 (the slowest request).
+CURVE = [*range(1, 90), *(p / 10 for p in range(900, 1000)), 100]
+
+
+def pooled_percentile(results, q):
+    """The q-th percentile of all the rounds' requests together: the smallest latency that at least q%
+    of them did not exceed, each round's share read off its own curve (rounded against the latency)."""
+    rounds = [(r["requests"], r["curve_ms"]) for r in results if r["requests"] and r.get("curve_ms")]
+    total = sum(n for n, _ in rounds)
+    if not total:
+        return None
+    for latency in sorted({value for _, curve in rounds for value in curve}):
+        within = sum(n * max((p for p, value in zip(CURVE, curve, strict=True) if value <= latency), default=0)
+                     for n, curve in rounds) / total
+        if within >= q:
+            return round(latency, 2)
+    return round(max(curve[-1] for _, curve in rounds), 2)
 
 
 def merge(results):
+    """One phase's rounds together: throughput over their combined time, latency percentiles of all
+    their requests pooled."""
     requests = sum(r["requests"] for r in results)
     return {"requests": requests, "per_s": round(sum(r["per_s"] for r in results) / len(results), 1),
-            "p50_ms": max(r["p50_ms"] or 0 for r in results), "p99_ms": max(r["p99_ms"] or 0 for r in results),
+            "p50_ms": pooled_percentile(results, 50), "p99_ms": pooled_percentile(results, 99),
+            "p99_rounds_ms": [r["p99_ms"] for r in results],
             "errors": sum(r["errors"] for r in results),
             "first_error": next((r["first_error"] for r in results if r["first_error"]), ""),
             "server_cpu_ms": round(sum(r["server_cpu_ms"] * r["requests"] for r in results) / max(requests, 1), 3),
@@ -391,9 +420,9 @@ def main():
         drain_settled()
         # Alternating rounds, so a change in the machine's load touches both alike.
         drained_before = dict(DRAINED)
-        rounds = [(measured(server.pid, lambda: load(port, "/api/v1/bench/bare", key, DURATION / 2, "bare")),
-                   measured(server.pid, lambda: load(port, "/api/v1/calls/authorize", key, DURATION / 2, "auth")))
-                  for _ in range(2)]
+        rounds = [(measured(server.pid, lambda: load(port, "/api/v1/bench/bare", key, DURATION / ROUNDS, "bare")),
+                   measured(server.pid, lambda: load(port, "/api/v1/calls/authorize", key, DURATION / ROUNDS, "auth")))
+                  for _ in range(ROUNDS)]
         bare, authorize = (merge([r[i] for r in rounds]) for i in (0, 1))
         print(f"bare endpoint:  {bare}")
         print(f"authorize:      {authorize}")
@@ -407,7 +436,8 @@ def main():
         script_us = round(usec / calls, 1) if calls else None
         print(f"Redis's time per authorize script (EVALSHA): {script_us} µs")
         ratio = round(authorize["per_s"] / bare["per_s"], 3) if bare["per_s"] else None
-        print(f"authorize / bare throughput: {ratio}")
+        ratios = [round(a["per_s"] / b["per_s"], 3) if b["per_s"] else None for b, a in rounds]
+        print(f"authorize / bare throughput: {ratio} (rounds: {', '.join(map(str, ratios))})")
         calls = None
         if os.environ.get("BENCH_SKIP_SIPP") != "1":
             calls = sipp_run(port, key, customer)
@@ -423,6 +453,7 @@ def main():
         "authorize_per_s": authorize["per_s"], "authorize_p50_ms": authorize["p50_ms"],
         "authorize_p99_ms": authorize["p99_ms"], "authorize_errors": authorize["errors"],
         "bare_per_s": bare["per_s"], "bare_p99_ms": bare["p99_ms"], "authorize_vs_bare": ratio,
+        "authorize_vs_bare_rounds": ratios, "authorize_p99_rounds_ms": authorize["p99_rounds_ms"],
         "server_cpu_ms_authorize": authorize["server_cpu_ms"], "server_cpu_ms_bare": bare["server_cpu_ms"],
         "drain_cpu_ms_per_event": drain_cpu_ms,
         "cpu_ms_authorize": authorize["cpu_ms"], "cpu_ms_bare": bare["cpu_ms"],
