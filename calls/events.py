@@ -364,6 +364,16 @@ def channels_in_use_sync() -> int:
         idle = [customer_id for customer_id, count in zip(ids, counts, strict=True) if not count]
         if idle:
             client.srem(customers_key, *idle)
+            # A call taken between the count and the removal added its customer before the removal
+            # took it out again: counted once more, such a customer goes back (the global Dialogs
+            # list reads this set).
+            now = time.time()
+            pipe = client.pipeline(transaction=False)
+            for customer_id in idle:
+                pipe.zcount(live._channels_key(live.scope_key("customer", customer_id)), f"({now!r}", "+inf")
+            busy = [customer_id for customer_id, count in zip(idle, pipe.execute(), strict=True) if count]
+            if busy:
+                client.sadd(customers_key, *busy)
         # Rows a CDR write holds (its balance debit) are skipped, never waited for: waiting here while
         # that write waits for a row this UPDATE holds is a deadlock. The next sync, a second on, gets them.
         cursor.execute(

@@ -63,8 +63,12 @@ for i = 1, n do
 end
 for i = 1, n do
   local channels = KEYS[2 * i]
-  redis.call('ZREMRANGEBYSCORE', channels, '-inf', string.format('%.6f', now))
   local limit = tonumber(ARGV[4 + 3 * i - 2])
+  -- Expired members are pruned before a limit counts them; a scope without a limit is only listed
+  -- (live now: score above now), so it is pruned on one call in sixteen, enough to keep it small.
+  if limit > 0 or now_us % 16 == 0 then
+    redis.call('ZREMRANGEBYSCORE', channels, '-inf', string.format('%.6f', now))
+  end
   if limit > 0 then
     local in_use = redis.call('ZCARD', channels)
     if in_use >= limit then
@@ -297,6 +301,19 @@ def live_calls(scope, *, now=None):
     return [LiveCall(call_id=call_id, expires_at=expires) for call_id, expires in members]
 
 
+def live_calls_many(scopes, *, now=None):
+    """The calls holding a channel of any of the scopes (each call once), in one Redis round trip."""
+    now = time.time() if now is None else now
+    pipe = live_redis().pipeline(transaction=False)
+    for scope in scopes:
+        pipe.zrangebyscore(_channels_key(scope), f"({now!r}", "+inf", withscores=True)
+    calls = {}
+    for members in pipe.execute() if scopes else []:
+        for call_id, expires in members:
+            calls[call_id] = LiveCall(call_id=call_id, expires_at=expires)
+    return sorted(calls.values(), key=lambda call: call.expires_at)
+
+
 def live_channels_in_use(scope, *, now=None):
     now = time.time() if now is None else now
     return live_redis().zcount(_channels_key(scope), f"({now!r}", "+inf")
@@ -414,7 +431,8 @@ def _end_key(call_id):
 
 
 def live_customers_key():
-    """The customers with live calls since the last sync of Customer.channels_in_use."""
+    """The customers with live calls: each authorize that takes a call's channels adds its customer,
+    and calls.events.channels_in_use_sync removes the customers left without any."""
     return f"{PREFIX}:customers"
 
 
@@ -488,11 +506,11 @@ AUTHORIZE_LUA = (
 -- them): one changed, and nothing is done; the reply is {-1, what each key holds}.
 local nc = tonumber(ARGV[#ARGV])
 if nc > 0 then
+  local values = redis.call('MGET', unpack(KEYS, #KEYS - nc + 1, #KEYS))
   local current, stale = {-1}, false
   for i = 1, nc do
-    local v = redis.call('GET', KEYS[#KEYS - nc + i])
-    current[i + 1] = v
-    if v ~= ARGV[#ARGV - nc - 1 + i] then
+    current[i + 1] = values[i]
+    if values[i] ~= ARGV[#ARGV - nc - 1 + i] then
       stale = true
     end
   end
@@ -592,7 +610,7 @@ def live_authorize(*, call_id, scopes, ttl, customer_id, needed, available, now,
     if reply[0] == -1:
         redis_batch.assumed_seen(dict(zip(checks, reply[1:], strict=True)))  # raises Stale
     if checks:
-        redis_batch.assumed_seen(checks)  # confirmed by the script
+        redis_batch.assumed_confirmed()  # the script found them unchanged
     allowed, index, reason, in_use, held, left, outcome, stored = reply
     if outcome == 1:
         return Authorized(None, True, int(left), True, None)

@@ -53,7 +53,6 @@ def call_attempt_list(*, customer, limit: int = 50):
 
 DECISION_TTL = 300  # a repeated authorize (retransmission) within this answers the stored decision
 END_ANSWER_TTL = 86400  # a repeated end within this answers the first end's CDR
-GLOBAL_SCOPE = "all"  # every live call, without a limit: the global Dialogs page
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,6 @@ def _scopes(limits, decision, request, burst_percent):
     if did is not None:
         # An inbound call to a number with limits of its own also counts against the number.
         scopes.append(scope("did", did["id"], did.get("channels"), did.get("cps")))
-    scopes.append(live.Scope(GLOBAL_SCOPE))
     found = limits.memo[memo_key] = (scopes, route[1] if route is not None else None,
                                      [s.key for s in scopes])
     return found
@@ -356,8 +354,11 @@ def call_end(*, call_id: str, duration: int, sip_code: int, gateway: str = "", p
 def live_call_list(*, customer_id: int | None = None, now: float | None = None) -> list[dict]:
     """The live calls of a customer (or of every customer), oldest first, as Dialogs shows them."""
     now = time.time() if now is None else now
-    scope = live.scope_key("customer", customer_id) if customer_id is not None else GLOBAL_SCOPE
-    calls = live.live_calls(scope, now=now)
+    if customer_id is not None:
+        calls = live.live_calls(live.scope_key("customer", customer_id), now=now)
+    else:
+        customers = live.live_redis().smembers(live.live_customers_key())
+        calls = live.live_calls_many([live.scope_key("customer", c) for c in sorted(customers, key=int)], now=now)
     if not calls:
         return []
     raws = live.live_redis().mget([live._info_key(call.call_id) for call in calls])
@@ -400,6 +401,7 @@ def live_state_restore(*, now: float | None = None) -> int:
     for row in rows:
         expires = row.expires_at.timestamp()
         pipe.set(live._info_key(row.call_id), _dumps(row.info), exat=int(expires) + END_ANSWER_TTL, nx=True)
+        pipe.sadd(live.live_customers_key(), row.customer_id)
         held, expiry, total = live._credit_keys(row.customer_id)
         pipe.hset(held, row.call_id, int(row.reserved * live.MICRO))
         pipe.zadd(expiry, {row.call_id: expires})

@@ -145,8 +145,9 @@ def prefetch(client: redis.Redis, keys) -> None:
 # read every key before: the values it read last are handed to the readers as if read now, and kept
 # as this request's assumptions. Nothing that depends on them may be written before they are
 # confirmed: by a script that checks them itself before any write (`assumed`, then `assumed_seen`
-# with what it found) or by `assumptions_confirm` (one MGET). A changed value raises Stale, before
-# anything was written; the request then runs again after a real `prefetch` (connex.api.lean_view).
+# with what it found, or `assumed_confirmed` when it found them unchanged) or by
+# `assumptions_confirm` (one MGET). A changed value raises Stale, before anything was written; the
+# request then runs again after a real `prefetch` (connex.api.lean_view).
 
 
 class Stale(Exception):
@@ -191,6 +192,11 @@ def assumed_seen(current: dict) -> None:
                               for value in current.values()])
     if any(getattr(_local, "remembered", {}).get(key) != value for key, value in expected.items()):
         raise Stale
+
+
+def assumed_confirmed() -> None:
+    """A script found every assumption unchanged: they hold, and what this thread read stays as read."""
+    _local.assumed = None
 
 
 def assumptions_confirm(client: redis.Redis) -> None:

@@ -185,6 +185,26 @@ def test_channels_in_use_on_the_card_header_follows_the_live_count(staff_client,
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_call_taken_while_the_sync_drops_its_idle_customer_keeps_it_on_the_dialogs_page(staff_client, acme,
+                                                                                          monkeypatch):
+    from calls import live
+    from calls.services import live_call_list
+
+    client = live.live_redis()
+    client.sadd(live.live_customers_key(), acme.pk)  # listed, but its calls have all ended
+    remove = client.srem
+
+    def remove_after_a_call(*args):
+        place("between")  # an authorize lands after the sync counted none and before it removes
+        return remove(*args)
+
+    monkeypatch.setattr(client, "srem", remove_after_a_call)
+    channels_in_use_sync()
+    assert [row["call_id"] for row in live_call_list()] == ["between"]
+    assert "between" in staff_client.get("/calls/dialogs/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so that the other connection can lock the row
 def test_channels_in_use_sync_skips_a_customer_row_a_cdr_write_holds_and_catches_up_after(acme):
     """A drain debiting the balance holds the customer row; the sync must neither wait for it (two
     drains would deadlock) nor lose the figure."""

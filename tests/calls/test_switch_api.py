@@ -242,6 +242,7 @@ def test_redis_restart_rebuilds_channels_and_credit_from_the_live_call_records(s
     assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
     assert live_state_restore() == 1  # idempotent: r2 only
     assert live.live_channels_in_use(f"customer:{acme.pk}") == 1
+    assert [row["call_id"] for row in switch_api.get("/api/v1/calls/live").json()["results"]] == ["r2"]
 
 
 def test_a_drain_that_dies_before_acknowledging_loses_nothing_and_duplicates_nothing(switch_api, acme):
