@@ -14,12 +14,14 @@ class CallsConfig(AppConfig):
             register_card_tab,
             register_demo_loader,
             register_health_check,
+            register_live_channels_source,
             register_nav,
             register_settings_section,
         )
 
         from .demo import load_demo_switches
         from .selectors import call_events_health
+        from .services import live_channels
         from .views import dialogs_context, latest_calls_context
 
         register_card_tab(CardTab("calls", "Latest Calls", "calls/partials/tab_latest_calls.html", order=60,
@@ -36,3 +38,4 @@ class CallsConfig(AppConfig):
             "calls whose end never arrives.", order=46, permission="calls.change_calloptions"))
         register_health_check(HealthCheck("call-events", "Switch call events", call_events_health, order=60))
         register_demo_loader(95, load_demo_switches)
+        register_live_channels_source(live_channels)

@@ -1,4 +1,5 @@
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import orjson
+import redis
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -19,6 +21,8 @@ from routing.engine import CallRequest, billed_cap, decide
 from . import live
 from .limits import customer_limits
 from .models import CallAttempt, CallOptions, LiveCall, Switch
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
 
@@ -382,8 +386,13 @@ def live_call_list(*, customer_id: int | None = None, now: float | None = None) 
     return rows
 
 
-def live_channels(customer_id: int) -> int:
-    return live.live_channels_in_use(live.scope_key("customer", customer_id))
+def live_channels(customer_id: int) -> int | None:
+    """The channels the customer's live calls hold now; None when Redis cannot be read."""
+    try:
+        return live.live_channels_in_use(live.scope_key("customer", customer_id))
+    except redis.RedisError:
+        logger.warning("live channels of customer %s unavailable", customer_id, exc_info=True)
+        return None
 
 
 def live_state_restore(*, now: float | None = None) -> int:

@@ -10,6 +10,7 @@ pages they lead to declare the same permission (connex.permissions), so hiding i
 - demo data loaders run by `manage.py seed_demo`, in order;
 - health checks shown on Settings → System health and answered by /healthz.
 - the source of a customer's daily spend, read by call admission.
+- the source of a customer's channels in use now, shown on the card header.
 - lookups of inbound numbers (DIDs) for the routing decision, and hooks that adjust charges once
   calls are rated (free minutes of packages), at import and at recalc.
 """
@@ -88,6 +89,7 @@ class Registry:
     customer_access: dict = field(default_factory=dict)
     health_checks: list = field(default_factory=list)
     daily_spend_sources: list = field(default_factory=list)
+    live_channels_sources: list = field(default_factory=list)
     inbound_lookups: list = field(default_factory=list)
     rating_hooks: dict = field(default_factory=lambda: {"import": [], "recalc": []})
     invoice_line_sources: list = field(default_factory=list)
@@ -158,6 +160,13 @@ def register_daily_spend_source(source):
     """source(customer_id, at) -> Decimal: the customer's charges on the UTC day containing `at`."""
     if source not in registry.daily_spend_sources:
         registry.daily_spend_sources.append(source)
+
+
+def register_live_channels_source(source):
+    """source(customer_id) -> int | None: the channels the customer's live calls hold now (None when
+    the live state cannot be read: the card then shows the figure last stored on the customer)."""
+    if source not in registry.live_channels_sources:
+        registry.live_channels_sources.append(source)
 
 
 def register_inbound_lookup(lookup):

@@ -20,6 +20,18 @@ def customer_get(*, pk, user=None):
     return queryset.get(pk=pk)
 
 
+def customer_channels_in_use(customer) -> int:
+    """The channels the customer's live calls hold now; the figure stored on the customer (synced
+    every second from the live state) when no source can tell."""
+    from connex.registry import registry
+
+    for source in registry.live_channels_sources:
+        count = source(customer.pk)
+        if count is not None:
+            return count
+    return customer.channels_in_use
+
+
 def customer_selection(*, data, user):
     """The customers a bulk action applies to, from the board's selection form, among those
     the staff member may see.

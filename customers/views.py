@@ -199,7 +199,8 @@ class CustomerDetailView(PermissionRequiredMixin, TemplateView):
         current = next((t for t in tabs if t.key == key), None)
         if current is None:
             raise Http404("No such tab.")
-        context = super().get_context_data(customer=customer, tabs=tabs, current_tab=current, **kwargs)
+        context = super().get_context_data(customer=customer, tabs=tabs, current_tab=current,
+                                           channels_in_use=selectors.customer_channels_in_use(customer), **kwargs)
         if current.context:
             context.update(current.context(self.request, customer))
         return context

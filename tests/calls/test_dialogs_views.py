@@ -185,6 +185,28 @@ def test_channels_in_use_on_the_card_header_follows_the_live_count(staff_client,
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_card_header_shows_the_live_channels_before_any_sync_and_the_stored_figure_without_redis(
+        staff_client, acme, monkeypatch):
+    import redis
+
+    from calls import live
+
+    place("now-1")
+    place("now-2", answered=False)
+    page = staff_client.get(f"/customers/{acme.pk}/").content.decode()
+    assert 'id="header-channels">2 / 10<' in page  # nothing synced the stored figure yet
+    acme.refresh_from_db()
+    assert acme.channels_in_use == 0
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    channels_in_use_sync()
+    monkeypatch.setattr(live, "live_channels_in_use", down)
+    page = staff_client.get(f"/customers/{acme.pk}/").content.decode()
+    assert 'id="header-channels">2 / 10<' in page  # the figure the last sync stored
+
+
 def test_a_call_taken_while_the_sync_drops_its_idle_customer_keeps_it_on_the_dialogs_page(staff_client, acme,
                                                                                           monkeypatch):
     from calls import live

@@ -181,12 +181,18 @@ def test_account_manager_must_be_staff(staff_client):
     assert "account_manager" in response.context["form"].errors
 
 
-def test_card_shows_header_figures_and_main_tab(staff_client):
+def test_card_shows_header_figures_and_main_tab(staff_client, monkeypatch):
+    from connex.registry import registry
+
     customer = CustomerFactory(name="Card Co", balance=Decimal("-3.25"), debit_limit=Decimal("10"),
                                channels=20, channels_in_use=4)
+    monkeypatch.setattr(registry, "live_channels_sources", [lambda pk: 7 if pk == customer.pk else 0])
     content = staff_client.get(f"/customers/{customer.pk}/").content.decode()
-    assert "Card Co" in content and "-3.25 USD" in content and "10.00 USD" in content and "4 / 20" in content
+    assert "Card Co" in content and "-3.25 USD" in content and "10.00 USD" in content
+    assert 'id="header-channels">7 / 20<' in content  # the live figure, not the stored one
     assert 'data-tab="main"' in content
+    monkeypatch.setattr(registry, "live_channels_sources", [lambda pk: None])  # the live state is unreadable
+    assert 'id="header-channels">4 / 20<' in staff_client.get(f"/customers/{customer.pk}/").content.decode()
 
 
 def test_card_of_missing_customer_is_404(staff_client):
