@@ -2,13 +2,15 @@ import django_filters
 from django import forms
 from pghistory.models import Events
 
+from connex.filters import SELECT, date_range_filter
+
 from .selectors import tracked_models
 
 
 class EventFilterSet(django_filters.FilterSet):
     object_type = django_filters.ChoiceFilter(
         label="Object type", field_name="pgh_obj_model", choices=tracked_models,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+        widget=forms.Select(attrs=SELECT))
     object_id = django_filters.CharFilter(label="Object id", field_name="pgh_obj_id",
                                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     actor = django_filters.CharFilter(label="Actor", method="filter_actor",
@@ -16,9 +18,7 @@ class EventFilterSet(django_filters.FilterSet):
                                                                     "placeholder": "username, system, contact"}))
     request_id = django_filters.CharFilter(label="Request id", field_name="pgh_context__request_id",
                                            widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
-    created = django_filters.DateFromToRangeFilter(
-        label="Date between", field_name="pgh_created_at",
-        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+    created = date_range_filter("Date between", field_name="pgh_created_at")
 
     class Meta:
         model = Events

@@ -345,6 +345,10 @@ def call_events_pending() -> int:
 
 
 
+def _customers_channels(customer_ids):
+    return live.live_channels_in_use_many([live.scope_key("customer", customer_id) for customer_id in customer_ids])
+
+
 def channels_in_use_sync() -> int:
     """Copies each customer's live channel count into Customer.channels_in_use (the board and the
     card header), for customers with live calls now or at the last sync; returns rows changed."""
@@ -356,22 +360,14 @@ def channels_in_use_sync() -> int:
         ids = sorted(set(members) | {row[0] for row in cursor.fetchall()})
         if not ids:
             return 0
-        now = time.time()
-        pipe = client.pipeline(transaction=False)
-        for customer_id in ids:
-            pipe.zcount(live._channels_key(live.scope_key("customer", customer_id)), f"({now!r}", "+inf")
-        counts = pipe.execute()
+        counts = _customers_channels(ids)
         idle = [customer_id for customer_id, count in zip(ids, counts, strict=True) if not count]
         if idle:
             client.srem(customers_key, *idle)
             # A call taken between the count and the removal added its customer before the removal
             # took it out again: counted once more, such a customer goes back (the global Dialogs
             # list reads this set).
-            now = time.time()
-            pipe = client.pipeline(transaction=False)
-            for customer_id in idle:
-                pipe.zcount(live._channels_key(live.scope_key("customer", customer_id)), f"({now!r}", "+inf")
-            busy = [customer_id for customer_id, count in zip(idle, pipe.execute(), strict=True) if count]
+            busy = [customer_id for customer_id, count in zip(idle, _customers_channels(idle), strict=True) if count]
             if busy:
                 client.sadd(customers_key, *busy)
         # Rows a CDR write holds (its balance debit) are skipped, never waited for: waiting here while

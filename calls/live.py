@@ -296,13 +296,12 @@ def live_mark_present():
 
 def live_calls(scope, *, now=None):
     """The calls holding a channel of the scope, soonest expiry first."""
-    now = time.time() if now is None else now
-    members = live_redis().zrangebyscore(_channels_key(scope), f"({now!r}", "+inf", withscores=True)
-    return [LiveCall(call_id=call_id, expires_at=expires) for call_id, expires in members]
+    return live_calls_many([scope], now=now)
 
 
 def live_calls_many(scopes, *, now=None):
-    """The calls holding a channel of any of the scopes (each call once), in one Redis round trip."""
+    """The calls holding a channel of any of the scopes (each call once, soonest expiry first), in one
+    Redis round trip."""
     now = time.time() if now is None else now
     pipe = live_redis().pipeline(transaction=False)
     for scope in scopes:

@@ -362,7 +362,7 @@ def live_call_list(*, customer_id: int | None = None, now: float | None = None) 
         calls = live.live_calls(live.scope_key("customer", customer_id), now=now)
     else:
         customers = live.live_redis().smembers(live.live_customers_key())
-        calls = live.live_calls_many([live.scope_key("customer", c) for c in sorted(customers, key=int)], now=now)
+        calls = live.live_calls_many([live.scope_key("customer", c) for c in customers], now=now)
     if not calls:
         return []
     raws = live.live_redis().mget([live._info_key(call.call_id) for call in calls])

@@ -1,10 +1,9 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from connex.tables import NUM
 from ledger.tables import LedgerMoneyColumn
 from summaries.models import CallDetailRecord
-
-NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class CdrTable(tables.Table):

@@ -6,6 +6,10 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+# Widget attrs of the list pages' filter forms.
+SELECT = {"class": "form-select form-select-sm"}
+DATE = {"class": "form-control form-control-sm", "type": "date"}
+
 # PostgreSQL refuses UTC offsets beyond ±15:59 ("time zone displacement out of range").
 MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 
@@ -34,3 +38,9 @@ class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 def updated_since_filter():
     return SafeIsoDateTimeFilter(field_name="updated", lookup_expr="gte",
                                  label="Changed at or after (ISO 8601 date-time)")
+
+
+def date_range_filter(label, *, widget=django_filters.widgets.RangeWidget, **kwargs):
+    """A from–to date filter as the list pages show it (two date inputs). `widget` names the query's
+    parameters: RangeWidget <name>_min/_max, DateRangeWidget <name>_after/_before."""
+    return django_filters.DateFromToRangeFilter(label=label, widget=widget(attrs=DATE), **kwargs)

@@ -4,6 +4,9 @@ import weakref
 
 from django_tables2 import utils
 
+# Column attrs of a number: right-aligned, tabular figures (static/css).
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
 _signature = utils.signature
 _signatures = weakref.WeakKeyDictionary()
 

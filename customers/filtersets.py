@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
+from connex.filters import SELECT, date_range_filter
 from connex.iso import currency_choices
 
 from .models import Customer, DelayedChange, ResellerGroup, Tag
@@ -16,17 +17,15 @@ class CustomerFilterSet(django_filters.FilterSet):
     tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), distinct=True,
                                                     widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm cx-multiselect"}))
     reseller = django_filters.ModelChoiceFilter(queryset=ResellerGroup.objects.all(),
-                                                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+                                                widget=forms.Select(attrs=SELECT))
     account_manager = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+        widget=forms.Select(attrs=SELECT))
     balance = django_filters.RangeFilter(label="Balance between",
                                          widget=django_filters.widgets.RangeWidget(
                                              attrs={"class": "form-control form-control-sm", "step": "any",
                                                     "type": "number"}))
-    created = django_filters.DateFromToRangeFilter(
-        label="Created between",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+    created = date_range_filter("Created between", widget=django_filters.widgets.DateRangeWidget)
 
     class Meta:
         model = Customer
@@ -40,10 +39,8 @@ class DelayedChangeFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     requested_by = django_filters.ModelChoiceFilter(
         label="Requested by", queryset=get_user_model().objects.filter(is_staff=True).order_by("username"),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    due_at = django_filters.DateFromToRangeFilter(
-        label="Due between",
-        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+        widget=forms.Select(attrs=SELECT))
+    due_at = date_range_filter("Due between")
 
     class Meta:
         model = DelayedChange

@@ -1,11 +1,10 @@
 import django_filters
 from django import forms
 
+from connex.filters import SELECT
 from providers.models import Provider
 
 from .models import Did
-
-SELECT = {"class": "form-select form-select-sm"}
 
 
 class DidFilterSet(django_filters.FilterSet):

@@ -1,13 +1,11 @@
 import django_filters
 from django import forms
 
+from connex.filters import SELECT, date_range_filter
 from connex.iso import currency_choices
 from customers.models import Customer
 
 from .models import Invoice
-
-SELECT = {"class": "form-select form-select-sm"}
-DATE = {"class": "form-control form-control-sm", "type": "date"}
 
 
 class InvoiceFilterSet(django_filters.FilterSet):
@@ -15,10 +13,8 @@ class InvoiceFilterSet(django_filters.FilterSet):
                                                 widget=forms.Select(attrs=SELECT))
     status = django_filters.MultipleChoiceFilter(choices=Invoice.Status.choices, widget=forms.CheckboxSelectMultiple)
     kind = django_filters.ChoiceFilter(choices=Invoice.Kind.choices, widget=forms.Select(attrs=SELECT))
-    period = django_filters.DateFromToRangeFilter(
-        label="Period within", method="filter_period", widget=django_filters.widgets.RangeWidget(attrs=DATE))
-    issue_date = django_filters.DateFromToRangeFilter(label="Issued between",
-                                                      widget=django_filters.widgets.RangeWidget(attrs=DATE))
+    period = date_range_filter("Period within", method="filter_period")
+    issue_date = date_range_filter("Issued between")
     overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.Select(
         attrs=SELECT, choices=[("", "Any"), ("true", "Overdue"), ("false", "Not overdue")]))
     currency = django_filters.MultipleChoiceFilter(choices=currency_choices(), widget=forms.SelectMultiple(attrs=SELECT))

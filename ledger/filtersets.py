@@ -1,17 +1,15 @@
 import django_filters
 from django import forms
 
-from .models import LedgerEntry, StatementLine
+from connex.filters import SELECT, date_range_filter
 
-SELECT = {"class": "form-select form-select-sm"}
-DATE = {"class": "form-control form-control-sm", "type": "date"}
+from .models import LedgerEntry, StatementLine
 
 
 class StatementFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=LedgerEntry.Kind.choices,
                                                widget=forms.SelectMultiple(attrs=SELECT | {"size": 1}))
-    posted = django_filters.DateFromToRangeFilter(field_name="posted_at", label="Posted between",
-                                                  widget=django_filters.widgets.RangeWidget(attrs=DATE))
+    posted = date_range_filter("Posted between", field_name="posted_at")
     description = django_filters.CharFilter(lookup_expr="icontains",
                                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
                                                                           "placeholder": "Description"}))

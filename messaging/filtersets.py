@@ -1,11 +1,10 @@
 import django_filters
 from django import forms
 
+from connex.filters import SELECT, date_range_filter
 from customers.models import Customer
 
 from .models import Broadcast, Message
-
-SELECT = {"class": "form-select form-select-sm"}
 
 
 class MessageFilterSet(django_filters.FilterSet):
@@ -15,9 +14,7 @@ class MessageFilterSet(django_filters.FilterSet):
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.order_by("name"),
                                                 widget=forms.Select(attrs=SELECT))
     broadcast = django_filters.ModelChoiceFilter(queryset=Broadcast.objects.all(), widget=forms.Select(attrs=SELECT))
-    created = django_filters.DateFromToRangeFilter(
-        label="Created between",
-        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+    created = date_range_filter("Created between")
 
     class Meta:
         model = Message
@@ -26,9 +23,7 @@ class MessageFilterSet(django_filters.FilterSet):
 
 class BroadcastFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, widget=forms.Select(attrs=SELECT))
-    created = django_filters.DateFromToRangeFilter(
-        label="Created between",
-        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+    created = date_range_filter("Created between")
 
     class Meta:
         model = Broadcast

@@ -1,9 +1,9 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from .models import Broadcast, Message
+from connex.tables import NUM
 
-NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+from .models import Broadcast, Message
 
 
 class MessageTable(tables.Table):

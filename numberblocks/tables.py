@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+from connex.tables import NUM
 
 
 class NumberBlockTable(tables.Table):

@@ -1,9 +1,9 @@
 import django_filters
 from django import forms
 
-from .models import Package
+from connex.filters import SELECT
 
-SELECT = {"class": "form-select form-select-sm"}
+from .models import Package
 
 
 class PackageFilterSet(django_filters.FilterSet):

@@ -1,11 +1,9 @@
 import django_filters
 from django import forms
 
-from connex.filters import updated_since_filter
+from connex.filters import SELECT, date_range_filter, updated_since_filter
 
 from .models import PayPalIpn
-
-SELECT = {"class": "form-select form-select-sm"}
 
 
 class PayPalIpnFilterSet(django_filters.FilterSet):
@@ -16,9 +14,7 @@ class PayPalIpnFilterSet(django_filters.FilterSet):
                                                method="filter_verification", widget=forms.Select(attrs=SELECT))
     txn_id = django_filters.CharFilter(method="filter_txn", label="Transaction", widget=forms.TextInput(
         attrs={"class": "form-control form-control-sm", "placeholder": "Transaction id"}))
-    received = django_filters.DateFromToRangeFilter(
-        field_name="created", label="Received between",
-        widget=django_filters.widgets.RangeWidget(attrs={"class": "form-control form-control-sm", "type": "date"}))
+    received = date_range_filter("Received between", field_name="created")
     updated_since = updated_since_filter()
 
     class Meta:

@@ -2,9 +2,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from .models import RateCard, RateRow
+from connex.filters import SELECT
 
-SELECT = {"class": "form-select form-select-sm"}
+from .models import RateCard, RateRow
 
 
 class RateCardFilterSet(django_filters.FilterSet):

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
-NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+from connex.tables import NUM
+
 ACTIONS = {"td": {"class": "text-end text-nowrap"}}
 
 

@@ -1,12 +1,11 @@
 import django_tables2 as tables
 from django.urls import reverse
 
+from connex.tables import NUM
 from ledger.models import LedgerEntry
 from ledger.tables import LedgerMoneyColumn
 
 from .models import CdrImport
-
-NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class CdrImportTable(tables.Table):
